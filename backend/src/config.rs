@@ -1,0 +1,254 @@
+//! Settings from environment variables, validated once at start.
+//!
+//! `main` loads a `.env` file (development) before calling [`Settings::from_env`];
+//! tests build a [`Settings`] directly. Secrets are [`SecretString`]s, whose
+//! `Debug` output is redacted, so a logged `Settings` leaks nothing.
+
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+
+/// The shortest `JWT_SECRET` accepted, in bytes.
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
+
+/// Everything the server needs to start.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `sqlite://PATH` or `postgres://...`.
+    pub database_url: String,
+    /// The HS256 signing key for access tokens.
+    pub jwt_secret: SecretString,
+    /// The listen address, `host:port` (port 0 picks a free one).
+    pub bind: String,
+    /// Which browser origins may call the API.
+    pub allowed_origins: AllowedOrigins,
+    /// Whether to believe `X-Forwarded-For` / `Forwarded` for the client IP
+    /// (only behind a reverse proxy that sets them).
+    pub trust_proxy: bool,
+    /// Connections in the database pool.
+    pub db_pool_size: u32,
+    /// Token lifetimes, lockout and auth rate limits.
+    pub auth: AuthSettings,
+    /// Log as JSON lines (production) instead of human-readable text.
+    pub log_json: bool,
+}
+
+/// The CORS allow-list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AllowedOrigins {
+    /// Any `chrome-extension://` or `moz-extension://` origin (the default).
+    ExtensionsOnly,
+    /// Exactly these origins.
+    List(Vec<String>),
+}
+
+impl AllowedOrigins {
+    /// Whether a request from `origin` may read the response.
+    pub fn allows(&self, origin: &str) -> bool {
+        match self {
+            Self::ExtensionsOnly => {
+                origin.starts_with("chrome-extension://") || origin.starts_with("moz-extension://")
+            }
+            Self::List(origins) => origins.iter().any(|o| o == origin),
+        }
+    }
+}
+
+/// Rules for tokens, lockout and the per-IP limit on auth routes.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    /// Lifetime of an access token.
+    pub access_token_ttl: Duration,
+    /// Lifetime of a refresh token.
+    pub refresh_token_ttl: Duration,
+    /// Consecutive failed sign-ins that lock an account.
+    pub lockout_threshold: i32,
+    /// How long a locked account stays locked.
+    pub lockout_duration: Duration,
+    /// Requests per minute one client IP may make to `/auth/*`.
+    pub auth_requests_per_minute: u32,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            access_token_ttl: Duration::from_secs(15 * 60),
+            refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
+            lockout_threshold: 5,
+            lockout_duration: Duration::from_secs(15 * 60),
+            auth_requests_per_minute: 30,
+        }
+    }
+}
+
+/// Why the settings could not be read; the message says what to set.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// `JWT_SECRET` is unset.
+    #[error(
+        "JWT_SECRET is not set. Set it to a random value of at least {MIN_JWT_SECRET_BYTES} bytes, \
+         for example: export JWT_SECRET=\"$(openssl rand -hex 32)\" (or put it in .env)"
+    )]
+    MissingJwtSecret,
+    /// `JWT_SECRET` is too short to be safe.
+    #[error(
+        "JWT_SECRET is too short ({0} bytes); it must be at least {MIN_JWT_SECRET_BYTES} bytes. \
+         Make one with: openssl rand -hex 32"
+    )]
+    WeakJwtSecret(usize),
+    /// A variable has a value that cannot be used.
+    #[error("{name} is invalid: {reason}")]
+    Invalid {
+        /// The variable's name.
+        name: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+impl Settings {
+    /// Reads the settings from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings through `get`, which returns a variable's value.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let jwt_secret = get("JWT_SECRET")
+            .filter(|s| !s.is_empty())
+            .ok_or(ConfigError::MissingJwtSecret)?;
+        if jwt_secret.len() < MIN_JWT_SECRET_BYTES {
+            return Err(ConfigError::WeakJwtSecret(jwt_secret.len()));
+        }
+        let allowed_origins = match get("MENTOR_ALLOWED_ORIGINS").filter(|s| !s.trim().is_empty()) {
+            None => AllowedOrigins::ExtensionsOnly,
+            Some(list) => AllowedOrigins::List(
+                list.split(',')
+                    .map(|o| o.trim().trim_end_matches('/').to_string())
+                    .filter(|o| !o.is_empty())
+                    .collect(),
+            ),
+        };
+        let mut auth = AuthSettings::default();
+        if let Some(limit) = get("MENTOR_AUTH_RATE_PER_MINUTE") {
+            auth.auth_requests_per_minute = parse("MENTOR_AUTH_RATE_PER_MINUTE", &limit)?;
+        }
+        let settings = Self {
+            database_url: get("DATABASE_URL").unwrap_or_else(|| "sqlite://mentor.db".into()),
+            jwt_secret: SecretString::from(jwt_secret),
+            bind: get("MENTOR_BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
+            allowed_origins,
+            trust_proxy: flag(get("MENTOR_TRUST_PROXY")),
+            db_pool_size: match get("MENTOR_DB_POOL_SIZE") {
+                Some(size) => parse("MENTOR_DB_POOL_SIZE", &size)?,
+                None => 8,
+            },
+            auth,
+            log_json: get("MENTOR_LOG_FORMAT").is_some_and(|f| f.eq_ignore_ascii_case("json")),
+        };
+        crate::db::DbKind::of_url(&settings.database_url).map_err(|reason| {
+            ConfigError::Invalid {
+                name: "DATABASE_URL",
+                reason,
+            }
+        })?;
+        Ok(settings)
+    }
+
+    /// The signing key's bytes.
+    pub fn jwt_secret_bytes(&self) -> &[u8] {
+        self.jwt_secret.expose_secret().as_bytes()
+    }
+}
+
+fn flag(value: Option<String>) -> bool {
+    value.is_some_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes"))
+}
+
+fn parse<T: std::str::FromStr>(name: &'static str, value: &str) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    value
+        .trim()
+        .parse()
+        .map_err(|e: T::Err| ConfigError::Invalid {
+            name,
+            reason: format!("'{value}': {e}"),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|name| map.get(name).cloned())
+    }
+
+    const SECRET: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn a_missing_secret_names_the_variable_and_how_to_make_one() {
+        let err = settings(&[]).expect_err("must fail");
+        let text = err.to_string();
+        assert!(matches!(err, ConfigError::MissingJwtSecret));
+        assert!(
+            text.contains("JWT_SECRET") && text.contains("openssl rand"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_short_secret_is_refused() {
+        let err = settings(&[("JWT_SECRET", "too-short")]).expect_err("must fail");
+        assert!(matches!(err, ConfigError::WeakJwtSecret(9)), "{err}");
+    }
+
+    #[test]
+    fn defaults_are_sqlite_localhost_and_extension_origins() {
+        let s = settings(&[("JWT_SECRET", SECRET)]).expect("valid");
+        assert_eq!(s.database_url, "sqlite://mentor.db");
+        assert_eq!(s.bind, "127.0.0.1:8080");
+        assert_eq!(s.allowed_origins, AllowedOrigins::ExtensionsOnly);
+        assert!(s.allowed_origins.allows("chrome-extension://abcdef"));
+        assert!(s.allowed_origins.allows("moz-extension://1234-5678"));
+        assert!(!s.allowed_origins.allows("https://evil.example"));
+    }
+
+    #[test]
+    fn an_origin_list_replaces_the_default() {
+        let s = settings(&[
+            ("JWT_SECRET", SECRET),
+            (
+                "MENTOR_ALLOWED_ORIGINS",
+                "chrome-extension://abc, https://app.example/",
+            ),
+        ])
+        .expect("valid");
+        assert!(s.allowed_origins.allows("https://app.example"));
+        assert!(s.allowed_origins.allows("chrome-extension://abc"));
+        assert!(!s.allowed_origins.allows("chrome-extension://other"));
+    }
+
+    #[test]
+    fn the_secret_never_shows_in_debug_output() {
+        let s = settings(&[("JWT_SECRET", SECRET)]).expect("valid");
+        assert!(!format!("{s:?}").contains(SECRET));
+    }
+
+    #[test]
+    fn unsupported_database_urls_and_bad_numbers_are_refused() {
+        let err =
+            settings(&[("JWT_SECRET", SECRET), ("DATABASE_URL", "mysql://x")]).expect_err("bad");
+        assert!(err.to_string().contains("DATABASE_URL"), "{err}");
+        let err =
+            settings(&[("JWT_SECRET", SECRET), ("MENTOR_DB_POOL_SIZE", "many")]).expect_err("bad");
+        assert!(err.to_string().contains("MENTOR_DB_POOL_SIZE"), "{err}");
+    }
+}

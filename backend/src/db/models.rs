@@ -1,0 +1,122 @@
+//! Rows as diesel reads and writes them. These are not API types: the
+//! `From` impls at the bottom map rows to shared-types.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use shared_types::{Role, Tier, User, UserId};
+
+use super::schema::{refresh_tokens, users};
+
+/// A row of `users`.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    /// Primary key.
+    pub id: i64,
+    /// Normalised email.
+    pub email: String,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    /// Display name.
+    pub full_name: Option<String>,
+    /// `user` or `admin`.
+    pub role: String,
+    /// `free`, `pro` or `enterprise`.
+    pub subscription_tier: String,
+    /// Consecutive failed sign-ins since the last success or lock.
+    pub failed_login_count: i32,
+    /// Sign-ins are refused until this time.
+    pub locked_until: Option<NaiveDateTime>,
+    /// Creation time.
+    pub created_at: NaiveDateTime,
+    /// Last change.
+    pub updated_at: NaiveDateTime,
+    /// Last successful sign-in.
+    pub last_login_at: Option<NaiveDateTime>,
+}
+
+impl UserRow {
+    /// The typed id.
+    pub fn user_id(&self) -> UserId {
+        UserId(self.id)
+    }
+
+    /// The role; a value the CHECK constraint lets through always parses.
+    pub fn role(&self) -> Role {
+        self.role.parse().unwrap_or(Role::User)
+    }
+
+    /// The tier; a value the CHECK constraint lets through always parses.
+    pub fn tier(&self) -> Tier {
+        self.subscription_tier.parse().unwrap_or(Tier::Free)
+    }
+}
+
+impl From<&UserRow> for User {
+    fn from(row: &UserRow) -> Self {
+        User {
+            id: row.user_id(),
+            email: row.email.clone(),
+            full_name: row.full_name.clone(),
+            role: row.role(),
+            subscription_tier: row.tier(),
+            created_at: super::rfc3339(row.created_at),
+            updated_at: super::rfc3339(row.updated_at),
+            last_login_at: row.last_login_at.map(super::rfc3339),
+        }
+    }
+}
+
+/// A new row of `users`.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    /// Normalised email.
+    pub email: &'a str,
+    /// argon2id PHC string.
+    pub password_hash: &'a str,
+    /// Display name.
+    pub full_name: Option<&'a str>,
+    /// `user` or `admin`.
+    pub role: &'a str,
+    /// Creation time.
+    pub created_at: NaiveDateTime,
+    /// Same as `created_at`.
+    pub updated_at: NaiveDateTime,
+}
+
+/// A row of `refresh_tokens`.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = refresh_tokens)]
+pub struct RefreshTokenRow {
+    /// Primary key.
+    pub id: i64,
+    /// Owner.
+    pub user_id: i64,
+    /// All tokens rotated from one sign-in share a family.
+    pub family_id: String,
+    /// SHA-256 of the token, hex; the token itself is never stored.
+    pub token_hash: String,
+    /// Issue time.
+    pub created_at: NaiveDateTime,
+    /// Expiry.
+    pub expires_at: NaiveDateTime,
+    /// Set when rotated, logged out or revoked.
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+/// A new row of `refresh_tokens`.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = refresh_tokens)]
+pub struct NewRefreshToken<'a> {
+    /// Owner.
+    pub user_id: i64,
+    /// Family of the sign-in this token descends from.
+    pub family_id: &'a str,
+    /// SHA-256 of the token, hex.
+    pub token_hash: &'a str,
+    /// Issue time.
+    pub created_at: NaiveDateTime,
+    /// Expiry.
+    pub expires_at: NaiveDateTime,
+}

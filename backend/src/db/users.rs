@@ -1,0 +1,97 @@
+//! Queries on `users`.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::Db;
+use super::models::{NewUser, UserRow};
+use super::schema::users::dsl as u;
+
+/// Inserts a user; a taken email surfaces as a unique-violation error.
+pub fn insert(conn: &mut Db, new: &NewUser<'_>) -> QueryResult<UserRow> {
+    diesel::insert_into(u::users)
+        .values(new)
+        .returning(u::users::all_columns())
+        .get_result(conn)
+}
+
+/// The user with this id, if any.
+pub fn find(conn: &mut Db, id: i64) -> QueryResult<Option<UserRow>> {
+    u::users
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The user with this (normalised) email, if any.
+pub fn find_by_email(conn: &mut Db, email: &str) -> QueryResult<Option<UserRow>> {
+    u::users
+        .filter(u::email.eq(email))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Counts one more failed sign-in, atomically; returns the new count.
+pub fn record_failed_login(conn: &mut Db, id: i64) -> QueryResult<i32> {
+    diesel::update(u::users.find(id))
+        .set(u::failed_login_count.eq(u::failed_login_count + 1))
+        .returning(u::failed_login_count)
+        .get_result(conn)
+}
+
+/// Locks sign-in until `until` and starts the failure count afresh.
+pub fn lock(conn: &mut Db, id: i64, until: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(u::users.find(id))
+        .set((u::locked_until.eq(Some(until)), u::failed_login_count.eq(0)))
+        .execute(conn)
+}
+
+/// Records a successful sign-in: clears failures and lock, stamps the time.
+pub fn record_login(conn: &mut Db, id: i64, at: NaiveDateTime) -> QueryResult<UserRow> {
+    diesel::update(u::users.find(id))
+        .set((
+            u::failed_login_count.eq(0),
+            u::locked_until.eq(None::<NaiveDateTime>),
+            u::last_login_at.eq(Some(at)),
+        ))
+        .returning(u::users::all_columns())
+        .get_result(conn)
+}
+
+/// Sets (or with `None` clears) the display name.
+pub fn set_full_name(
+    conn: &mut Db,
+    id: i64,
+    name: Option<&str>,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(u::users.find(id))
+        .set((u::full_name.eq(name), u::updated_at.eq(at)))
+        .execute(conn)
+}
+
+/// Replaces the password hash.
+pub fn set_password_hash(
+    conn: &mut Db,
+    id: i64,
+    hash: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(u::users.find(id))
+        .set((u::password_hash.eq(hash), u::updated_at.eq(at)))
+        .execute(conn)
+}
+
+/// Makes the user an admin.
+pub fn promote_to_admin(conn: &mut Db, id: i64, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(u::users.find(id))
+        .set((u::role.eq("admin"), u::updated_at.eq(at)))
+        .execute(conn)
+}
+
+/// Deletes the user; their other rows go with them (`ON DELETE CASCADE`).
+pub fn delete(conn: &mut Db, id: i64) -> QueryResult<usize> {
+    diesel::delete(u::users.find(id)).execute(conn)
+}

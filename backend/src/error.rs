@@ -1,0 +1,136 @@
+//! The API's one error type.
+//!
+//! Policy: every failure leaves as `{"error": "<code>", "message": "<text>"}`
+//! with the status [`ErrorCode::status`] gives. Client errors say what is
+//! wrong; internal errors carry an opaque message, and their cause goes to the
+//! log inside the request's span (which holds the request id, also returned in
+//! the `X-Request-Id` header).
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use shared_types::{ErrorBody, ErrorCode};
+
+use crate::db::DbError;
+
+/// A failed request.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    code: ErrorCode,
+    message: String,
+    retry_after_secs: Option<u64>,
+    request_id: Option<String>,
+}
+
+impl ApiError {
+    /// An error with a code and a message for the client.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            retry_after_secs: None,
+            request_id: None,
+        }
+    }
+
+    /// Adds an `X-Request-Id` header, for errors answered outside the
+    /// middleware that stamps every other response.
+    pub fn with_request_id(mut self, request_id: Option<String>) -> Self {
+        self.request_id = request_id;
+        self
+    }
+
+    /// Adds a `Retry-After` header (seconds).
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after_secs = Some(secs.max(1));
+        self
+    }
+
+    /// A 400 `invalid_request`.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidRequest, message)
+    }
+
+    /// A 500 whose cause is logged here and not shown to the client.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        Self::new(
+            ErrorCode::Internal,
+            "Something went wrong on our side. Quote the X-Request-Id header if you report it.",
+        )
+    }
+
+    /// The error's code.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code());
+        if let Some(secs) = self.retry_after_secs {
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from(secs)));
+        }
+        if let Some(id) = &self.request_id {
+            response.insert_header(("x-request-id", id.as_str()));
+        }
+        response.json(ErrorBody {
+            error: self.code,
+            message: self.message.clone(),
+        })
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(err: DbError) -> Self {
+        match err {
+            DbError::Unavailable(cause) => {
+                tracing::error!(error = %cause, "database unavailable");
+                Self::new(
+                    ErrorCode::ServiceUnavailable,
+                    "The database is not reachable right now; try again shortly.",
+                )
+                .retry_after(5)
+            }
+            DbError::Query(cause) => Self::internal(cause),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(err: diesel::result::Error) -> Self {
+        DbError::Query(err).into()
+    }
+}
+
+impl From<crate::auth::AuthError> for ApiError {
+    fn from(err: crate::auth::AuthError) -> Self {
+        use crate::auth::AuthError as A;
+        let message = err.to_string();
+        match err {
+            A::InvalidEmail(_) => Self::new(ErrorCode::InvalidEmail, message),
+            A::WeakPassword(_) => Self::new(ErrorCode::WeakPassword, message),
+            A::InvalidInput(_) => Self::new(ErrorCode::InvalidRequest, message),
+            A::EmailTaken => Self::new(ErrorCode::EmailTaken, message),
+            A::InvalidCredentials => Self::new(ErrorCode::InvalidCredentials, message),
+            A::WrongPassword => Self::new(ErrorCode::WrongPassword, message),
+            A::Locked { retry_after } => {
+                Self::new(ErrorCode::AccountLocked, message).retry_after(retry_after.as_secs())
+            }
+            A::InvalidToken => Self::new(ErrorCode::InvalidToken, message),
+            A::Db(db) => db.into(),
+            A::Internal(cause) => Self::internal(cause),
+        }
+    }
+}

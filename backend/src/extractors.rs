@@ -1,0 +1,89 @@
+//! Request extractors: the signed-in user from a bearer token, and the
+//! client IP used for rate limits.
+
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use shared_types::{ErrorCode, Role, Tier, UserId};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The caller, proven by a valid access token. Checking it needs no database.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    /// The user's id.
+    pub id: UserId,
+    /// The user's email when the token was issued.
+    pub email: String,
+    /// The user's role when the token was issued.
+    pub role: Role,
+    /// The user's tier when the token was issued.
+    pub tier: Tier,
+    /// The session the token belongs to (its refresh-token family).
+    pub session: String,
+}
+
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticate(req))
+    }
+}
+
+fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::internal("AppState is not registered"))?;
+    let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::MissingToken,
+            "Sign in first: this request needs a bearer token.",
+        )
+    })?;
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::InvalidToken,
+                "The Authorization header must be 'Bearer <token>'.",
+            )
+        })?;
+    let invalid = || {
+        ApiError::new(
+            ErrorCode::InvalidToken,
+            "The access token is invalid or has expired.",
+        )
+    };
+    let claims = state.tokens.verify(token).ok_or_else(invalid)?;
+    Ok(AuthUser {
+        id: claims.user_id().ok_or_else(invalid)?,
+        email: claims.email,
+        role: claims.role,
+        tier: claims.tier,
+        session: claims.sid,
+    })
+}
+
+/// The client's IP: the socket peer, or the proxy-reported address when the
+/// operator trusts a reverse proxy (`MENTOR_TRUST_PROXY`).
+pub fn client_ip(req: &HttpRequest, trust_proxy: bool) -> String {
+    let info = req.connection_info();
+    let addr = if trust_proxy {
+        info.realip_remote_addr().map(str::to_string)
+    } else {
+        info.peer_addr().map(str::to_string)
+    };
+    addr.unwrap_or_else(|| "unknown".into())
+}

@@ -1,0 +1,12 @@
+//! The AI Mentor backend as a library; `main.rs` only parses the command line.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod extractors;
+pub mod rate_limit;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

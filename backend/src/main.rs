@@ -1,0 +1,122 @@
+//! The `mentor` command: `serve` (default), `migrate`, `admin create`.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use mentor::config::Settings;
+use mentor::db::Pool;
+use mentor::startup::Application;
+use mentor::{auth, telemetry};
+
+#[derive(Parser)]
+#[command(name = "mentor", version, about = "The AI Mentor backend")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate the database and serve the API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Administer accounts.
+    Admin {
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminAction {
+    /// Create an admin account, or promote an existing account to admin.
+    /// A new account's password is read from MENTOR_ADMIN_PASSWORD or stdin.
+    Create {
+        /// The account's email address.
+        #[arg(long)]
+        email: String,
+    },
+}
+
+fn main() -> ExitCode {
+    // A missing .env is normal outside development.
+    let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(),
+        Command::Migrate => migrate(),
+        Command::Admin {
+            action: AdminAction::Create { email },
+        } => create_admin(&email),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve() -> Result<(), String> {
+    let settings = Settings::from_env().map_err(|e| e.to_string())?;
+    telemetry::init(settings.log_json);
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(settings)
+            .await
+            .map_err(|e| e.to_string())?;
+        tracing::info!(address = %app.address(), "listening");
+        app.run_until_stopped().await.map_err(|e| e.to_string())?;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+fn database_pool() -> Result<Pool, String> {
+    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| "sqlite://mentor.db".into());
+    Pool::new(&url, 1).map_err(|e| format!("DATABASE_URL: {e}"))
+}
+
+fn migrate() -> Result<(), String> {
+    let applied = database_pool()?.migrate()?;
+    if applied.is_empty() {
+        println!("The database is up to date.");
+    }
+    for name in applied {
+        println!("applied {name}");
+    }
+    Ok(())
+}
+
+fn create_admin(email: &str) -> Result<(), String> {
+    let pool = database_pool()?;
+    pool.migrate()?;
+    let (user, created) = auth::create_or_promote_admin(&pool, email, read_admin_password)
+        .map_err(|e| e.to_string())?;
+    let verb = if created { "created" } else { "promoted" };
+    println!("{verb} admin {} (id {})", user.email, user.id);
+    Ok(())
+}
+
+fn read_admin_password() -> Result<String, String> {
+    if let Ok(password) = std::env::var("MENTOR_ADMIN_PASSWORD") {
+        return Ok(password);
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("Password for the new admin (input is shown): ");
+        let _ = std::io::stderr().flush();
+    }
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| format!("reading the password: {e}"))?;
+    let password = line.trim_end_matches(['\r', '\n']).to_string();
+    if password.is_empty() {
+        return Err("no password given: set MENTOR_ADMIN_PASSWORD or pipe it on stdin".into());
+    }
+    Ok(password)
+}

@@ -1,0 +1,53 @@
+//! `GET /api/v1/openapi.json`: the OpenAPI 3 document of every route.
+
+use actix_web::HttpResponse;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+/// The API description, generated from the handlers' annotations.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "AI Mentor API", description = "Accounts, sessions and (later) questions for the AI Mentor extension."),
+    paths(
+        super::health::health,
+        super::health::ready,
+        document,
+        super::auth::register,
+        super::auth::login,
+        super::auth::refresh,
+        super::auth::logout,
+        super::users::me_get,
+        super::users::me_patch,
+        super::users::me_delete,
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Sign-up, sign-in and sessions"),
+        (name = "users", description = "The signed-in user's account"),
+        (name = "operations", description = "Probes and this document"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// This document.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "operations", responses((status = 200, description = "OpenAPI 3 document")))]
+pub async fn document() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}

@@ -1,0 +1,187 @@
+//! Builds the app from [`Settings`] and binds it; tests start it on port 0.
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::{Next, from_fn};
+use actix_web::{App, HttpMessage, HttpServer, ResponseError, web};
+use shared_types::ErrorCode;
+use tracing_actix_web::{RequestId, TracingLogger};
+
+use crate::auth::Accounts;
+use crate::auth::tokens::AccessTokens;
+use crate::config::Settings;
+use crate::db::Pool;
+use crate::error::ApiError;
+use crate::rate_limit::RateLimiter;
+use crate::routes;
+use crate::state::AppState;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The database could not be opened or migrated.
+    #[error("database: {0}")]
+    Database(String),
+    /// The listen address could not be bound.
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        /// The address from `MENTOR_BIND`.
+        address: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+/// A bound, migrated, ready-to-run server.
+pub struct Application {
+    server: Server,
+    address: SocketAddr,
+}
+
+impl Application {
+    /// Opens and migrates the database, then binds the listen address.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let pool = Pool::new(&settings.database_url, settings.db_pool_size)
+            .map_err(StartupError::Database)?;
+        let migrating = pool.clone();
+        let applied = actix_web::rt::task::spawn_blocking(move || migrating.migrate())
+            .await
+            .map_err(|e| StartupError::Database(e.to_string()))?
+            .map_err(StartupError::Database)?;
+        if !applied.is_empty() {
+            tracing::info!(?applied, "database migrated");
+        }
+        let listener = TcpListener::bind(&settings.bind).map_err(|source| StartupError::Bind {
+            address: settings.bind.clone(),
+            source,
+        })?;
+        let address = listener.local_addr().map_err(|source| StartupError::Bind {
+            address: settings.bind.clone(),
+            source,
+        })?;
+
+        let tokens = Arc::new(AccessTokens::new(
+            settings.jwt_secret_bytes(),
+            settings.auth.access_token_ttl,
+        ));
+        let state = web::Data::new(AppState {
+            accounts: Accounts::new(pool.clone(), tokens.clone(), settings.auth.clone()),
+            pool,
+            tokens,
+            auth_limiter: RateLimiter::new(
+                settings.auth.auth_requests_per_minute,
+                Duration::from_secs(60),
+            ),
+            trust_proxy: settings.trust_proxy,
+        });
+        let origins = settings.allowed_origins.clone();
+        let server = HttpServer::new(move || {
+            let origins = origins.clone();
+            let cors = Cors::default()
+                .allowed_origin_fn(move |origin, _| {
+                    origin.to_str().is_ok_and(|o| origins.allows(o))
+                })
+                .allowed_methods(["GET", "POST", "PATCH", "DELETE"])
+                .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
+                .expose_headers([header::RETRY_AFTER, HeaderName::from_static("x-request-id")])
+                .max_age(3600);
+            App::new()
+                .app_data(state.clone())
+                .configure(routes::configure)
+                .wrap(cors)
+                .wrap(from_fn(finalize_response))
+                .wrap(TracingLogger::default())
+        })
+        .listen(listener)
+        .map_err(|source| StartupError::Bind {
+            address: settings.bind.clone(),
+            source,
+        })?
+        .shutdown_timeout(10)
+        .run();
+        Ok(Self { server, address })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Serves until SIGINT/SIGTERM, then drains in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Every response leaves with an `X-Request-Id`, and every error response
+/// with our JSON error body, even those actix or a middleware produced.
+async fn finalize_response(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse, actix_web::Error> {
+    let request_id = req.extensions().get::<RequestId>().map(ToString::to_string);
+    let mut res = match next.call(req).await {
+        Ok(res) => res.map_into_boxed_body(),
+        // Errors raised by middleware travel as `Err`, past this function;
+        // they leave in our format, carrying the request id with them.
+        Err(err) => {
+            let api_error = match err.as_error::<ApiError>() {
+                Some(api_error) => api_error.clone(),
+                None => ApiError::new(
+                    code_for_status(err.as_response_error().status_code().as_u16()),
+                    err.to_string(),
+                ),
+            };
+            return Err(api_error.with_request_id(request_id).into());
+        }
+    };
+    let status = res.status();
+    let is_json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if (status.is_client_error() || status.is_server_error()) && !is_json {
+        let (request, old) = res.into_parts();
+        let code = code_for_status(status.as_u16());
+        let message = match code {
+            ErrorCode::NotFound => format!("No route for {} {}.", request.method(), request.path()),
+            ErrorCode::MethodNotAllowed => {
+                format!("{} is not allowed on {}.", request.method(), request.path())
+            }
+            _ => "The request was refused.".to_string(),
+        };
+        let mut new = ApiError::new(code, message).error_response();
+        for (name, value) in old.headers() {
+            if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+                new.headers_mut().append(name.clone(), value.clone());
+            }
+        }
+        res = ServiceResponse::new(request, new);
+    }
+    if let Some(id) = request_id
+        && let Ok(value) = HeaderValue::from_str(&id)
+    {
+        res.headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), value);
+    }
+    Ok(res)
+}
+
+fn code_for_status(status: u16) -> ErrorCode {
+    match status {
+        401 => ErrorCode::InvalidToken,
+        404 => ErrorCode::NotFound,
+        405 => ErrorCode::MethodNotAllowed,
+        413 => ErrorCode::PayloadTooLarge,
+        429 => ErrorCode::RateLimited,
+        503 => ErrorCode::ServiceUnavailable,
+        s if s >= 500 => ErrorCode::Internal,
+        _ => ErrorCode::InvalidRequest,
+    }
+}

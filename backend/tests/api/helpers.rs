@@ -1,0 +1,241 @@
+//! Starts the real app on port 0 against a fresh database for each test.
+//!
+//! SQLite by default (a temporary file). With `MENTOR_TEST_POSTGRES_URL` set
+//! (an admin URL such as `postgres://postgres@127.0.0.1:5432/postgres`), each
+//! test gets a fresh PostgreSQL database `mentor_test_<uuid>` instead; the
+//! test script drops them before each run.
+
+use std::sync::LazyLock;
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use mentor::config::{AllowedOrigins, AuthSettings, Settings};
+use mentor::db::{Db, Pool};
+use mentor::startup::Application;
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+/// The signing key every test app uses, so tests can forge tokens.
+pub const JWT_SECRET: &str = "test-secret-that-is-long-enough-0123456789";
+/// A password that passes the rules.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+static TRACING: LazyLock<()> = LazyLock::new(|| {
+    if std::env::var("TEST_LOG").is_ok() {
+        mentor::telemetry::init(false);
+    }
+});
+
+/// A running app and what a test needs to talk to it.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+    /// A client without cookies or redirects.
+    pub client: reqwest::Client,
+    /// A pool on the app's database, for assertions on rows.
+    pub pool: Pool,
+    _db: TestDb,
+}
+
+enum TestDb {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres,
+}
+
+/// Starts an app with default settings.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts an app after `customize` adjusts the settings.
+pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
+    LazyLock::force(&TRACING);
+    let (database_url, db) = match std::env::var("MENTOR_TEST_POSTGRES_URL") {
+        Ok(admin_url) => (fresh_postgres_database(&admin_url), TestDb::Postgres),
+        Err(_) => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}", dir.path().join("mentor.db").display());
+            (url, TestDb::Sqlite(dir))
+        }
+    };
+    let mut settings = Settings {
+        database_url,
+        jwt_secret: SecretString::from(JWT_SECRET),
+        bind: "127.0.0.1:0".into(),
+        allowed_origins: AllowedOrigins::ExtensionsOnly,
+        trust_proxy: false,
+        db_pool_size: 4,
+        auth: AuthSettings::default(),
+        log_json: false,
+    };
+    customize(&mut settings);
+    let pool = Pool::new(&settings.database_url, 2).expect("pool");
+    let app = Application::build(settings).await.expect("app starts");
+    let address = format!("http://{}", app.address());
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        pool,
+        _db: db,
+    }
+}
+
+fn fresh_postgres_database(admin_url: &str) -> String {
+    let name = format!("mentor_test_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = PgConnection::establish(admin_url)
+        .expect("PostgreSQL reachable at MENTOR_TEST_POSTGRES_URL");
+    diesel::sql_query(format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .expect("create database");
+    let (base, _) = admin_url
+        .rsplit_once('/')
+        .expect("admin URL has a database path");
+    format!("{base}/{name}")
+}
+
+/// A response's status and JSON body (`Null` when empty or not JSON).
+pub struct Reply {
+    /// The HTTP status.
+    pub status: u16,
+    /// The response headers.
+    pub headers: reqwest::header::HeaderMap,
+    /// The parsed body.
+    pub body: Value,
+}
+
+impl Reply {
+    async fn from(response: reqwest::Response) -> Self {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Self {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// The `error` code of an error body.
+    pub fn error(&self) -> &str {
+        self.body["error"].as_str().unwrap_or_default()
+    }
+
+    /// A header's value as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts the status and error code of an error reply, and that the
+    /// body has exactly the two documented fields.
+    pub fn assert_error(&self, status: u16, code: &str) {
+        assert_eq!(
+            (self.status, self.error()),
+            (status, code),
+            "body: {}",
+            self.body
+        );
+        let object = self.body.as_object().expect("error body is an object");
+        assert_eq!(
+            object.len(),
+            2,
+            "error body has only error and message: {}",
+            self.body
+        );
+        assert!(!self.body["message"].as_str().unwrap_or_default().is_empty());
+    }
+}
+
+impl TestApp {
+    /// Sends a request with an optional bearer token and JSON body.
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.address));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        Reply::from(request.send().await.expect("request sent")).await
+    }
+
+    /// `POST` a JSON body.
+    pub async fn post(&self, path: &str, body: Value) -> Reply {
+        self.request("POST", path, None, Some(body)).await
+    }
+
+    /// Registers `email` with [`PASSWORD`]; panics unless it succeeds.
+    pub async fn register(&self, email: &str) -> Session {
+        let reply = self
+            .post(
+                "/api/v1/auth/register",
+                json!({"email": email, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "register: {}", reply.body);
+        Session::from(&reply)
+    }
+
+    /// Signs in with a password; returns the raw reply.
+    pub async fn login(&self, email: &str, password: &str) -> Reply {
+        self.post(
+            "/api/v1/auth/login",
+            json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    /// Trades a refresh token; returns the raw reply.
+    pub async fn refresh(&self, refresh_token: &str) -> Reply {
+        self.post(
+            "/api/v1/auth/refresh",
+            json!({"refresh_token": refresh_token}),
+        )
+        .await
+    }
+
+    /// Runs a query on the app's database.
+    pub fn with_db<T>(&self, f: impl FnOnce(&mut Db) -> T) -> T {
+        let mut conn = self.pool.get().expect("connection");
+        f(&mut conn)
+    }
+}
+
+/// The tokens of a signed-in user.
+pub struct Session {
+    /// The JWT.
+    pub access: String,
+    /// The opaque refresh token.
+    pub refresh: String,
+    /// The user's id.
+    pub user_id: i64,
+}
+
+impl Session {
+    /// Reads the pair from a token response.
+    pub fn from(reply: &Reply) -> Self {
+        Self {
+            access: reply.body["access_token"]
+                .as_str()
+                .expect("access_token")
+                .to_string(),
+            refresh: reply.body["refresh_token"]
+                .as_str()
+                .expect("refresh_token")
+                .to_string(),
+            user_id: reply.body["user"]["id"].as_i64().expect("user.id"),
+        }
+    }
+}

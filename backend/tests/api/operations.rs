@@ -1,0 +1,48 @@
+use diesel::{Connection, PgConnection, RunQueryDsl};
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn health_answers_without_touching_the_database() {
+    let app = spawn_app().await;
+    let reply = app.request("GET", "/health", None, None).await;
+    assert_eq!(
+        (reply.status, &reply.body["status"]),
+        (200, &serde_json::json!("ok"))
+    );
+}
+
+#[tokio::test]
+async fn ready_answers_200_when_the_database_answers() {
+    let app = spawn_app().await;
+    let reply = app.request("GET", "/ready", None, None).await;
+    assert_eq!(
+        (reply.status, &reply.body["status"]),
+        (200, &serde_json::json!("ready"))
+    );
+}
+
+/// PostgreSQL only: a server-side database can be taken away under the app;
+/// an open SQLite file cannot.
+#[tokio::test]
+async fn ready_answers_503_and_health_200_when_postgres_goes_away() {
+    let Ok(admin_url) = std::env::var("MENTOR_TEST_POSTGRES_URL") else {
+        return;
+    };
+    let app = spawn_app().await;
+    let database = app.with_db(|conn| {
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(
+            "current_database()",
+        ))
+        .get_result::<String>(conn)
+        .expect("name")
+    });
+    let mut admin = PgConnection::establish(&admin_url).expect("admin connection");
+    diesel::sql_query(format!("DROP DATABASE {database} WITH (FORCE)"))
+        .execute(&mut admin)
+        .expect("drop");
+    app.request("GET", "/ready", None, None)
+        .await
+        .assert_error(503, "service_unavailable");
+    assert_eq!(app.request("GET", "/health", None, None).await.status, 200);
+}

@@ -1,0 +1,109 @@
+//! Requests and responses of the account and session routes.
+
+use serde::{Deserialize, Serialize};
+
+use crate::plans::{Role, Tier};
+
+/// A user id. A newtype so it cannot be confused with another id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(transparent)]
+pub struct UserId(pub i64);
+
+impl std::fmt::Display for UserId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// `POST /api/v1/auth/register`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RegisterRequest {
+    /// The sign-in address; trimmed and lower-cased by the server.
+    pub email: String,
+    /// At least 12 characters and not a common password.
+    pub password: String,
+    /// How the user wants to be addressed.
+    #[serde(default)]
+    pub full_name: Option<String>,
+}
+
+/// `POST /api/v1/auth/login`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LoginRequest {
+    /// The sign-in address (case and surrounding space do not matter).
+    pub email: String,
+    /// The account password.
+    pub password: String,
+}
+
+/// `POST /api/v1/auth/refresh` and `POST /api/v1/auth/logout`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RefreshRequest {
+    /// The opaque refresh token from the last token pair.
+    pub refresh_token: String,
+}
+
+/// A fresh token pair plus the signed-in user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TokenResponse {
+    /// A short-lived JWT for the `Authorization: Bearer` header.
+    pub access_token: String,
+    /// A long-lived opaque token that buys the next pair, once.
+    pub refresh_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    /// The account the tokens belong to.
+    pub user: User,
+}
+
+/// A user as the API shows it (never the password hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct User {
+    /// The user's id.
+    pub id: UserId,
+    /// The normalised sign-in address.
+    pub email: String,
+    /// The display name, if given.
+    pub full_name: Option<String>,
+    /// User or admin.
+    pub role: Role,
+    /// The tier that sets quotas.
+    pub subscription_tier: Tier,
+    /// When the account was created (RFC 3339, UTC).
+    pub created_at: String,
+    /// When the account was last changed (RFC 3339, UTC).
+    pub updated_at: String,
+    /// When the user last signed in (RFC 3339, UTC).
+    pub last_login_at: Option<String>,
+}
+
+/// `PATCH /api/v1/users/me`: every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UpdateMeRequest {
+    /// A new display name; an empty string removes it.
+    #[serde(default)]
+    pub full_name: Option<String>,
+    /// A new password; requires `current_password`.
+    #[serde(default)]
+    pub new_password: Option<String>,
+    /// The current password, to confirm a password change.
+    #[serde(default)]
+    pub current_password: Option<String>,
+}
+
+/// `DELETE /api/v1/users/me`: the password confirms the deletion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeleteMeRequest {
+    /// The current password.
+    pub password: String,
+}

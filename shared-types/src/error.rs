@@ -1,0 +1,148 @@
+//! Stable error codes and the JSON error body every failed request returns.
+//!
+//! The extension matches on [`ErrorCode`]; the backend maps each code to its
+//! HTTP status with [`ErrorCode::status`], so a code never travels with two
+//! different statuses.
+
+use serde::{Deserialize, Serialize};
+
+/// A machine-readable reason for a failed request, serialised in snake_case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The body is malformed, a field is missing or has the wrong type.
+    InvalidRequest,
+    /// The email address is not a valid address.
+    InvalidEmail,
+    /// The password does not meet the password rules.
+    WeakPassword,
+    /// The request body is larger than the route accepts.
+    PayloadTooLarge,
+    /// No route or resource with that path.
+    NotFound,
+    /// The route exists but not for this HTTP method.
+    MethodNotAllowed,
+    /// An account with this email already exists.
+    EmailTaken,
+    /// Unknown email or wrong password (deliberately indistinguishable).
+    InvalidCredentials,
+    /// The current password given to confirm a change is wrong.
+    WrongPassword,
+    /// The request carries no bearer token.
+    MissingToken,
+    /// The access or refresh token is invalid, expired or revoked.
+    InvalidToken,
+    /// The caller is signed in but may not do this.
+    Forbidden,
+    /// Too many failed sign-ins; the account is locked for a while.
+    AccountLocked,
+    /// Too many requests in a short time; retry after the given delay.
+    RateLimited,
+    /// A dependency (the database) is not reachable.
+    ServiceUnavailable,
+    /// An unexpected server fault; details are in the server log.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The HTTP status code that goes with this error code.
+    pub const fn status(self) -> u16 {
+        match self {
+            Self::InvalidRequest | Self::InvalidEmail | Self::WeakPassword => 400,
+            Self::InvalidCredentials | Self::MissingToken | Self::InvalidToken => 401,
+            Self::WrongPassword | Self::Forbidden => 403,
+            Self::NotFound => 404,
+            Self::MethodNotAllowed => 405,
+            Self::EmailTaken => 409,
+            Self::PayloadTooLarge => 413,
+            Self::AccountLocked | Self::RateLimited => 429,
+            Self::Internal => 500,
+            Self::ServiceUnavailable => 503,
+        }
+    }
+
+    /// The snake_case string this code serialises to.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidEmail => "invalid_email",
+            Self::WeakPassword => "weak_password",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::EmailTaken => "email_taken",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::WrongPassword => "wrong_password",
+            Self::MissingToken => "missing_token",
+            Self::InvalidToken => "invalid_token",
+            Self::Forbidden => "forbidden",
+            Self::AccountLocked => "account_locked",
+            Self::RateLimited => "rate_limited",
+            Self::ServiceUnavailable => "service_unavailable",
+            Self::Internal => "internal",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The body of every error response: `{"error": "<code>", "message": "<text>"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorBody {
+    /// The stable code to match on.
+    pub error: ErrorCode,
+    /// A sentence for people; its wording may change.
+    pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn as_str_matches_the_serde_name_for_every_code() {
+        let all = [
+            ErrorCode::InvalidRequest,
+            ErrorCode::InvalidEmail,
+            ErrorCode::WeakPassword,
+            ErrorCode::PayloadTooLarge,
+            ErrorCode::NotFound,
+            ErrorCode::MethodNotAllowed,
+            ErrorCode::EmailTaken,
+            ErrorCode::InvalidCredentials,
+            ErrorCode::WrongPassword,
+            ErrorCode::MissingToken,
+            ErrorCode::InvalidToken,
+            ErrorCode::Forbidden,
+            ErrorCode::AccountLocked,
+            ErrorCode::RateLimited,
+            ErrorCode::ServiceUnavailable,
+            ErrorCode::Internal,
+        ];
+        for code in all {
+            let json = serde_json::to_string(&code).expect("serialises");
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+            let back: ErrorCode = serde_json::from_str(&json).expect("parses");
+            assert_eq!(back, code);
+        }
+    }
+
+    #[test]
+    fn error_body_has_the_documented_shape() {
+        let body = ErrorBody {
+            error: ErrorCode::EmailTaken,
+            message: "taken".into(),
+        };
+        let value = serde_json::to_value(&body).expect("serialises");
+        assert_eq!(
+            value,
+            serde_json::json!({"error": "email_taken", "message": "taken"})
+        );
+    }
+}

@@ -1,0 +1,80 @@
+//! Roles and subscription tiers.
+
+use serde::{Deserialize, Serialize};
+
+/// What a user may administer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// An ordinary user of the extension.
+    User,
+    /// An operator with access to admin routes.
+    Admin,
+}
+
+/// The subscription tier that sets a user's quotas and models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    /// The default tier of every new account.
+    Free,
+    /// The paid individual tier.
+    Pro,
+    /// The paid organisation tier.
+    Enterprise,
+}
+
+/// Implements `as_str` and `FromStr` for a snake_case unit enum, so database
+/// text columns and JWT claims convert the same way serde does.
+macro_rules! string_enum {
+    ($ty:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        impl $ty {
+            /// The snake_case name, as stored and serialised.
+            pub const fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $text),+ }
+            }
+        }
+
+        impl std::str::FromStr for $ty {
+            type Err = String;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok(Self::$variant),)+
+                    other => Err(format!("unknown {} '{other}'", stringify!($ty))),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+string_enum!(Role { User => "user", Admin => "admin" });
+string_enum!(Tier { Free => "free", Pro => "pro", Enterprise => "enterprise" });
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tiers_and_roles_round_trip_through_their_names() {
+        for tier in [Tier::Free, Tier::Pro, Tier::Enterprise] {
+            assert_eq!(tier.as_str().parse::<Tier>(), Ok(tier));
+            assert_eq!(
+                serde_json::to_string(&tier).expect("serialises"),
+                format!("\"{tier}\"")
+            );
+        }
+        for role in [Role::User, Role::Admin] {
+            assert_eq!(role.as_str().parse::<Role>(), Ok(role));
+        }
+        assert!("gold".parse::<Tier>().is_err());
+    }
+}
