@@ -1,0 +1,274 @@
+//! The `mentor` binary, run as an operator runs it: configuration errors,
+//! a real `serve` stopped by SIGTERM, `migrate`, and `admin create`.
+
+use std::io::{BufRead, BufReader, Read};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use mentor::db::models::NewUser;
+use mentor::db::{Pool, users};
+use serde_json::{Value, json};
+
+const SECRET: &str = "cli-test-secret-0123456789abcdef-0123456789";
+const PASSWORD: &str = "correct horse battery staple";
+
+/// The binary with a clean environment, run in `dir` (so no `.env` is read).
+fn mentor(dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mentor"));
+    command
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.join("mentor.db").display()),
+        );
+    command
+}
+
+fn output_within(mut child: Child, limit: Duration) -> Output {
+    let start = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        assert!(
+            start.elapsed() < limit,
+            "the process did not exit within {limit:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+#[test]
+fn serve_without_jwt_secret_exits_non_zero_before_binding_and_says_what_to_set() {
+    let dir = tempfile::tempdir().expect("dir");
+    let port = free_port();
+    let child = mentor(dir.path())
+        .arg("serve")
+        .env("MENTOR_BIND", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let output = output_within(child, Duration::from_secs(10));
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("JWT_SECRET") && stderr.contains("openssl rand -hex 32"),
+        "{stderr}"
+    );
+    assert!(
+        TcpListener::bind(("127.0.0.1", port)).is_ok(),
+        "the port was left bound"
+    );
+    assert!(
+        !dir.path().join("mentor.db").exists(),
+        "nothing was created before the check"
+    );
+}
+
+#[test]
+fn serve_with_a_short_jwt_secret_exits_non_zero() {
+    let dir = tempfile::tempdir().expect("dir");
+    let child = mentor(dir.path())
+        .env("JWT_SECRET", "short")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let output = output_within(child, Duration::from_secs(10));
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("at least 32 bytes"));
+}
+
+#[tokio::test]
+async fn serve_stops_cleanly_on_sigterm_and_never_logs_secrets() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut child = mentor(dir.path())
+        .env("JWT_SECRET", SECRET)
+        .env("MENTOR_BIND", "127.0.0.1:0")
+        .env("MENTOR_LOG_FORMAT", "json")
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut logs = String::new();
+    let address = loop {
+        let mut line = String::new();
+        assert!(
+            stdout.read_line(&mut line).expect("read") > 0,
+            "exited early: {logs}"
+        );
+        logs.push_str(&line);
+        if let Ok(event) = serde_json::from_str::<Value>(&line)
+            && event["message"] == "listening"
+        {
+            break event["address"].as_str().expect("address").to_string();
+        }
+    };
+
+    let client = reqwest::Client::new();
+    let base = format!("http://{address}");
+    let registered: Value = client
+        .post(format!("{base}/api/v1/auth/register"))
+        .json(&json!({"email": "ada@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .expect("register")
+        .json()
+        .await
+        .expect("json");
+    let access = registered["access_token"]
+        .as_str()
+        .expect("access")
+        .to_string();
+    let refresh = registered["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_string();
+    let me = client
+        .get(format!("{base}/api/v1/users/me"))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .expect("me");
+    assert_eq!(me.status(), 200);
+    let login = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": "ada@example.com", "password": "a wrong password"}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(login.status(), 401);
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let output = output_within(child, Duration::from_secs(15));
+    assert!(output.status.success(), "exit status {:?}", output.status);
+    stdout.read_to_string(&mut logs).expect("rest of stdout");
+    logs.push_str(&String::from_utf8_lossy(&output.stderr));
+
+    assert!(
+        logs.contains("request_id"),
+        "requests are logged with an id: {logs}"
+    );
+    assert!(
+        logs.contains("\"stopped\""),
+        "the shutdown is logged: {logs}"
+    );
+    for secret in [
+        SECRET,
+        PASSWORD,
+        "a wrong password",
+        access.as_str(),
+        refresh.as_str(),
+    ] {
+        assert!(
+            !logs.contains(secret),
+            "the logs contain a secret: {secret}"
+        );
+    }
+}
+
+#[test]
+fn migrate_applies_the_migrations_once() {
+    let dir = tempfile::tempdir().expect("dir");
+    let first = mentor(dir.path()).arg("migrate").output().expect("run");
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(String::from_utf8_lossy(&first.stdout).contains("applied"));
+    let second = mentor(dir.path()).arg("migrate").output().expect("run");
+    assert!(second.status.success());
+    assert!(String::from_utf8_lossy(&second.stdout).contains("up to date"));
+}
+
+#[test]
+fn admin_create_makes_a_new_admin_and_promotes_an_existing_user() {
+    let dir = tempfile::tempdir().expect("dir");
+    let created = mentor(dir.path())
+        .args(["admin", "create", "--email", "Root@Example.com"])
+        .env("MENTOR_ADMIN_PASSWORD", PASSWORD)
+        .output()
+        .expect("run");
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    assert!(String::from_utf8_lossy(&created.stdout).contains("created admin root@example.com"));
+
+    // A password on stdin works too; a weak one is refused and nothing is created.
+    let mut weak = mentor(dir.path())
+        .args(["admin", "create", "--email", "ops@example.com"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    std::io::Write::write_all(&mut weak.stdin.take().expect("stdin"), b"short\n").expect("write");
+    let weak = output_within(weak, Duration::from_secs(30));
+    assert!(!weak.status.success());
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("at least 12 characters"));
+
+    let db_url = format!("sqlite://{}", dir.path().join("mentor.db").display());
+    let pool = Pool::new(&db_url, 1).expect("pool");
+    let mut conn = pool.get().expect("conn");
+    let root = users::find_by_email(&mut conn, "root@example.com")
+        .expect("query")
+        .expect("root exists");
+    assert_eq!(root.role, "admin");
+    assert!(
+        users::find_by_email(&mut conn, "ops@example.com")
+            .expect("query")
+            .is_none()
+    );
+
+    let now = mentor::db::now();
+    let ordinary = users::insert(
+        &mut conn,
+        &NewUser {
+            email: "bob@example.com",
+            password_hash: "$argon2id$kept",
+            full_name: None,
+            role: "user",
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .expect("insert");
+    drop(conn);
+    let promoted = mentor(dir.path())
+        .args(["admin", "create", "--email", "bob@example.com"])
+        .output()
+        .expect("run");
+    assert!(
+        promoted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&promoted.stderr)
+    );
+    assert!(String::from_utf8_lossy(&promoted.stdout).contains("promoted admin bob@example.com"));
+    let bob = users::find(&mut pool.get().expect("conn"), ordinary.id)
+        .expect("query")
+        .expect("bob");
+    assert_eq!(
+        (bob.role.as_str(), bob.password_hash.as_str()),
+        ("admin", "$argon2id$kept")
+    );
+}

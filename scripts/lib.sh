@@ -1,0 +1,75 @@
+# Helpers shared by the scripts in this folder. Source it; do not run it.
+# Each ensure_* installs what is missing and is quick when all is there.
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+die() { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# Runs a command as root (directly, or through sudo when there is one).
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    die "need root to run: $*"
+  fi
+}
+
+APT_UPDATED=""
+# Installs Debian packages that are not installed yet.
+ensure_apt() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  step "Installing Debian packages: ${missing[*]}"
+  if [ -z "$APT_UPDATED" ]; then as_root apt-get update -qq; APT_UPDATED=1; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+}
+
+# The Rust pieces the build needs beyond a bare toolchain.
+ensure_rust() {
+  command -v cargo >/dev/null || die "cargo is not installed; install Rust with rustup (https://rustup.rs)"
+  ensure_apt libpq-dev pkg-config
+  local have
+  have="$(rustup component list --installed 2>/dev/null || true)"
+  for component in rustfmt clippy; do
+    grep -q "^$component" <<<"$have" || rustup component add "$component"
+  done
+  rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+}
+
+# A JWT secret for development, kept in the ignored .env file.
+ensure_dev_secret() {
+  [ -n "${JWT_SECRET:-}" ] && return 0
+  if ! grep -qs '^JWT_SECRET=' .env; then
+    step "Creating a development JWT_SECRET in .env (ignored by git)"
+    printf '# Development only; created by scripts/run.sh.\nJWT_SECRET=%s\n' \
+      "$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')" >>.env
+  fi
+}
+
+# A PostgreSQL server on 127.0.0.1:5432 that tests can create databases in.
+# Prints the admin URL to use. Starts or installs the server when needed.
+ensure_postgres() {
+  local url="${MENTOR_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+  if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+    if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
+      ensure_apt postgresql >&2
+    fi
+    step "Starting PostgreSQL" >&2
+    as_root pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -n1)" main start >&2 || true
+    for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+    pg_isready -q -h 127.0.0.1 -p 5432 || die "PostgreSQL did not start on 127.0.0.1:5432"
+  fi
+  if ! psql "$url" -Atqc 'SELECT 1' >/dev/null 2>&1; then
+    # A stock Debian install wants a password on TCP: give postgres one.
+    as_root runuser -u postgres -- psql -qc "ALTER USER postgres PASSWORD 'postgres'" >&2 || true
+    url="postgres://postgres:postgres@127.0.0.1:5432/postgres"
+    psql "$url" -Atqc 'SELECT 1' >/dev/null 2>&1 ||
+      die "cannot connect to PostgreSQL at 127.0.0.1:5432; set MENTOR_TEST_POSTGRES_URL to an admin URL"
+  fi
+  printf '%s\n' "$url"
+}
