@@ -31,6 +31,148 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// Log as JSON lines (production) instead of human-readable text.
     pub log_json: bool,
+    /// AI providers, timeouts and the catalogue file.
+    pub ai: AiSettings,
+    /// `REDIS_URL`: shares per-minute limits between replicas when set.
+    pub redis_url: Option<SecretString>,
+    /// `MENTOR_REDIS_PREFIX`: the prefix of every Redis key (default `mentor`),
+    /// so that several deployments can share one Redis.
+    pub redis_prefix: String,
+}
+
+/// A provider wire format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wire {
+    /// OpenAI Chat Completions (OpenAI, DeepSeek, Groq, xAI, self-hosted).
+    OpenAi,
+    /// Anthropic Messages.
+    Anthropic,
+    /// Google Gemini.
+    Gemini,
+}
+
+/// One configured AI provider.
+#[derive(Debug, Clone)]
+pub struct ProviderSettings {
+    /// The provider's catalogue name.
+    pub name: String,
+    /// How to talk to it.
+    pub wire: Wire,
+    /// Its API base URL.
+    pub base_url: String,
+    /// Its API key.
+    pub api_key: SecretString,
+}
+
+/// The providers the environment can configure: name, variable prefix,
+/// default base URL, wire format.
+pub const PROVIDER_ENV: &[(&str, &str, &str, Wire)] = &[
+    (
+        "openai",
+        "OPENAI",
+        "https://api.openai.com/v1",
+        Wire::OpenAi,
+    ),
+    (
+        "anthropic",
+        "ANTHROPIC",
+        "https://api.anthropic.com",
+        Wire::Anthropic,
+    ),
+    (
+        "gemini",
+        "GEMINI",
+        "https://generativelanguage.googleapis.com",
+        Wire::Gemini,
+    ),
+    (
+        "deepseek",
+        "DEEPSEEK",
+        "https://api.deepseek.com/v1",
+        Wire::OpenAi,
+    ),
+    (
+        "groq",
+        "GROQ",
+        "https://api.groq.com/openai/v1",
+        Wire::OpenAi,
+    ),
+    ("xai", "XAI", "https://api.x.ai/v1", Wire::OpenAi),
+];
+
+/// AI provider settings.
+#[derive(Debug, Clone)]
+pub struct AiSettings {
+    /// Providers with a key, in [`PROVIDER_ENV`] order.
+    pub providers: Vec<ProviderSettings>,
+    /// Whether the demo provider is on (`MENTOR_DEMO_PROVIDER=1`).
+    pub demo: bool,
+    /// `MENTOR_CONFIG`: a TOML file overriding models and plans.
+    pub config_file: Option<std::path::PathBuf>,
+    /// Time to open a connection to a provider.
+    pub connect_timeout: Duration,
+    /// Time to wait for a response, its first event, or the next chunk.
+    pub read_timeout: Duration,
+    /// Extra attempts per model on retryable failures.
+    pub retries: u32,
+    /// The first pause between attempts (doubles each time).
+    pub retry_backoff: Duration,
+    /// The most tokens an answer may have.
+    pub max_output_tokens: u32,
+}
+
+impl Default for AiSettings {
+    fn default() -> Self {
+        Self {
+            providers: Vec::new(),
+            demo: false,
+            config_file: None,
+            connect_timeout: Duration::from_secs(5),
+            read_timeout: Duration::from_secs(60),
+            retries: 2,
+            retry_backoff: Duration::from_millis(250),
+            max_output_tokens: 1024,
+        }
+    }
+}
+
+impl AiSettings {
+    fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut ai = Self::default();
+        for &(name, prefix, default_base, wire) in PROVIDER_ENV {
+            let Some(key) = get(&format!("{prefix}_API_KEY")).filter(|k| !k.trim().is_empty())
+            else {
+                continue;
+            };
+            ai.providers.push(ProviderSettings {
+                name: name.to_string(),
+                wire,
+                base_url: get(&format!("{prefix}_BASE_URL"))
+                    .filter(|u| !u.trim().is_empty())
+                    .unwrap_or_else(|| default_base.to_string()),
+                api_key: SecretString::from(key.trim().to_string()),
+            });
+        }
+        ai.demo = flag(get("MENTOR_DEMO_PROVIDER"));
+        ai.config_file = get("MENTOR_CONFIG")
+            .filter(|p| !p.trim().is_empty())
+            .map(Into::into);
+        if let Some(secs) = get("MENTOR_UPSTREAM_CONNECT_TIMEOUT_SECS") {
+            ai.connect_timeout =
+                Duration::from_secs(parse("MENTOR_UPSTREAM_CONNECT_TIMEOUT_SECS", &secs)?);
+        }
+        if let Some(secs) = get("MENTOR_UPSTREAM_READ_TIMEOUT_SECS") {
+            ai.read_timeout =
+                Duration::from_secs(parse("MENTOR_UPSTREAM_READ_TIMEOUT_SECS", &secs)?);
+        }
+        if let Some(retries) = get("MENTOR_UPSTREAM_RETRIES") {
+            ai.retries = parse("MENTOR_UPSTREAM_RETRIES", &retries)?;
+        }
+        if let Some(tokens) = get("MENTOR_MAX_OUTPUT_TOKENS") {
+            ai.max_output_tokens = parse("MENTOR_MAX_OUTPUT_TOKENS", &tokens)?;
+        }
+        Ok(ai)
+    }
 }
 
 /// The CORS allow-list.
@@ -145,6 +287,11 @@ impl Settings {
             },
             auth,
             log_json: get("MENTOR_LOG_FORMAT").is_some_and(|f| f.eq_ignore_ascii_case("json")),
+            ai: AiSettings::from_lookup(&get)?,
+            redis_url: get("REDIS_URL")
+                .filter(|u| !u.trim().is_empty())
+                .map(SecretString::from),
+            redis_prefix: get("MENTOR_REDIS_PREFIX").unwrap_or_else(|| "mentor".into()),
         };
         crate::db::DbKind::of_url(&settings.database_url).map_err(|reason| {
             ConfigError::Invalid {
@@ -240,6 +387,35 @@ mod tests {
     fn the_secret_never_shows_in_debug_output() {
         let s = settings(&[("JWT_SECRET", SECRET)]).expect("valid");
         assert!(!format!("{s:?}").contains(SECRET));
+    }
+
+    #[test]
+    fn a_provider_is_on_only_with_a_key_and_its_base_url_can_be_moved() {
+        let s = settings(&[
+            ("JWT_SECRET", SECRET),
+            ("OPENAI_BASE_URL", "http://127.0.0.1:9/v1"),
+            ("ANTHROPIC_API_KEY", "sk-ant-test"),
+            ("GROQ_API_KEY", "gsk-test"),
+            ("GROQ_BASE_URL", "http://127.0.0.1:9/groq"),
+        ])
+        .expect("valid");
+        let names: Vec<(&str, &str)> =
+            s.ai.providers
+                .iter()
+                .map(|p| (p.name.as_str(), p.base_url.as_str()))
+                .collect();
+        assert_eq!(
+            names,
+            vec![
+                ("anthropic", "https://api.anthropic.com"),
+                ("groq", "http://127.0.0.1:9/groq")
+            ]
+        );
+        assert!(!s.ai.demo);
+        assert!(
+            !format!("{s:?}").contains("sk-ant-test"),
+            "keys never print"
+        );
     }
 
     #[test]

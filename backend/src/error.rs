@@ -7,7 +7,6 @@
 //! the `X-Request-Id` header).
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use shared_types::{ErrorBody, ErrorCode};
 
@@ -18,7 +17,7 @@ use crate::db::DbError;
 pub struct ApiError {
     code: ErrorCode,
     message: String,
-    retry_after_secs: Option<u64>,
+    headers: Vec<(&'static str, String)>,
     request_id: Option<String>,
 }
 
@@ -28,7 +27,7 @@ impl ApiError {
         Self {
             code,
             message: message.into(),
-            retry_after_secs: None,
+            headers: Vec::new(),
             request_id: None,
         }
     }
@@ -40,9 +39,14 @@ impl ApiError {
         self
     }
 
-    /// Adds a `Retry-After` header (seconds).
-    pub fn retry_after(mut self, secs: u64) -> Self {
-        self.retry_after_secs = Some(secs.max(1));
+    /// Adds a `Retry-After` header (seconds, at least 1).
+    pub fn retry_after(self, secs: u64) -> Self {
+        self.with_header("retry-after", secs.max(1).to_string())
+    }
+
+    /// Adds a response header.
+    pub fn with_header(mut self, name: &'static str, value: String) -> Self {
+        self.headers.push((name, value));
         self
     }
 
@@ -79,8 +83,8 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status_code());
-        if let Some(secs) = self.retry_after_secs {
-            response.insert_header((header::RETRY_AFTER, HeaderValue::from(secs)));
+        for (name, value) in &self.headers {
+            response.insert_header((*name, value.as_str()));
         }
         if let Some(id) = &self.request_id {
             response.insert_header(("x-request-id", id.as_str()));
@@ -131,6 +135,25 @@ impl From<crate::auth::AuthError> for ApiError {
             A::InvalidToken => Self::new(ErrorCode::InvalidToken, message),
             A::Db(db) => db.into(),
             A::Internal(cause) => Self::internal(cause),
+        }
+    }
+}
+
+impl From<crate::ask::AskError> for ApiError {
+    fn from(err: crate::ask::AskError) -> Self {
+        use crate::ask::AskError as A;
+        let timeout = err.is_timeout();
+        let message = err.to_string();
+        match err {
+            A::InvalidInput(_) => Self::invalid(message),
+            A::ConversationNotFound => Self::new(ErrorCode::NotFound, message),
+            A::UnknownModel(_) => Self::new(ErrorCode::UnknownModel, message),
+            A::ModelNotAllowed(_) => Self::new(ErrorCode::ModelNotAllowed, message),
+            A::NoProvider(_) => Self::new(ErrorCode::NoProvider, message),
+            A::QuotaExceeded { .. } => Self::new(ErrorCode::QuotaExceeded, message),
+            A::Upstream(_) if timeout => Self::new(ErrorCode::UpstreamTimeout, message),
+            A::Upstream(_) => Self::new(ErrorCode::UpstreamError, message),
+            A::Db(db) => db.into(),
         }
     }
 }

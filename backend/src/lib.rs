@@ -1,12 +1,17 @@
 //! The AI Mentor backend as a library; `main.rs` only parses the command line.
 
+pub mod ai;
+pub mod ask;
 pub mod auth;
 pub mod config;
+pub mod conversations;
 pub mod db;
 pub mod error;
 pub mod extractors;
+pub mod quota;
 pub mod rate_limit;
 pub mod routes;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod usage;

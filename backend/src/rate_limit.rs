@@ -4,10 +4,19 @@
 //! moment its bucket would be empty again. A request is allowed when adding
 //! one emission interval keeps the TAT within one period of now. `N per
 //! minute` therefore allows a burst of N, then one every 60/N seconds.
+//!
+//! [`Limiter::Local`] keeps TATs in this process. [`Limiter::Redis`] keeps them
+//! in Redis and runs the algorithm in one Lua script (atomic, on Redis's
+//! clock), so replicas share one limit. If Redis cannot be reached, requests
+//! are limited by this process alone until it can, and a warning is logged
+//! (at most every 30 seconds): a Redis outage loosens limits, it never
+//! refuses all traffic.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+use secrecy::{ExposeSecret, SecretString};
 
 /// The outcome of one check, with what the `X-RateLimit-*` headers report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,9 +33,47 @@ pub struct Decision {
     pub reset_after: Duration,
 }
 
-/// An in-process limiter: `limit` requests per `period` for each key.
-pub struct RateLimiter {
-    limit: u32,
+impl Decision {
+    fn refuse_all(period: Duration) -> Self {
+        Self {
+            allowed: false,
+            limit: 0,
+            remaining: 0,
+            retry_after: period,
+            reset_after: period,
+        }
+    }
+
+    /// Builds a decision from the algorithm's numbers (all in microseconds):
+    /// when allowed, `slack` is the room left in the period; when refused, the
+    /// wait until the next request fits. `backlog` is the TAT's lead on now.
+    fn from_gcra(
+        allowed: bool,
+        limit: u32,
+        interval_us: u64,
+        slack_or_wait_us: u64,
+        backlog_us: u64,
+    ) -> Self {
+        Self {
+            allowed,
+            limit,
+            remaining: if allowed {
+                u32::try_from(slack_or_wait_us / interval_us.max(1)).unwrap_or(u32::MAX)
+            } else {
+                0
+            },
+            retry_after: if allowed {
+                Duration::ZERO
+            } else {
+                Duration::from_micros(slack_or_wait_us)
+            },
+            reset_after: Duration::from_micros(backlog_us),
+        }
+    }
+}
+
+/// TATs in this process.
+pub struct LocalLimiter {
     period: Duration,
     tats: Mutex<HashMap<String, Instant>>,
 }
@@ -34,28 +81,22 @@ pub struct RateLimiter {
 /// Keys are swept of stale entries once the map grows past this size.
 const SWEEP_ABOVE: usize = 10_000;
 
-impl RateLimiter {
-    /// `limit` requests per `period` (a limit of 0 refuses everything).
-    pub fn new(limit: u32, period: Duration) -> Self {
+impl LocalLimiter {
+    /// Limits over `period`.
+    pub fn new(period: Duration) -> Self {
         Self {
-            limit,
             period,
             tats: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Counts one request for `key` at `now` and decides on it.
-    pub fn check_at(&self, key: &str, now: Instant) -> Decision {
-        if self.limit == 0 {
-            return Decision {
-                allowed: false,
-                limit: 0,
-                remaining: 0,
-                retry_after: self.period,
-                reset_after: self.period,
-            };
+    /// Counts one request for `key`, allowing `limit` per period, at `now`.
+    pub fn check_at(&self, key: &str, limit: u32, now: Instant) -> Decision {
+        if limit == 0 {
+            return Decision::refuse_all(self.period);
         }
-        let interval = self.period / self.limit;
+        let period_us = self.period.as_micros() as u64;
+        let interval_us = period_us / u64::from(limit);
         let mut tats = self
             .tats
             .lock()
@@ -64,32 +105,159 @@ impl RateLimiter {
             tats.retain(|_, tat| *tat > now);
         }
         let tat = tats.get(key).copied().filter(|t| *t > now).unwrap_or(now);
-        let new_tat = tat + interval;
-        let ahead = new_tat - now;
-        if ahead > self.period {
-            let backlog = tat - now;
-            return Decision {
-                allowed: false,
-                limit: self.limit,
-                remaining: 0,
-                retry_after: ahead - self.period,
-                reset_after: backlog,
-            };
+        let new_tat = tat + Duration::from_micros(interval_us);
+        let ahead_us = (new_tat - now).as_micros() as u64;
+        if ahead_us > period_us {
+            return Decision::from_gcra(
+                false,
+                limit,
+                interval_us,
+                ahead_us - period_us,
+                (tat - now).as_micros() as u64,
+            );
         }
         tats.insert(key.to_string(), new_tat);
-        let remaining = ((self.period - ahead).as_nanos() / interval.as_nanos().max(1)) as u32;
-        Decision {
-            allowed: true,
-            limit: self.limit,
-            remaining,
-            retry_after: Duration::ZERO,
-            reset_after: ahead,
+        Decision::from_gcra(true, limit, interval_us, period_us - ahead_us, ahead_us)
+    }
+}
+
+/// The GCRA as a Redis script. KEYS[1]: the key; ARGV: interval and period
+/// in microseconds. Returns {allowed, slack-or-wait, backlog} in microseconds.
+const GCRA_LUA: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local interval = tonumber(ARGV[1])
+local period = tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+local new_tat = tat + interval
+local ahead = new_tat - now
+if ahead > period then
+  return {0, ahead - period, tat - now}
+end
+redis.call('SET', KEYS[1], string.format('%d', new_tat), 'PX', math.ceil(ahead / 1000) + 1)
+return {1, period - ahead, ahead}
+";
+
+/// TATs in Redis, shared by every replica.
+pub struct RedisLimiter {
+    client: redis::Client,
+    connection: tokio::sync::Mutex<Option<redis::aio::ConnectionManager>>,
+    script: redis::Script,
+    prefix: String,
+    fallback: LocalLimiter,
+    period: Duration,
+    last_warning: Mutex<Option<Instant>>,
+}
+
+/// How long one Redis call may take before the fallback decides.
+const REDIS_TIMEOUT: Duration = Duration::from_millis(500);
+
+impl RedisLimiter {
+    /// A limiter on the Redis at `url` with keys under `prefix`; connects on
+    /// first use.
+    pub fn new(url: &SecretString, prefix: &str, period: Duration) -> Result<Self, String> {
+        let client =
+            redis::Client::open(url.expose_secret()).map_err(|e| format!("REDIS_URL: {e}"))?;
+        Ok(Self {
+            client,
+            connection: tokio::sync::Mutex::new(None),
+            script: redis::Script::new(GCRA_LUA),
+            prefix: prefix.to_string(),
+            fallback: LocalLimiter::new(period),
+            period,
+            last_warning: Mutex::new(None),
+        })
+    }
+
+    async fn check(&self, key: &str, limit: u32) -> Decision {
+        if limit == 0 {
+            return Decision::refuse_all(self.period);
+        }
+        let period_us = self.period.as_micros() as u64;
+        let interval_us = period_us / u64::from(limit);
+        match tokio::time::timeout(REDIS_TIMEOUT, self.run(key, interval_us, period_us)).await {
+            Ok(Ok([allowed, a, b])) => Decision::from_gcra(
+                allowed == 1,
+                limit,
+                interval_us,
+                a.max(0) as u64,
+                b.max(0) as u64,
+            ),
+            Ok(Err(e)) => self.fall_back(key, limit, &e.to_string()),
+            Err(_) => self.fall_back(key, limit, "no answer within 500 ms"),
         }
     }
 
-    /// Counts one request for `key` now.
-    pub fn check(&self, key: &str) -> Decision {
-        self.check_at(key, Instant::now())
+    async fn run(
+        &self,
+        key: &str,
+        interval_us: u64,
+        period_us: u64,
+    ) -> redis::RedisResult<[i64; 3]> {
+        let mut slot = self.connection.lock().await;
+        if slot.is_none() {
+            *slot = Some(redis::aio::ConnectionManager::new(self.client.clone()).await?);
+        }
+        let mut connection = slot
+            .as_ref()
+            .map(Clone::clone)
+            .ok_or_else(|| redis::RedisError::from((redis::ErrorKind::Io, "no connection")))?;
+        drop(slot);
+        let result: Vec<i64> = self
+            .script
+            .key(format!("{}:rl:{key}", self.prefix))
+            .arg(interval_us)
+            .arg(period_us)
+            .invoke_async(&mut connection)
+            .await?;
+        match result[..] {
+            [allowed, a, b] => Ok([allowed, a, b]),
+            _ => Err(redis::RedisError::from((
+                redis::ErrorKind::Parse,
+                "unexpected script reply",
+            ))),
+        }
+    }
+
+    fn fall_back(&self, key: &str, limit: u32, why: &str) -> Decision {
+        let now = Instant::now();
+        let mut last = self.last_warning.lock().unwrap_or_else(|p| p.into_inner());
+        if last.is_none_or(|at| now.duration_since(at) > Duration::from_secs(30)) {
+            *last = Some(now);
+            tracing::warn!(
+                error = why,
+                "Redis is unreachable: rate limits are enforced per process until it is back"
+            );
+        }
+        self.fallback.check_at(key, limit, now)
+    }
+}
+
+/// The limiter the app uses.
+pub enum Limiter {
+    /// Limits kept in this process.
+    Local(LocalLimiter),
+    /// Limits shared through Redis.
+    Redis(Box<RedisLimiter>),
+}
+
+impl Limiter {
+    /// A per-minute limiter: in Redis when a URL is given, else in-process.
+    pub fn per_minute(redis_url: Option<&SecretString>, prefix: &str) -> Result<Self, String> {
+        let minute = Duration::from_secs(60);
+        Ok(match redis_url {
+            Some(url) => Self::Redis(Box::new(RedisLimiter::new(url, prefix, minute)?)),
+            None => Self::Local(LocalLimiter::new(minute)),
+        })
+    }
+
+    /// Counts one request for `key`, allowing `limit` per minute.
+    pub async fn check(&self, key: &str, limit: u32) -> Decision {
+        match self {
+            Self::Local(local) => local.check_at(key, limit, Instant::now()),
+            Self::Redis(redis) => redis.check(key, limit).await,
+        }
     }
 }
 
@@ -97,49 +265,59 @@ impl RateLimiter {
 mod tests {
     use super::*;
 
+    const MINUTE: Duration = Duration::from_secs(60);
+
     #[test]
     fn a_burst_of_the_limit_passes_and_the_next_request_waits_one_interval() {
-        let limiter = RateLimiter::new(5, Duration::from_secs(60));
+        let limiter = LocalLimiter::new(MINUTE);
         let t0 = Instant::now();
         let remaining: Vec<u32> = (0..5)
-            .map(|_| limiter.check_at("ip", t0))
+            .map(|_| limiter.check_at("ip", 5, t0))
             .map(|d| {
                 assert!(d.allowed);
                 d.remaining
             })
             .collect();
         assert_eq!(remaining, vec![4, 3, 2, 1, 0]);
-        let refused = limiter.check_at("ip", t0);
+        let refused = limiter.check_at("ip", 5, t0);
         assert!(!refused.allowed);
         assert_eq!(refused.retry_after, Duration::from_secs(12));
-        assert!(!limiter.check_at("ip", t0 + Duration::from_secs(11)).allowed);
-        assert!(limiter.check_at("ip", t0 + Duration::from_secs(12)).allowed);
+        assert!(
+            !limiter
+                .check_at("ip", 5, t0 + Duration::from_secs(11))
+                .allowed
+        );
+        assert!(
+            limiter
+                .check_at("ip", 5, t0 + Duration::from_secs(12))
+                .allowed
+        );
     }
 
     #[test]
     fn keys_are_limited_independently() {
-        let limiter = RateLimiter::new(1, Duration::from_secs(60));
+        let limiter = LocalLimiter::new(MINUTE);
         let t0 = Instant::now();
-        assert!(limiter.check_at("a", t0).allowed);
-        assert!(!limiter.check_at("a", t0).allowed);
-        assert!(limiter.check_at("b", t0).allowed);
+        assert!(limiter.check_at("a", 1, t0).allowed);
+        assert!(!limiter.check_at("a", 1, t0).allowed);
+        assert!(limiter.check_at("b", 1, t0).allowed);
     }
 
     #[test]
     fn the_full_allowance_returns_after_one_period() {
-        let limiter = RateLimiter::new(3, Duration::from_secs(60));
+        let limiter = LocalLimiter::new(MINUTE);
         let t0 = Instant::now();
         for _ in 0..3 {
-            assert!(limiter.check_at("k", t0).allowed);
+            assert!(limiter.check_at("k", 3, t0).allowed);
         }
-        let later = limiter.check_at("k", t0 + Duration::from_secs(60));
+        let later = limiter.check_at("k", 3, t0 + MINUTE);
         assert!(later.allowed);
         assert_eq!(later.remaining, 2);
     }
 
     #[test]
     fn a_zero_limit_refuses_everything() {
-        let limiter = RateLimiter::new(0, Duration::from_secs(60));
-        assert!(!limiter.check("k").allowed);
+        let limiter = LocalLimiter::new(MINUTE);
+        assert!(!limiter.check_at("k", 0, Instant::now()).allowed);
     }
 }

@@ -2,7 +2,6 @@
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
-use std::time::Duration;
 
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
@@ -13,12 +12,14 @@ use actix_web::{App, HttpMessage, HttpServer, ResponseError, web};
 use shared_types::ErrorCode;
 use tracing_actix_web::{RequestId, TracingLogger};
 
+use crate::ai::{self, catalogue::Catalogue};
+use crate::ask::AskService;
 use crate::auth::Accounts;
 use crate::auth::tokens::AccessTokens;
 use crate::config::Settings;
 use crate::db::Pool;
 use crate::error::ApiError;
-use crate::rate_limit::RateLimiter;
+use crate::rate_limit::Limiter;
 use crate::routes;
 use crate::state::AppState;
 
@@ -28,6 +29,9 @@ pub enum StartupError {
     /// The database could not be opened or migrated.
     #[error("database: {0}")]
     Database(String),
+    /// A setting or the catalogue file is unusable.
+    #[error("configuration: {0}")]
+    Config(String),
     /// The listen address could not be bound.
     #[error("cannot listen on {address}: {source}")]
     Bind {
@@ -66,18 +70,32 @@ impl Application {
             source,
         })?;
 
+        let catalogue =
+            Catalogue::load(settings.ai.config_file.as_deref()).map_err(StartupError::Config)?;
+        let router = ai::build_router(&settings.ai).map_err(StartupError::Config)?;
+        if router.is_empty() {
+            tracing::warn!(
+                "no AI provider is configured: questions will be answered with 503 no_provider"
+            );
+        }
+        let limiter = Limiter::per_minute(settings.redis_url.as_ref(), &settings.redis_prefix)
+            .map_err(StartupError::Config)?;
         let tokens = Arc::new(AccessTokens::new(
             settings.jwt_secret_bytes(),
             settings.auth.access_token_ttl,
         ));
         let state = web::Data::new(AppState {
             accounts: Accounts::new(pool.clone(), tokens.clone(), settings.auth.clone()),
+            ask: AskService::new(
+                pool.clone(),
+                Arc::new(router),
+                Arc::new(catalogue),
+                settings.ai.max_output_tokens,
+            ),
             pool,
             tokens,
-            auth_limiter: RateLimiter::new(
-                settings.auth.auth_requests_per_minute,
-                Duration::from_secs(60),
-            ),
+            limiter,
+            auth_requests_per_minute: settings.auth.auth_requests_per_minute,
             trust_proxy: settings.trust_proxy,
         });
         let origins = settings.allowed_origins.clone();

@@ -2,21 +2,26 @@
 
 use std::sync::Arc;
 
+use crate::ask::AskService;
 use crate::auth::Accounts;
 use crate::auth::tokens::AccessTokens;
 use crate::db::Pool;
-use crate::rate_limit::RateLimiter;
+use crate::rate_limit::Limiter;
 
 /// Shared application state, held in `web::Data`.
 pub struct AppState {
-    /// The database pool (for readiness checks).
+    /// The database pool (for readiness checks and reads).
     pub pool: Pool,
     /// Account and session rules.
     pub accounts: Accounts,
+    /// Questions, answers and quotas.
+    pub ask: AskService,
     /// Access-token keys, for the `AuthUser` extractor.
     pub tokens: Arc<AccessTokens>,
-    /// Per-client-IP limit on `/auth/*`.
-    pub auth_limiter: RateLimiter,
+    /// Per-minute limits: per client IP on `/auth/*`, per user on asks.
+    pub limiter: Limiter,
+    /// Requests per minute one client IP may make to `/auth/*`.
+    pub auth_requests_per_minute: u32,
     /// Whether the client IP may be taken from proxy headers.
     pub trust_proxy: bool,
 }

@@ -39,6 +39,18 @@ pub enum ErrorCode {
     AccountLocked,
     /// Too many requests in a short time; retry after the given delay.
     RateLimited,
+    /// This month's question quota is used up.
+    QuotaExceeded,
+    /// No model id like this in the catalogue.
+    UnknownModel,
+    /// The model exists but the caller's tier may not use it.
+    ModelNotAllowed,
+    /// No AI provider is configured on the server.
+    NoProvider,
+    /// The AI provider failed (after retries and fallbacks).
+    UpstreamError,
+    /// The AI provider did not answer in time.
+    UpstreamTimeout,
     /// A dependency (the database) is not reachable.
     ServiceUnavailable,
     /// An unexpected server fault; details are in the server log.
@@ -49,16 +61,20 @@ impl ErrorCode {
     /// The HTTP status code that goes with this error code.
     pub const fn status(self) -> u16 {
         match self {
-            Self::InvalidRequest | Self::InvalidEmail | Self::WeakPassword => 400,
+            Self::InvalidRequest | Self::InvalidEmail | Self::WeakPassword | Self::UnknownModel => {
+                400
+            }
             Self::InvalidCredentials | Self::MissingToken | Self::InvalidToken => 401,
-            Self::WrongPassword | Self::Forbidden => 403,
+            Self::WrongPassword | Self::Forbidden | Self::ModelNotAllowed => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::EmailTaken => 409,
             Self::PayloadTooLarge => 413,
-            Self::AccountLocked | Self::RateLimited => 429,
+            Self::AccountLocked | Self::RateLimited | Self::QuotaExceeded => 429,
             Self::Internal => 500,
-            Self::ServiceUnavailable => 503,
+            Self::UpstreamError => 502,
+            Self::ServiceUnavailable | Self::NoProvider => 503,
+            Self::UpstreamTimeout => 504,
         }
     }
 
@@ -79,6 +95,12 @@ impl ErrorCode {
             Self::Forbidden => "forbidden",
             Self::AccountLocked => "account_locked",
             Self::RateLimited => "rate_limited",
+            Self::QuotaExceeded => "quota_exceeded",
+            Self::UnknownModel => "unknown_model",
+            Self::ModelNotAllowed => "model_not_allowed",
+            Self::NoProvider => "no_provider",
+            Self::UpstreamError => "upstream_error",
+            Self::UpstreamTimeout => "upstream_timeout",
             Self::ServiceUnavailable => "service_unavailable",
             Self::Internal => "internal",
         }
@@ -122,6 +144,12 @@ mod tests {
             ErrorCode::Forbidden,
             ErrorCode::AccountLocked,
             ErrorCode::RateLimited,
+            ErrorCode::QuotaExceeded,
+            ErrorCode::UnknownModel,
+            ErrorCode::ModelNotAllowed,
+            ErrorCode::NoProvider,
+            ErrorCode::UpstreamError,
+            ErrorCode::UpstreamTimeout,
             ErrorCode::ServiceUnavailable,
             ErrorCode::Internal,
         ];

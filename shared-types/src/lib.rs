@@ -4,11 +4,20 @@
 //! targets and for `wasm32-unknown-unknown`. OpenAPI schema derives sit behind
 //! the `openapi` feature, which only the backend enables.
 
+pub mod ask;
 pub mod auth;
+pub mod conversations;
 pub mod error;
+pub mod models;
+pub mod money;
 pub mod plans;
+pub mod usage;
 pub mod validation;
 
+pub use ask::*;
 pub use auth::*;
+pub use conversations::*;
 pub use error::{ErrorBody, ErrorCode};
-pub use plans::{Role, Tier};
+pub use models::*;
+pub use plans::{Plan, Role, Tier};
+pub use usage::*;

@@ -57,7 +57,79 @@ macro_rules! string_enum {
 }
 
 string_enum!(Role { User => "user", Admin => "admin" });
+
+/// What a tier buys: its monthly question quota, its per-minute limit, and
+/// the order in which its models are tried (the first available one is the
+/// default; the rest are fallbacks when a provider fails).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Plan {
+    /// The tier this plan belongs to.
+    pub tier: Tier,
+    /// Questions per calendar month (UTC); `None` means unlimited.
+    pub monthly_questions: Option<u32>,
+    /// Questions per minute.
+    pub per_minute: u32,
+    /// Model ids in order of preference.
+    pub fallback_models: Vec<String>,
+}
+
+impl Plan {
+    /// The built-in plan of a tier (the operator's config file may override it).
+    pub fn default_for(tier: Tier) -> Self {
+        let models = |ids: &[&str]| ids.iter().map(|id| id.to_string()).collect();
+        match tier {
+            Tier::Free => Self {
+                tier,
+                monthly_questions: Some(10),
+                per_minute: 5,
+                fallback_models: models(&[
+                    "gpt-4o-mini",
+                    "claude-3-5-haiku-latest",
+                    "gemini-2.0-flash",
+                    "deepseek-chat",
+                    "llama-3.3-70b-versatile",
+                    "grok-3-mini",
+                    "demo",
+                ]),
+            },
+            Tier::Pro => Self {
+                tier,
+                monthly_questions: Some(500),
+                per_minute: 15,
+                fallback_models: models(&[
+                    "gpt-4o",
+                    "claude-sonnet-4-0",
+                    "gemini-2.5-pro",
+                    "gpt-4o-mini",
+                    "deepseek-chat",
+                    "grok-3-mini",
+                    "demo",
+                ]),
+            },
+            Tier::Enterprise => Self {
+                tier,
+                monthly_questions: None,
+                per_minute: 60,
+                fallback_models: models(&[
+                    "claude-sonnet-4-0",
+                    "gpt-4o",
+                    "gemini-2.5-pro",
+                    "gpt-4o-mini",
+                    "deepseek-chat",
+                    "grok-3-mini",
+                    "demo",
+                ]),
+            },
+        }
+    }
+}
 string_enum!(Tier { Free => "free", Pro => "pro", Enterprise => "enterprise" });
+
+impl Tier {
+    /// Every tier, cheapest first.
+    pub const ALL: [Tier; 3] = [Tier::Free, Tier::Pro, Tier::Enterprise];
+}
 
 #[cfg(test)]
 mod tests {

@@ -120,3 +120,104 @@ pub struct NewRefreshToken<'a> {
     /// Expiry.
     pub expires_at: NaiveDateTime,
 }
+
+/// A row of `conversations`.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = super::schema::conversations)]
+pub struct ConversationRow {
+    /// Primary key.
+    pub id: i64,
+    /// Owner.
+    pub user_id: i64,
+    /// The start of the first question.
+    pub title: String,
+    /// Creation time.
+    pub created_at: NaiveDateTime,
+    /// Time of the last message.
+    pub updated_at: NaiveDateTime,
+}
+
+impl From<&ConversationRow> for shared_types::ConversationSummary {
+    fn from(row: &ConversationRow) -> Self {
+        Self {
+            id: shared_types::ConversationId(row.id),
+            title: row.title.clone(),
+            created_at: super::rfc3339(row.created_at),
+            updated_at: super::rfc3339(row.updated_at),
+        }
+    }
+}
+
+/// A row of `messages`.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = super::schema::messages)]
+pub struct MessageRow {
+    /// Primary key.
+    pub id: i64,
+    /// The conversation.
+    pub conversation_id: i64,
+    /// `user` or `assistant`.
+    pub role: String,
+    /// The text.
+    pub content: String,
+    /// The model of an answer.
+    pub model: Option<String>,
+    /// False for an answer that broke off.
+    pub complete: bool,
+    /// Creation time.
+    pub created_at: NaiveDateTime,
+}
+
+impl MessageRow {
+    /// Whether the user wrote it.
+    pub fn is_user(&self) -> bool {
+        self.role == "user"
+    }
+}
+
+impl From<&MessageRow> for shared_types::Message {
+    fn from(row: &MessageRow) -> Self {
+        Self {
+            id: shared_types::MessageId(row.id),
+            role: if row.is_user() {
+                shared_types::MessageRole::User
+            } else {
+                shared_types::MessageRole::Assistant
+            },
+            content: row.content.clone(),
+            model: row.model.clone(),
+            complete: row.complete,
+            created_at: super::rfc3339(row.created_at),
+        }
+    }
+}
+
+/// A new row of `usage_events`: the ledger entry of one ask.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = super::schema::usage_events)]
+pub struct NewUsageEvent {
+    /// Who asked.
+    pub user_id: i64,
+    /// In which conversation (gone if the conversation was deleted).
+    pub conversation_id: Option<i64>,
+    /// The provider that answered or failed.
+    pub provider: String,
+    /// The model.
+    pub model: String,
+    /// Prompt tokens.
+    pub input_tokens: i64,
+    /// Answer tokens.
+    pub output_tokens: i64,
+    /// Cost in pico-dollars.
+    pub cost_pico: i64,
+    /// Milliseconds until the first text.
+    pub ttft_ms: Option<i32>,
+    /// Milliseconds until the end.
+    pub total_ms: i32,
+    /// `ok`, `cancelled`, `upstream_error`, ...
+    pub outcome: String,
+    /// Whether the question counted against the quota.
+    pub charged: bool,
+    /// When.
+    pub created_at: NaiveDateTime,
+}

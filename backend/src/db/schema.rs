@@ -30,3 +30,61 @@ diesel::table! {
 
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(users, refresh_tokens);
+
+diesel::table! {
+    conversations (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        title -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    messages (id) {
+        id -> BigInt,
+        conversation_id -> BigInt,
+        role -> Text,
+        content -> Text,
+        model -> Nullable<Text>,
+        complete -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    quota_usage (user_id, period) {
+        user_id -> BigInt,
+        period -> Text,
+        used -> Integer,
+    }
+}
+
+diesel::table! {
+    usage_events (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        conversation_id -> Nullable<BigInt>,
+        provider -> Text,
+        model -> Text,
+        input_tokens -> BigInt,
+        output_tokens -> BigInt,
+        cost_pico -> BigInt,
+        ttft_ms -> Nullable<Integer>,
+        total_ms -> Integer,
+        outcome -> Text,
+        charged -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(conversations -> users (user_id));
+diesel::joinable!(messages -> conversations (conversation_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    conversations,
+    messages,
+    quota_usage,
+    usage_events
+);

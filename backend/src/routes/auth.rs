@@ -36,9 +36,11 @@ async fn limit_per_ip(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     if let Some(state) = req.app_data::<web::Data<AppState>>() {
+        let key = format!("auth-ip:{}", client_ip(req.request(), state.trust_proxy));
         let decision = state
-            .auth_limiter
-            .check(&client_ip(req.request(), state.trust_proxy));
+            .limiter
+            .check(&key, state.auth_requests_per_minute)
+            .await;
         if !decision.allowed {
             return Err(ApiError::new(
                 ErrorCode::RateLimited,

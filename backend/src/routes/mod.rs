@@ -1,9 +1,13 @@
 //! HTTP routes, one file per resource. Handlers parse, authorise, call the
 //! domain and map the result; the rules live in the domain modules.
 
+pub mod ask;
 pub mod auth;
+pub mod conversations;
 pub mod health;
+pub mod models;
 pub mod openapi;
+pub mod usage;
 pub mod users;
 
 use actix_web::{HttpRequest, web};
@@ -17,6 +21,15 @@ pub const JSON_LIMIT_BYTES: usize = 64 * 1024;
 /// Registers every route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(json_config())
+        .app_data(
+            web::PathConfig::default()
+                .error_handler(|err, _| ApiError::new(ErrorCode::NotFound, err.to_string()).into()),
+        )
+        .app_data(
+            web::QueryConfig::default().error_handler(|err, _| {
+                ApiError::invalid(format!("Bad query string: {err}")).into()
+            }),
+        )
         .service(web::resource("/health").get(health::health))
         .service(web::resource("/ready").get(health::ready))
         .service(
@@ -28,6 +41,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .get(users::me_get)
                         .patch(users::me_patch)
                         .delete(users::me_delete),
+                )
+                .service(
+                    web::resource("/ask")
+                        .app_data(json_config().limit(ask::ASK_JSON_LIMIT_BYTES))
+                        .post(ask::ask),
+                )
+                .service(web::resource("/models").get(models::list))
+                .service(web::resource("/usage").get(usage::report))
+                .service(web::resource("/conversations").get(conversations::list))
+                .service(
+                    web::resource("/conversations/{id}")
+                        .get(conversations::get)
+                        .delete(conversations::delete),
                 ),
         );
 }

@@ -19,11 +19,19 @@ use utoipa::{Modify, OpenApi};
         super::users::me_get,
         super::users::me_patch,
         super::users::me_delete,
+        super::ask::ask,
+        super::models::list,
+        super::usage::report,
+        super::conversations::list,
+        super::conversations::get,
+        super::conversations::delete,
     ),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Sign-up, sign-in and sessions"),
         (name = "users", description = "The signed-in user's account"),
+        (name = "ask", description = "Questions, models and usage"),
+        (name = "conversations", description = "Conversations kept on the server"),
         (name = "operations", description = "Probes and this document"),
     )
 )]

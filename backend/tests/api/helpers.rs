@@ -8,9 +8,10 @@
 use std::sync::LazyLock;
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
-use mentor::config::{AllowedOrigins, AuthSettings, Settings};
+use mentor::config::{AiSettings, AllowedOrigins, AuthSettings, ProviderSettings, Settings, Wire};
 use mentor::db::{Db, Pool};
 use mentor::startup::Application;
+use mentor_stand_ins::FakeAi;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
@@ -33,7 +34,16 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// A pool on the app's database, for assertions on rows.
     pub pool: Pool,
+    /// The AI stand-in the app's OpenAI, Anthropic and Gemini point at.
+    pub fake: FakeAi,
+    /// The settings the app started with.
+    pub settings: Settings,
     _db: TestDb,
+}
+
+/// The API key each stand-in provider is configured with.
+pub fn test_key(provider: &str) -> String {
+    format!("test-key-{provider}")
 }
 
 enum TestDb {
@@ -49,6 +59,7 @@ pub async fn spawn_app() -> TestApp {
 /// Starts an app after `customize` adjusts the settings.
 pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
     LazyLock::force(&TRACING);
+    let fake = FakeAi::start();
     let (database_url, db) = match std::env::var("MENTOR_TEST_POSTGRES_URL") {
         Ok(admin_url) => (fresh_postgres_database(&admin_url), TestDb::Postgres),
         Err(_) => {
@@ -66,10 +77,36 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
         db_pool_size: 4,
         auth: AuthSettings::default(),
         log_json: false,
+        ai: AiSettings {
+            providers: [
+                ("openai", Wire::OpenAi, mentor_stand_ins::Wire::OpenAi),
+                (
+                    "anthropic",
+                    Wire::Anthropic,
+                    mentor_stand_ins::Wire::Anthropic,
+                ),
+                ("gemini", Wire::Gemini, mentor_stand_ins::Wire::Gemini),
+            ]
+            .into_iter()
+            .map(|(name, wire, fake_wire)| ProviderSettings {
+                name: name.into(),
+                wire,
+                base_url: fake.base_url(fake_wire),
+                api_key: SecretString::from(test_key(name)),
+            })
+            .collect(),
+            read_timeout: std::time::Duration::from_secs(5),
+            retry_backoff: std::time::Duration::from_millis(5),
+            ..AiSettings::default()
+        },
+        redis_url: None,
+        redis_prefix: format!("mentor-test-{}", uuid::Uuid::new_v4().simple()),
     };
     customize(&mut settings);
     let pool = Pool::new(&settings.database_url, 2).expect("pool");
-    let app = Application::build(settings).await.expect("app starts");
+    let app = Application::build(settings.clone())
+        .await
+        .expect("app starts");
     let address = format!("http://{}", app.address());
     tokio::spawn(app.run_until_stopped());
     TestApp {
@@ -79,8 +116,21 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
             .build()
             .expect("client"),
         pool,
+        fake,
+        settings,
         _db: db,
     }
+}
+
+/// Starts a second app on the same database and settings as `app` (a
+/// replica), with its own stand-in.
+pub async fn spawn_replica(app: &TestApp) -> String {
+    let replica = Application::build(app.settings.clone())
+        .await
+        .expect("replica starts");
+    let address = format!("http://{}", replica.address());
+    tokio::spawn(replica.run_until_stopped());
+    address
 }
 
 fn fresh_postgres_database(admin_url: &str) -> String {
@@ -206,6 +256,48 @@ impl TestApp {
         .await
     }
 
+    /// Asks without streaming.
+    pub async fn ask(&self, token: &str, body: Value) -> Reply {
+        self.request("POST", "/api/v1/ask", Some(token), Some(body))
+            .await
+    }
+
+    /// Asks with `Accept: text/event-stream`; returns the reply (body `Null`)
+    /// and the events as (name, data) pairs.
+    pub async fn ask_stream(&self, token: &str, body: Value) -> (Reply, Vec<(String, Value)>) {
+        let response = self
+            .client
+            .post(format!("{}/api/v1/ask", self.address))
+            .bearer_auth(token)
+            .header("accept", "text/event-stream")
+            .json(&body)
+            .send()
+            .await
+            .expect("request sent");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("body");
+        if status != 200 {
+            let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+            return (
+                Reply {
+                    status,
+                    headers,
+                    body,
+                },
+                Vec::new(),
+            );
+        }
+        (
+            Reply {
+                status,
+                headers,
+                body: Value::Null,
+            },
+            parse_sse(&text),
+        )
+    }
+
     /// Runs a query on the app's database.
     pub fn with_db<T>(&self, f: impl FnOnce(&mut Db) -> T) -> T {
         let mut conn = self.pool.get().expect("connection");
@@ -238,4 +330,26 @@ impl Session {
             user_id: reply.body["user"]["id"].as_i64().expect("user.id"),
         }
     }
+}
+
+/// Splits an SSE body into (event name, JSON data) pairs.
+pub fn parse_sse(text: &str) -> Vec<(String, Value)> {
+    text.split("\n\n")
+        .filter(|block| !block.trim().is_empty())
+        .map(|block| {
+            let mut name = String::new();
+            let mut data = String::new();
+            for line in block.lines() {
+                if let Some(v) = line.strip_prefix("event: ") {
+                    name = v.to_string();
+                } else if let Some(v) = line.strip_prefix("data: ") {
+                    data.push_str(v);
+                }
+            }
+            (
+                name,
+                serde_json::from_str(&data).expect("event data is JSON"),
+            )
+        })
+        .collect()
 }

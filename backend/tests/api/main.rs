@@ -2,10 +2,15 @@
 
 mod helpers;
 
+mod ask;
+mod ask_failures;
+mod conversations;
 mod errors;
 mod login;
+mod models_usage;
 mod openapi;
 mod operations;
+mod quota;
 mod refresh;
 mod register;
 mod tokens;

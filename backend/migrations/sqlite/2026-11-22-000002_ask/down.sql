@@ -1,0 +1,4 @@
+DROP TABLE usage_events;
+DROP TABLE quota_usage;
+DROP TABLE messages;
+DROP TABLE conversations;

@@ -1,0 +1,210 @@
+//! The HTTP side shared by every networked provider: send, check the status,
+//! decode the SSE body with a read timeout, and map each event through the
+//! provider's [`WireFormat`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use futures_util::future::BoxFuture;
+use secrecy::{ExposeSecret, SecretString};
+
+use super::sse::{SseDecoder, SseEvent};
+use super::{ChatEvent, ChatRequest, ChatStream, Provider, ProviderError, ProviderErrorKind};
+
+/// One provider's request shape and stream events.
+pub trait WireFormat: Send + Sync + 'static {
+    /// Builds the streaming request.
+    fn request(
+        &self,
+        client: &reqwest::Client,
+        base_url: &str,
+        api_key: &str,
+        req: &ChatRequest,
+    ) -> reqwest::RequestBuilder;
+
+    /// Reads one SSE event into `out`; an error event of the provider is `Err`.
+    fn parse(&self, event: &SseEvent, out: &mut Vec<ChatEvent>) -> Result<(), String>;
+}
+
+/// A provider reached over HTTP.
+pub struct HttpProvider<W> {
+    name: String,
+    wire: Arc<W>,
+    base_url: String,
+    api_key: SecretString,
+    client: reqwest::Client,
+    read_timeout: Duration,
+}
+
+impl<W: WireFormat> HttpProvider<W> {
+    /// A provider named `name` at `base_url` (no trailing slash).
+    pub fn new(
+        name: &str,
+        wire: W,
+        base_url: &str,
+        api_key: SecretString,
+        client: reqwest::Client,
+        read_timeout: Duration,
+    ) -> Self {
+        Self {
+            name: name.to_string(),
+            wire: Arc::new(wire),
+            base_url: base_url.trim_end_matches('/').to_string(),
+            api_key,
+            client,
+            read_timeout,
+        }
+    }
+}
+
+impl<W: WireFormat> Provider for HttpProvider<W> {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn stream(
+        &self,
+        request: ChatRequest,
+    ) -> BoxFuture<'static, Result<ChatStream, ProviderError>> {
+        let builder = self.wire.request(
+            &self.client,
+            &self.base_url,
+            self.api_key.expose_secret(),
+            &request,
+        );
+        let (name, wire, read_timeout) = (self.name.clone(), self.wire.clone(), self.read_timeout);
+        Box::pin(async move {
+            let fail = |kind, message: String| ProviderError::new(&name, kind, message);
+            let response = match tokio::time::timeout(read_timeout, builder.send()).await {
+                Err(_) => {
+                    return Err(fail(
+                        ProviderErrorKind::Timeout,
+                        "no response within the read timeout".into(),
+                    ));
+                }
+                Ok(Err(e)) if e.is_connect() => {
+                    return Err(fail(ProviderErrorKind::Connect, describe(&e)));
+                }
+                Ok(Err(e)) if e.is_timeout() => {
+                    return Err(fail(ProviderErrorKind::Timeout, describe(&e)));
+                }
+                Ok(Err(e)) => return Err(fail(ProviderErrorKind::Stream, describe(&e))),
+                Ok(Ok(response)) => response,
+            };
+            let status = response.status();
+            if !status.is_success() {
+                let body = tokio::time::timeout(read_timeout, response.text())
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+                    .unwrap_or_default();
+                let excerpt: String = body.chars().take(300).collect();
+                return Err(fail(
+                    ProviderErrorKind::Status(status.as_u16()),
+                    format!("HTTP {status}: {excerpt}"),
+                ));
+            }
+            Ok(decode(name, wire, response, read_timeout))
+        })
+    }
+}
+
+/// What went wrong, without the request URL.
+fn describe(e: &reqwest::Error) -> String {
+    let mut text = String::from(if e.is_connect() {
+        "connection failed"
+    } else if e.is_timeout() {
+        "timed out"
+    } else if e.is_body() || e.is_decode() {
+        "reading the response failed"
+    } else {
+        "the request failed"
+    });
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+struct DecodeState<W> {
+    name: String,
+    wire: Arc<W>,
+    body: futures_util::stream::BoxStream<'static, reqwest::Result<bytes::Bytes>>,
+    decoder: SseDecoder,
+    pending: std::collections::VecDeque<Result<ChatEvent, ProviderError>>,
+    finished: bool,
+    ended: bool,
+    read_timeout: Duration,
+}
+
+fn decode<W: WireFormat>(
+    name: String,
+    wire: Arc<W>,
+    response: reqwest::Response,
+    read_timeout: Duration,
+) -> ChatStream {
+    let state = DecodeState {
+        name,
+        wire,
+        body: response.bytes_stream().boxed(),
+        decoder: SseDecoder::default(),
+        pending: Default::default(),
+        finished: false,
+        ended: false,
+        read_timeout,
+    };
+    Box::pin(futures_util::stream::unfold(state, |mut s| async move {
+        loop {
+            if let Some(item) = s.pending.pop_front() {
+                return Some((item, s));
+            }
+            if s.ended {
+                return None;
+            }
+            let fail = |kind, message: &str| ProviderError::new(&s.name, kind, message);
+            match tokio::time::timeout(s.read_timeout, s.body.next()).await {
+                Err(_) => {
+                    s.ended = true;
+                    s.pending
+                        .push_back(Err(fail(ProviderErrorKind::Timeout, "the stream stalled")));
+                }
+                Ok(Some(Err(e))) => {
+                    s.ended = true;
+                    s.pending
+                        .push_back(Err(fail(ProviderErrorKind::Stream, &describe(&e))));
+                }
+                Ok(None) => {
+                    s.ended = true;
+                    if !s.finished {
+                        s.pending.push_back(Err(fail(
+                            ProviderErrorKind::Stream,
+                            "the stream ended before the answer did",
+                        )));
+                    }
+                }
+                Ok(Some(Ok(bytes))) => {
+                    for event in s.decoder.feed(&bytes) {
+                        let mut out = Vec::new();
+                        if let Err(message) = s.wire.parse(&event, &mut out) {
+                            s.ended = true;
+                            s.pending
+                                .push_back(Err(fail(ProviderErrorKind::InStream, &message)));
+                            break;
+                        }
+                        s.finished |= out.contains(&ChatEvent::Finished);
+                        s.pending.extend(out.into_iter().map(Ok));
+                    }
+                }
+            }
+        }
+    }))
+}
+
+/// Reads a JSON value from SSE data, naming the provider in the error.
+pub(crate) fn json(event: &SseEvent) -> Result<serde_json::Value, String> {
+    serde_json::from_str(&event.data).map_err(|e| format!("unreadable stream event: {e}"))
+}

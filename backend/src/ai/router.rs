@@ -1,0 +1,127 @@
+//! Sends a question down a chain of models: retries a model on failures that
+//! may pass (429, 5xx, connection errors, timeouts) with exponential backoff,
+//! then falls back to the next model. A model counts as answering once its
+//! first stream event arrives; after that, failures end the answer instead.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+
+use super::catalogue::ModelSpec;
+use super::{ChatEvent, ChatRequest, ChatStream, Provider, ProviderError, ProviderErrorKind};
+
+/// Retry rules.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Extra attempts per model after the first.
+    pub retries: u32,
+    /// The first pause; each further pause doubles.
+    pub backoff: Duration,
+    /// How long to wait for the first event.
+    pub first_event_timeout: Duration,
+}
+
+/// An answer that has begun.
+pub struct Started {
+    /// The model answering.
+    pub model: ModelSpec,
+    /// Its first event.
+    pub first: ChatEvent,
+    /// The rest of its stream.
+    pub rest: ChatStream,
+}
+
+/// The providers that are on, by name.
+pub struct AiRouter {
+    providers: HashMap<String, Arc<dyn Provider>>,
+    retry: RetryPolicy,
+}
+
+impl AiRouter {
+    /// A router over these providers.
+    pub fn new(providers: Vec<Arc<dyn Provider>>, retry: RetryPolicy) -> Self {
+        Self {
+            providers: providers
+                .into_iter()
+                .map(|p| (p.name().to_string(), p))
+                .collect(),
+            retry,
+        }
+    }
+
+    /// Whether a provider is configured.
+    pub fn has(&self, provider: &str) -> bool {
+        self.providers.contains_key(provider)
+    }
+
+    /// Whether no provider at all is configured.
+    pub fn is_empty(&self) -> bool {
+        self.providers.is_empty()
+    }
+
+    /// Starts an answer from the first model in `chain` that begins one;
+    /// `request_for` builds each model's request. Returns the last error when
+    /// every model failed.
+    pub async fn start(
+        &self,
+        chain: &[ModelSpec],
+        request_for: impl Fn(&ModelSpec) -> ChatRequest,
+    ) -> Result<Started, ProviderError> {
+        let mut last = ProviderError::new("router", ProviderErrorKind::Connect, "no model to try");
+        for model in chain {
+            let Some(provider) = self.providers.get(&model.provider) else {
+                continue;
+            };
+            for attempt in 0..=self.retry.retries {
+                if attempt > 0 {
+                    tokio::time::sleep(self.retry.backoff * 2u32.saturating_pow(attempt - 1)).await;
+                }
+                match self.begin(provider.as_ref(), request_for(model)).await {
+                    Ok((first, rest)) => {
+                        return Ok(Started {
+                            model: model.clone(),
+                            first,
+                            rest,
+                        });
+                    }
+                    Err(error) => {
+                        tracing::warn!(model = %model.id, attempt, error = %error, "AI provider attempt failed");
+                        let retry = error.is_retryable();
+                        last = error;
+                        if !retry {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        Err(last)
+    }
+
+    async fn begin(
+        &self,
+        provider: &dyn Provider,
+        request: ChatRequest,
+    ) -> Result<(ChatEvent, ChatStream), ProviderError> {
+        let mut stream = provider.stream(request).await?;
+        let timeout = || {
+            ProviderError::new(
+                provider.name(),
+                ProviderErrorKind::Timeout,
+                "no answer began in time",
+            )
+        };
+        match tokio::time::timeout(self.retry.first_event_timeout, stream.next()).await {
+            Err(_) => Err(timeout()),
+            Ok(None) => Err(ProviderError::new(
+                provider.name(),
+                ProviderErrorKind::Stream,
+                "the stream ended at once",
+            )),
+            Ok(Some(Err(error))) => Err(error),
+            Ok(Some(Ok(first))) => Ok((first, stream)),
+        }
+    }
+}

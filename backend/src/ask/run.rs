@@ -1,0 +1,192 @@
+//! Drives one answer after it has begun: forwards text to the client as it
+//! arrives, notices a client that left, and settles at the end.
+//!
+//! Settling: the answer (complete or not) is stored, a ledger row records
+//! tokens, exact cost, timings and outcome, and the question is given back
+//! if the provider broke off. A client that leaves is still charged: the
+//! tokens were spent. Tokens a provider did not report are estimated.
+
+use std::time::Instant;
+
+use diesel::Connection;
+use futures_util::StreamExt;
+use shared_types::{ErrorBody, ErrorCode, StreamDelta, StreamEvent, StreamMeta, Usage};
+use tokio::sync::mpsc;
+
+use super::{AskError, Reservation, elapsed_ms};
+use crate::ai::router::Started;
+use crate::ai::{ChatEvent, ProviderError, ProviderErrorKind, estimate_tokens};
+use crate::db::models::NewUsageEvent;
+use crate::db::{self, Pool, conversations, quota as quota_db, usage_events};
+
+/// What a run needs besides the stream.
+pub(super) struct Run {
+    pub pool: Pool,
+    pub reservation: Reservation,
+    pub meta: StreamMeta,
+    pub started_at: Instant,
+    pub prompt_estimate: u64,
+}
+
+enum Outcome {
+    Ok,
+    Cancelled,
+    Failed(ProviderError),
+}
+
+impl Outcome {
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Cancelled => "cancelled",
+            Self::Failed(e) if e.kind == ProviderErrorKind::Timeout => "upstream_timeout",
+            Self::Failed(_) => "upstream_error",
+        }
+    }
+}
+
+#[derive(Default)]
+struct Progress {
+    answer: String,
+    input: Option<u64>,
+    output: Option<u64>,
+    ttft_ms: Option<i32>,
+}
+
+impl Progress {
+    fn apply(&mut self, event: ChatEvent, started_at: Instant) -> Option<String> {
+        match event {
+            ChatEvent::Text(text) => {
+                self.ttft_ms.get_or_insert_with(|| elapsed_ms(started_at));
+                self.answer.push_str(&text);
+                Some(text)
+            }
+            ChatEvent::Usage { input, output } => {
+                self.input = input.or(self.input);
+                self.output = output.or(self.output);
+                None
+            }
+            ChatEvent::Finished => None,
+        }
+    }
+}
+
+/// Runs the answer to its end and settles it.
+pub(super) async fn drive(run: Run, started: Started, sender: mpsc::Sender<StreamEvent>) {
+    let Started {
+        model,
+        first,
+        mut rest,
+    } = started;
+    let mut progress = Progress::default();
+    let mut outcome = Outcome::Ok;
+    let mut events = vec![StreamEvent::Meta(run.meta.clone())];
+    if let Some(text) = progress.apply(first, run.started_at) {
+        events.push(StreamEvent::Delta(StreamDelta { text }));
+    }
+    'stream: loop {
+        for event in events.drain(..) {
+            if sender.send(event).await.is_err() {
+                outcome = Outcome::Cancelled;
+                break 'stream;
+            }
+        }
+        tokio::select! {
+            () = sender.closed() => {
+                outcome = Outcome::Cancelled;
+                break;
+            }
+            next = rest.next() => match next {
+                None => break,
+                Some(Err(error)) => {
+                    tracing::warn!(model = %model.id, error = %error, "the AI provider broke off an answer");
+                    outcome = Outcome::Failed(error);
+                    break;
+                }
+                Some(Ok(event)) => {
+                    if let Some(text) = progress.apply(event, run.started_at) {
+                        events.push(StreamEvent::Delta(StreamDelta { text }));
+                    }
+                }
+            }
+        }
+    }
+    drop(rest); // closes the upstream connection at once when cancelled
+
+    let input = progress.input.unwrap_or(run.prompt_estimate);
+    let output = progress
+        .output
+        .unwrap_or_else(|| estimate_tokens(&progress.answer));
+    let cost_pico = model.cost_pico(input, output);
+    let charged = !matches!(outcome, Outcome::Failed(_));
+    let r = &run.reservation;
+    let ledger = NewUsageEvent {
+        user_id: r.user_id,
+        conversation_id: Some(r.conversation_id),
+        provider: model.provider.clone(),
+        model: model.id.clone(),
+        input_tokens: i64::try_from(input).unwrap_or(i64::MAX),
+        output_tokens: i64::try_from(output).unwrap_or(i64::MAX),
+        cost_pico,
+        ttft_ms: progress.ttft_ms,
+        total_ms: elapsed_ms(run.started_at),
+        outcome: outcome.name().into(),
+        charged,
+        created_at: db::now(),
+    };
+    let (user_id, period_key, answer_id, conversation_id) = (
+        r.user_id,
+        r.period.key.clone(),
+        r.answer_id,
+        r.conversation_id,
+    );
+    let (answer, model_id, complete) = (
+        progress.answer,
+        model.id.clone(),
+        matches!(outcome, Outcome::Ok),
+    );
+    let settled = run
+        .pool
+        .run(move |conn| {
+            conn.transaction(|conn| {
+                conversations::finish_message(conn, answer_id, &answer, &model_id, complete)?;
+                conversations::touch(conn, conversation_id, db::now())?;
+                usage_events::insert(conn, &ledger)?;
+                if !charged {
+                    quota_db::release(conn, user_id, &period_key)?;
+                }
+                Ok::<_, AskError>(quota_db::used(conn, user_id, &period_key)?)
+            })
+        })
+        .await;
+
+    let last = match (&outcome, settled) {
+        (Outcome::Cancelled, _) => return,
+        (_, Err(e)) => {
+            tracing::error!(error = %e, "could not settle an answer");
+            StreamEvent::Error(ErrorBody {
+                error: ErrorCode::Internal,
+                message: "The answer could not be saved.".into(),
+            })
+        }
+        (Outcome::Failed(error), Ok(_)) => StreamEvent::Error(ErrorBody {
+            error: if error.kind == ProviderErrorKind::Timeout {
+                ErrorCode::UpstreamTimeout
+            } else {
+                ErrorCode::UpstreamError
+            },
+            message: "The AI provider broke off the answer; this question was not counted.".into(),
+        }),
+        (Outcome::Ok, Ok(used)) => StreamEvent::Usage(Usage {
+            input_tokens: input,
+            output_tokens: output,
+            cost_usd: shared_types::money::format_pico_usd(cost_pico),
+            quota: r.period.status(used, r.limit),
+        }),
+    };
+    for event in [last, StreamEvent::Done] {
+        if sender.send(event).await.is_err() {
+            break;
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! Queries on `conversations` and `messages`.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::Db;
+use super::models::{ConversationRow, MessageRow};
+use super::schema::conversations::dsl as c;
+use super::schema::messages::dsl as m;
+
+/// Creates a conversation; returns its id.
+pub fn insert(conn: &mut Db, user_id: i64, title: &str, at: NaiveDateTime) -> QueryResult<i64> {
+    diesel::insert_into(c::conversations)
+        .values((
+            c::user_id.eq(user_id),
+            c::title.eq(title),
+            c::created_at.eq(at),
+            c::updated_at.eq(at),
+        ))
+        .returning(c::id)
+        .get_result(conn)
+}
+
+/// The user's conversation with this id, if it is theirs.
+pub fn find_owned(conn: &mut Db, user_id: i64, id: i64) -> QueryResult<Option<ConversationRow>> {
+    c::conversations
+        .filter(c::id.eq(id))
+        .filter(c::user_id.eq(user_id))
+        .select(ConversationRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// A page of the user's conversations, newest first, with ids below `before`.
+pub fn list(
+    conn: &mut Db,
+    user_id: i64,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<ConversationRow>> {
+    let mut query = c::conversations
+        .filter(c::user_id.eq(user_id))
+        .select(ConversationRow::as_select())
+        .order(c::id.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(before) = before {
+        query = query.filter(c::id.lt(before));
+    }
+    query.load(conn)
+}
+
+/// Marks the conversation as changed now.
+pub fn touch(conn: &mut Db, id: i64, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(c::conversations.filter(c::id.eq(id)))
+        .set(c::updated_at.eq(at))
+        .execute(conn)
+}
+
+/// Deletes the user's conversation (its messages go with it).
+pub fn delete_owned(conn: &mut Db, user_id: i64, id: i64) -> QueryResult<usize> {
+    diesel::delete(
+        c::conversations
+            .filter(c::id.eq(id))
+            .filter(c::user_id.eq(user_id)),
+    )
+    .execute(conn)
+}
+
+/// Adds a message; returns its id.
+pub fn insert_message(
+    conn: &mut Db,
+    conversation_id: i64,
+    role: &str,
+    content: &str,
+    model: Option<&str>,
+    complete: bool,
+    at: NaiveDateTime,
+) -> QueryResult<i64> {
+    diesel::insert_into(m::messages)
+        .values((
+            m::conversation_id.eq(conversation_id),
+            m::role.eq(role),
+            m::content.eq(content),
+            m::model.eq(model),
+            m::complete.eq(complete),
+            m::created_at.eq(at),
+        ))
+        .returning(m::id)
+        .get_result(conn)
+}
+
+/// Stores an answer's final text, model and completeness.
+pub fn finish_message(
+    conn: &mut Db,
+    id: i64,
+    content: &str,
+    model: &str,
+    complete: bool,
+) -> QueryResult<usize> {
+    diesel::update(m::messages.filter(m::id.eq(id)))
+        .set((
+            m::content.eq(content),
+            m::model.eq(Some(model)),
+            m::complete.eq(complete),
+        ))
+        .execute(conn)
+}
+
+/// Deletes messages by id.
+pub fn delete_messages(conn: &mut Db, ids: &[i64]) -> QueryResult<usize> {
+    diesel::delete(m::messages.filter(m::id.eq_any(ids))).execute(conn)
+}
+
+/// A conversation's messages, oldest first.
+pub fn messages(conn: &mut Db, conversation_id: i64) -> QueryResult<Vec<MessageRow>> {
+    m::messages
+        .filter(m::conversation_id.eq(conversation_id))
+        .select(MessageRow::as_select())
+        .order(m::id.asc())
+        .load(conn)
+}
+
+/// The conversation's last `limit` messages, oldest first.
+pub fn recent_messages(
+    conn: &mut Db,
+    conversation_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<MessageRow>> {
+    let mut rows: Vec<MessageRow> = m::messages
+        .filter(m::conversation_id.eq(conversation_id))
+        .select(MessageRow::as_select())
+        .order(m::id.desc())
+        .limit(limit)
+        .load(conn)?;
+    rows.reverse();
+    Ok(rows)
+}

@@ -1,0 +1,281 @@
+//! Provider failures: retries, fallbacks, errors before and after the first
+//! byte, cut streams, stalls, and clients that leave mid-answer. A failed
+//! answer never costs the user a question; a client that leaves does.
+
+use std::time::Duration;
+
+use diesel::prelude::*;
+use mentor::db::schema::{conversations, messages, usage_events};
+use mentor_stand_ins::{Scenario, Wire};
+use serde_json::json;
+
+use crate::helpers::{Session, TestApp, spawn_app, spawn_app_with};
+
+async fn used(app: &TestApp, s: &Session) -> i64 {
+    let reply = app
+        .request("GET", "/api/v1/usage", Some(&s.access), None)
+        .await;
+    reply.body["quota"]["used"].as_i64().expect("used")
+}
+
+fn outcomes(app: &TestApp) -> Vec<(String, bool)> {
+    app.with_db(|conn| {
+        usage_events::table
+            .select((usage_events::outcome, usage_events::charged))
+            .order(usage_events::id.asc())
+            .load(conn)
+            .expect("ledger")
+    })
+}
+
+fn answers(app: &TestApp) -> Vec<(String, bool)> {
+    app.with_db(|conn| {
+        messages::table
+            .filter(messages::role.eq("assistant"))
+            .select((messages::content, messages::complete))
+            .load(conn)
+            .expect("messages")
+    })
+}
+
+#[tokio::test]
+async fn a_429_and_a_500_are_retried_and_the_same_model_answers() {
+    let app = spawn_app().await;
+    app.fake
+        .queue(Wire::OpenAi, [Scenario::Status(429), Scenario::Status(503)]);
+    let s = app.register("ada@example.com").await;
+    let reply = app.ask(&s.access, json!({"question": "Hi"})).await;
+    assert_eq!(
+        (reply.status, &reply.body["model"]),
+        (200, &json!("gpt-4o-mini")),
+        "{}",
+        reply.body
+    );
+    assert_eq!(app.fake.received().len(), 3);
+}
+
+#[tokio::test]
+async fn when_a_model_keeps_failing_the_next_model_in_the_tiers_list_answers() {
+    let app = spawn_app().await;
+    app.fake.queue(
+        Wire::OpenAi,
+        [
+            Scenario::Status(500),
+            Scenario::Status(500),
+            Scenario::Status(500),
+        ],
+    );
+    let s = app.register("ada@example.com").await;
+    let reply = app.ask(&s.access, json!({"question": "Hi"})).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body["model"], "claude-3-5-haiku-latest");
+    let wires: Vec<Wire> = app.fake.received().iter().map(|r| r.wire).collect();
+    assert_eq!(
+        wires,
+        vec![Wire::OpenAi, Wire::OpenAi, Wire::OpenAi, Wire::Anthropic]
+    );
+}
+
+#[tokio::test]
+async fn a_client_error_is_not_retried_but_falls_back() {
+    let app = spawn_app().await;
+    app.fake.queue(Wire::OpenAi, [Scenario::Status(401)]);
+    let s = app.register("ada@example.com").await;
+    let reply = app.ask(&s.access, json!({"question": "Hi"})).await;
+    assert_eq!(
+        (reply.status, &reply.body["model"]),
+        (200, &json!("claude-3-5-haiku-latest"))
+    );
+    assert_eq!(app.fake.received().len(), 2);
+}
+
+#[tokio::test]
+async fn when_every_model_fails_before_answering_the_user_gets_502_and_keeps_the_question() {
+    let app = spawn_app().await;
+    for wire in [Wire::OpenAi, Wire::Anthropic, Wire::Gemini] {
+        app.fake
+            .queue(wire, std::iter::repeat_n(Scenario::Status(500), 3));
+    }
+    let s = app.register("ada@example.com").await;
+    let reply = app.ask(&s.access, json!({"question": "Hi"})).await;
+    reply.assert_error(502, "upstream_error");
+    assert_eq!(
+        used(&app, &s).await,
+        0,
+        "a failed upstream consumes no quota"
+    );
+    assert_eq!(outcomes(&app), vec![("upstream_error".to_string(), false)]);
+    let conversations: i64 =
+        app.with_db(|c| conversations::table.count().get_result(c).expect("count"));
+    let messages: i64 = app.with_db(|c| messages::table.count().get_result(c).expect("count"));
+    assert_eq!(
+        (conversations, messages),
+        (0, 0),
+        "nothing half-written is left"
+    );
+    // Streaming asks get the same status and body: no answer began.
+    for wire in [Wire::OpenAi, Wire::Anthropic, Wire::Gemini] {
+        app.fake
+            .queue(wire, std::iter::repeat_n(Scenario::Status(500), 3));
+    }
+    let (reply, events) = app.ask_stream(&s.access, json!({"question": "Hi"})).await;
+    assert!(events.is_empty());
+    reply.assert_error(502, "upstream_error");
+}
+
+#[tokio::test]
+async fn an_error_after_the_first_byte_ends_the_stream_with_an_error_event_and_no_charge() {
+    let app = spawn_app().await;
+    app.fake
+        .queue(Wire::OpenAi, [Scenario::ErrorAfter(vec!["Partial".into()])]);
+    let s = app.register("ada@example.com").await;
+    let (reply, events) = app.ask_stream(&s.access, json!({"question": "Hi"})).await;
+    assert_eq!(reply.status, 200);
+    let names: Vec<&str> = events.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, vec!["meta", "delta", "error", "done"]);
+    assert_eq!(events[2].1["error"], "upstream_error");
+    assert_eq!(used(&app, &s).await, 0);
+    assert_eq!(outcomes(&app), vec![("upstream_error".to_string(), false)]);
+    assert_eq!(
+        answers(&app),
+        vec![("Partial".to_string(), false)],
+        "what was produced is kept"
+    );
+}
+
+#[tokio::test]
+async fn a_stream_cut_mid_answer_is_reported_and_not_charged() {
+    let app = spawn_app().await;
+    app.fake.queue(
+        Wire::Anthropic,
+        [Scenario::CutAfter(vec!["Half an ".into(), "answer".into()])],
+    );
+    let s = app.register("ada@example.com").await;
+    let (_, events) = app
+        .ask_stream(
+            &s.access,
+            json!({"question": "Hi", "model": "claude-3-5-haiku-latest"}),
+        )
+        .await;
+    let names: Vec<&str> = events.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, vec!["meta", "delta", "delta", "error", "done"]);
+    assert_eq!(used(&app, &s).await, 0);
+    assert_eq!(answers(&app), vec![("Half an answer".to_string(), false)]);
+    // Through JSON the same break is a 502.
+    app.fake
+        .queue(Wire::Anthropic, [Scenario::CutAfter(vec!["x".into()])]);
+    app.ask(
+        &s.access,
+        json!({"question": "Hi", "model": "claude-3-5-haiku-latest"}),
+    )
+    .await
+    .assert_error(502, "upstream_error");
+}
+
+#[tokio::test]
+async fn a_stalled_upstream_times_out_with_504_and_no_charge() {
+    let app = spawn_app_with(|s| {
+        s.ai.providers.retain(|p| p.name == "openai");
+        s.ai.read_timeout = Duration::from_millis(300);
+        s.ai.retries = 1;
+    })
+    .await;
+    app.fake.queue(
+        Wire::OpenAi,
+        [
+            Scenario::Stall(Duration::from_secs(3)),
+            Scenario::Stall(Duration::from_secs(3)),
+        ],
+    );
+    let s = app.register("ada@example.com").await;
+    let started = std::time::Instant::now();
+    app.ask(&s.access, json!({"question": "Hi"}))
+        .await
+        .assert_error(504, "upstream_timeout");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "gave up after the read timeouts, not the stall"
+    );
+    assert_eq!(used(&app, &s).await, 0);
+    assert_eq!(
+        outcomes(&app),
+        vec![("upstream_timeout".to_string(), false)]
+    );
+}
+
+#[tokio::test]
+async fn a_stream_that_stalls_mid_answer_ends_with_upstream_timeout_and_no_charge() {
+    let app = spawn_app_with(|s| s.ai.read_timeout = Duration::from_millis(300)).await;
+    app.fake.queue(
+        Wire::OpenAi,
+        [Scenario::StallAfter(
+            vec!["Begun".into()],
+            Duration::from_secs(3),
+        )],
+    );
+    let s = app.register("ada@example.com").await;
+    let (_, events) = app.ask_stream(&s.access, json!({"question": "Hi"})).await;
+    let names: Vec<&str> = events.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, vec!["meta", "delta", "error", "done"]);
+    assert_eq!(events[2].1["error"], "upstream_timeout");
+    assert_eq!(used(&app, &s).await, 0);
+    assert_eq!(
+        outcomes(&app),
+        vec![("upstream_timeout".to_string(), false)]
+    );
+}
+
+#[tokio::test]
+async fn a_client_that_leaves_mid_answer_is_charged_and_the_partial_answer_is_kept() {
+    let app = spawn_app().await;
+    app.fake.queue(
+        Wire::OpenAi,
+        [Scenario::Answer {
+            chunks: (0..50).map(|i| format!("word{i} ")).collect(),
+            input_tokens: 10,
+            output_tokens: 50,
+            delay: Duration::from_millis(50),
+        }],
+    );
+    let s = app.register("ada@example.com").await;
+    let mut response = app
+        .client
+        .post(format!("{}/api/v1/ask", app.address))
+        .bearer_auth(&s.access)
+        .header("accept", "text/event-stream")
+        .json(&json!({"question": "Tell me a long story"}))
+        .send()
+        .await
+        .expect("sent");
+    let mut seen = String::new();
+    while !seen.contains("word2") {
+        let chunk = response.chunk().await.expect("chunk").expect("more");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    drop(response);
+
+    let mut settled = Vec::new();
+    for _ in 0..50 {
+        settled = outcomes(&app);
+        if !settled.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(settled, vec![("cancelled".to_string(), true)]);
+    assert_eq!(
+        used(&app, &s).await,
+        1,
+        "the tokens were spent, so the question counts"
+    );
+    let stored = answers(&app);
+    assert_eq!(stored.len(), 1);
+    assert!(
+        stored[0].0.starts_with("word0 word1 word2") && !stored[0].1,
+        "{stored:?}"
+    );
+    assert!(
+        !stored[0].0.contains("word49"),
+        "the upstream was stopped early"
+    );
+}
