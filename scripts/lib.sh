@@ -73,3 +73,30 @@ ensure_postgres() {
   fi
   printf '%s\n' "$url"
 }
+
+# A Redis server on 127.0.0.1:6379 for the shared rate-limit tests. Prints
+# its URL. Starts or installs it when needed.
+ensure_redis() {
+  local url="${MENTOR_TEST_REDIS_URL:-redis://127.0.0.1:6379}"
+  if [ -n "${MENTOR_TEST_REDIS_URL:-}" ]; then printf '%s\n' "$url"; return 0; fi
+  if ! redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; then
+    command -v redis-server >/dev/null || ensure_apt redis-server >&2
+    step "Starting Redis" >&2
+    redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no >&2 ||
+      redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >&2
+    for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG && break; sleep 1; done
+    redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG || die "Redis did not start on 127.0.0.1:6379"
+  fi
+  printf '%s\n' "$url"
+}
+
+# Whether any real AI provider key is set, in the environment or in .env.
+has_provider_key() {
+  local prefix
+  for prefix in OPENAI ANTHROPIC GEMINI DEEPSEEK GROQ XAI; do
+    local var="${prefix}_API_KEY"
+    [ -n "${!var:-}" ] && return 0
+    grep -qsE "^${var}=.+" .env && return 0
+  done
+  return 1
+}

@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Runs AI Mentor locally: the backend on its embedded SQLite database
-# (./mentor.db), listening on MENTOR_BIND (default 127.0.0.1:8080).
+# (./mentor.db), listening on MENTOR_BIND (default 127.0.0.1:8080). With no
+# AI provider key configured, the clearly labelled demo provider is enabled.
 # Installs what the build needs on a fresh machine, and creates a development
 # JWT_SECRET in .env if none is set. Settings: see .env.example.
 source "$(dirname "$0")/lib.sh"
 
 ensure_rust
 ensure_dev_secret
+if ! has_provider_key && [ -z "${MENTOR_DEMO_PROVIDER:-}" ]; then
+  step "No AI provider key is set: enabling the demo provider (answers say they are demos)"
+  echo "    Set OPENAI_API_KEY (or ANTHROPIC_, GEMINI_, DEEPSEEK_, GROQ_, XAI_API_KEY) in .env for real answers."
+  export MENTOR_DEMO_PROVIDER=1
+fi
 
 step "Building the backend (release)"
 cargo build --release -p mentor-backend

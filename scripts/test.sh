@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Runs every check and test: formatting, clippy, the Rust tests on SQLite,
-# the API tests again on a real PostgreSQL (started or installed if needed;
-# never skipped), and the wasm32 build of the crates the extension uses.
+# the API tests again on a real PostgreSQL, and the wasm32 build of the
+# crates the extension uses. PostgreSQL and Redis (shared rate limits) are
+# started or installed when missing; their tests are never skipped.
 source "$(dirname "$0")/lib.sh"
 
 started=$SECONDS
 ensure_rust
 pg_url="$(ensure_postgres)"
+export MENTOR_TEST_REDIS_URL="$(ensure_redis)"
 
 step "cargo fmt --check"
 cargo fmt --all --check

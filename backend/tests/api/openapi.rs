@@ -22,6 +22,12 @@ async fn the_openapi_document_describes_every_route() {
         ("/api/v1/users/me", "get"),
         ("/api/v1/users/me", "patch"),
         ("/api/v1/users/me", "delete"),
+        ("/api/v1/ask", "post"),
+        ("/api/v1/models", "get"),
+        ("/api/v1/usage", "get"),
+        ("/api/v1/conversations", "get"),
+        ("/api/v1/conversations/{id}", "get"),
+        ("/api/v1/conversations/{id}", "delete"),
     ] {
         assert!(
             doc["paths"][path][method].is_object(),
