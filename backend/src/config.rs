@@ -249,6 +249,24 @@ pub enum ConfigError {
 }
 
 impl Settings {
+    /// Settings with every default, for this database and signing key (the
+    /// secret's length is checked by [`Settings::from_lookup`], not here).
+    pub fn new(database_url: String, jwt_secret: SecretString) -> Self {
+        Self {
+            database_url,
+            jwt_secret,
+            bind: "127.0.0.1:8080".into(),
+            allowed_origins: AllowedOrigins::ExtensionsOnly,
+            trust_proxy: false,
+            db_pool_size: 8,
+            auth: AuthSettings::default(),
+            log_json: false,
+            ai: AiSettings::default(),
+            redis_url: None,
+            redis_prefix: "mentor".into(),
+        }
+    }
+
     /// Reads the settings from the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
@@ -275,24 +293,28 @@ impl Settings {
         if let Some(limit) = get("MENTOR_AUTH_RATE_PER_MINUTE") {
             auth.auth_requests_per_minute = parse("MENTOR_AUTH_RATE_PER_MINUTE", &limit)?;
         }
-        let settings = Self {
-            database_url: get("DATABASE_URL").unwrap_or_else(|| "sqlite://mentor.db".into()),
-            jwt_secret: SecretString::from(jwt_secret),
-            bind: get("MENTOR_BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
-            allowed_origins,
-            trust_proxy: flag(get("MENTOR_TRUST_PROXY")),
-            db_pool_size: match get("MENTOR_DB_POOL_SIZE") {
-                Some(size) => parse("MENTOR_DB_POOL_SIZE", &size)?,
-                None => 8,
-            },
-            auth,
-            log_json: get("MENTOR_LOG_FORMAT").is_some_and(|f| f.eq_ignore_ascii_case("json")),
-            ai: AiSettings::from_lookup(&get)?,
-            redis_url: get("REDIS_URL")
-                .filter(|u| !u.trim().is_empty())
-                .map(SecretString::from),
-            redis_prefix: get("MENTOR_REDIS_PREFIX").unwrap_or_else(|| "mentor".into()),
-        };
+        let mut settings = Self::new(
+            get("DATABASE_URL").unwrap_or_else(|| "sqlite://mentor.db".into()),
+            SecretString::from(jwt_secret),
+        );
+        settings.allowed_origins = allowed_origins;
+        settings.auth = auth;
+        settings.ai = AiSettings::from_lookup(&get)?;
+        settings.trust_proxy = flag(get("MENTOR_TRUST_PROXY"));
+        settings.log_json =
+            get("MENTOR_LOG_FORMAT").is_some_and(|f| f.eq_ignore_ascii_case("json"));
+        settings.redis_url = get("REDIS_URL")
+            .filter(|u| !u.trim().is_empty())
+            .map(SecretString::from);
+        if let Some(bind) = get("MENTOR_BIND") {
+            settings.bind = bind;
+        }
+        if let Some(size) = get("MENTOR_DB_POOL_SIZE") {
+            settings.db_pool_size = parse("MENTOR_DB_POOL_SIZE", &size)?;
+        }
+        if let Some(prefix) = get("MENTOR_REDIS_PREFIX") {
+            settings.redis_prefix = prefix;
+        }
         crate::db::DbKind::of_url(&settings.database_url).map_err(|reason| {
             ConfigError::Invalid {
                 name: "DATABASE_URL",

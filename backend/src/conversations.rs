@@ -18,7 +18,7 @@ pub async fn list(
 ) -> Result<ConversationPage, DbError> {
     let limit = limit.clamp(1, MAX_PAGE);
     let rows = pool
-        .run(move |conn| {
+        .read(move |conn| {
             conversations::list(conn, user.0, before.map(|b| b.0), limit + 1).map_err(DbError::from)
         })
         .await?;
@@ -40,7 +40,7 @@ pub async fn get(
     user: UserId,
     id: ConversationId,
 ) -> Result<Option<Conversation>, DbError> {
-    pool.run(move |conn| {
+    pool.read(move |conn| {
         let Some(row) = conversations::find_owned(conn, user.0, id.0)? else {
             return Ok(None);
         };
@@ -58,6 +58,6 @@ pub async fn get(
 
 /// Deletes one of the user's conversations; whether it existed.
 pub async fn delete(pool: &Pool, user: UserId, id: ConversationId) -> Result<bool, DbError> {
-    pool.run(move |conn| Ok(conversations::delete_owned(conn, user.0, id.0)? == 1))
+    pool.write(move |conn| Ok(conversations::delete_owned(conn, user.0, id.0)? == 1))
         .await
 }

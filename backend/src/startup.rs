@@ -70,6 +70,7 @@ impl Application {
             source,
         })?;
 
+        pool.spawn_checkpoints();
         let catalogue =
             Catalogue::load(settings.ai.config_file.as_deref()).map_err(StartupError::Config)?;
         let router = ai::build_router(&settings.ai).map_err(StartupError::Config)?;
@@ -116,6 +117,9 @@ impl Application {
                 .wrap(from_fn(finalize_response))
                 .wrap(TracingLogger::default())
         })
+        // Answers stream as many small writes: without this, Nagle's
+        // algorithm and delayed ACKs hold each one back by up to 40 ms.
+        .tcp_nodelay(true)
         .listen(listener)
         .map_err(|source| StartupError::Bind {
             address: settings.bind.clone(),
@@ -124,6 +128,11 @@ impl Application {
         .shutdown_timeout(10)
         .run();
         Ok(Self { server, address })
+    }
+
+    /// A handle that stops the server (gracefully with `stop(true)`).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
     }
 
     /// The address actually bound (useful with port 0).

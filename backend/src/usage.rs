@@ -20,7 +20,7 @@ pub async fn report(pool: &Pool, user: UserId, plan: &Plan) -> Result<UsageRepor
     let from = since.min(period.start);
     let key = period.key.clone();
     let (used, events) = pool
-        .run(move |conn| {
+        .read(move |conn| {
             Ok::<_, DbError>((
                 quota::used(conn, user.0, &key)?,
                 usage_events::since(conn, user.0, from)?,

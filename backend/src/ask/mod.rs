@@ -150,7 +150,7 @@ impl AskService {
         let continuing = request.conversation_id.map(|c| c.0);
         let (tier, history) = self
             .pool
-            .run(move |conn| load(conn, user.0, continuing))
+            .read(move |conn| load(conn, user.0, continuing))
             .await?;
         let chain = self
             .catalogue
@@ -163,7 +163,7 @@ impl AskService {
         let reservation = {
             let question = question.clone();
             self.pool
-                .run(move |conn| {
+                .write(move |conn| {
                     reserve(conn, user.0, period, limit, continuing, &title, &question)
                 })
                 .await?
@@ -239,7 +239,7 @@ impl AskService {
         };
         let result = self
             .pool
-            .run(move |conn| {
+            .write(move |conn| {
                 conn.transaction(|conn| {
                     quota_db::release(conn, r.user_id, &r.period.key)?;
                     conversations::delete_messages(conn, &[r.question_id, r.answer_id])?;

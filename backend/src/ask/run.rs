@@ -147,7 +147,7 @@ pub(super) async fn drive(run: Run, started: Started, sender: mpsc::Sender<Strea
     );
     let settled = run
         .pool
-        .run(move |conn| {
+        .write(move |conn| {
             conn.transaction(|conn| {
                 conversations::finish_message(conn, answer_id, &answer, &model_id, complete)?;
                 conversations::touch(conn, conversation_id, db::now())?;

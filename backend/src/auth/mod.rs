@@ -98,7 +98,7 @@ impl Accounts {
         let refresh_ttl = self.rules.refresh_token_ttl;
         let (user, refresh) = self
             .pool
-            .run(move |conn| {
+            .write(move |conn| {
                 conn.transaction(|conn| {
                     let now = db::now();
                     let user = users::insert(
@@ -132,7 +132,7 @@ impl Accounts {
         let email = validation::normalize_email(&req.email).map_err(AuthError::InvalidEmail)?;
         let found = self
             .pool
-            .run(move |conn| users::find_by_email(conn, &email).map_err(AuthError::from))
+            .read(move |conn| users::find_by_email(conn, &email).map_err(AuthError::from))
             .await?;
         let password = req.password;
         let Some(user) = found else {
@@ -149,7 +149,7 @@ impl Accounts {
         let refresh_ttl = self.rules.refresh_token_ttl;
         let (user, refresh) = self
             .pool
-            .run(move |conn| {
+            .write(move |conn| {
                 conn.transaction(|conn| {
                     let user = users::record_login(conn, user.id, db::now())?;
                     let refresh = start_session(conn, user.id, None, refresh_ttl)?;
@@ -164,7 +164,7 @@ impl Accounts {
     async fn count_failure(&self, id: i64) -> Result<AuthError, AuthError> {
         let (threshold, duration) = (self.rules.lockout_threshold, self.rules.lockout_duration);
         self.pool
-            .run(move |conn| {
+            .write(move |conn| {
                 let failures = users::record_failed_login(conn, id)?;
                 if failures < threshold {
                     return Ok(AuthError::InvalidCredentials);
@@ -189,7 +189,7 @@ impl Accounts {
         let refresh_ttl = self.rules.refresh_token_ttl;
         let (user, refresh) = self
             .pool
-            .run(move |conn| {
+            .write(move |conn| {
                 // Write first: SQLite then takes the write lock at once instead
                 // of upgrading a read lock, which could fail under contention.
                 let rotated = conn.transaction(|conn| {
@@ -226,7 +226,7 @@ impl Accounts {
     pub async fn logout(&self, token: String) -> Result<(), AuthError> {
         let hash = tokens::hash_refresh_token(&token);
         self.pool
-            .run(
+            .write(
                 move |conn| match refresh_tokens::revoke_live_by_hash(conn, &hash, db::now())? {
                     Some(_) => Ok(()),
                     None => Err(AuthError::InvalidToken),
@@ -281,7 +281,7 @@ impl Accounts {
         };
         let row = self
             .pool
-            .run(move |conn| {
+            .write(move |conn| {
                 conn.transaction(|conn| {
                     let now = db::now();
                     if let Some(name) = &full_name {
@@ -307,7 +307,7 @@ impl Accounts {
             return Err(AuthError::WrongPassword);
         }
         self.pool
-            .run(move |conn| users::delete(conn, row.id).map_err(AuthError::from))
+            .write(move |conn| users::delete(conn, row.id).map_err(AuthError::from))
             .await?;
         tracing::info!(user_id = id.0, "account deleted");
         Ok(())
@@ -315,7 +315,7 @@ impl Accounts {
 
     async fn load(&self, id: UserId) -> Result<UserRow, AuthError> {
         self.pool
-            .run(move |conn| users::find(conn, id.0)?.ok_or(AuthError::InvalidToken))
+            .read(move |conn| users::find(conn, id.0)?.ok_or(AuthError::InvalidToken))
             .await
     }
 

@@ -2,7 +2,8 @@
 //! migrations, and the queries each table needs.
 //!
 //! Diesel is synchronous, so request handlers reach the database only through
-//! [`Pool::run`], which runs a closure on the blocking thread pool.
+//! [`Pool::read`] and [`Pool::write`], which run a closure on the blocking
+//! thread pool.
 
 mod connection;
 pub mod conversations;
@@ -89,11 +90,15 @@ impl ManageConnection for DbManager {
             DbKind::Sqlite => {
                 let mut conn =
                     SqliteConnection::establish(&self.url).map_err(r2d2::Error::ConnectionError)?;
-                // WAL lets readers run beside the one writer; busy_timeout makes
-                // a writer wait for the lock instead of failing at once.
+                // WAL lets readers run beside the one writer. With NORMAL sync
+                // a commit does not fsync; only checkpoints do, and those run
+                // in the background (`Pool::spawn_checkpoints`) rather than inside
+                // whichever commit fills the log. busy_timeout makes a writer
+                // from another process wait instead of failing at once.
                 conn.batch_execute(
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                     PRAGMA wal_autocheckpoint = 0; PRAGMA busy_timeout = 10000; \
+                     PRAGMA foreign_keys = ON;",
                 )
                 .map_err(r2d2::Error::QueryError)?;
                 Ok(Db::Sqlite(conn))
@@ -122,24 +127,44 @@ pub enum DbError {
     Query(#[from] diesel::result::Error),
 }
 
-/// A pool of database connections.
+/// Database connections: reads and writes.
+///
+/// On PostgreSQL both come from one pool. SQLite allows one writer at a
+/// time and makes a waiting writer sleep and poll (1, 2, 5, 10 ms, ...), so
+/// its writes get one dedicated connection: writers in this process queue for
+/// it without polling, and readers (WAL) never wait for them.
 #[derive(Clone)]
 pub struct Pool {
-    inner: r2d2::Pool<DbManager>,
+    readers: r2d2::Pool<DbManager>,
+    writer: r2d2::Pool<DbManager>,
     kind: DbKind,
 }
 
+fn build(url: &str, size: u32) -> Result<r2d2::Pool<DbManager>, String> {
+    Ok(r2d2::Pool::builder()
+        .max_size(size.max(1))
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(5))
+        // A broken connection fails its query and is replaced; checking each
+        // one with a query on every checkout would double the round trips.
+        .test_on_check_out(false)
+        .build_unchecked(DbManager::new(url)?))
+}
+
 impl Pool {
-    /// Builds a pool; no connection is opened until one is needed.
+    /// Builds the pool; no connection is opened until one is needed.
     pub fn new(url: &str, size: u32) -> Result<Self, String> {
-        let manager = DbManager::new(url)?;
-        let kind = manager.kind;
-        let inner = r2d2::Pool::builder()
-            .max_size(size.max(1))
-            .min_idle(Some(1))
-            .connection_timeout(Duration::from_secs(5))
-            .build_unchecked(manager);
-        Ok(Self { inner, kind })
+        let kind = DbKind::of_url(url)?;
+        let readers = build(url, size)?;
+        let writer = match kind {
+            DbKind::Postgres => readers.clone(),
+            DbKind::Sqlite => build(url, 1)?,
+        };
+        Ok(Self {
+            readers,
+            writer,
+            kind,
+        })
     }
 
     /// The engine behind this pool.
@@ -147,30 +172,75 @@ impl Pool {
         self.kind
     }
 
-    /// Takes a connection, waiting at most the pool's timeout.
+    /// Takes a connection that may write, waiting at most the pool's timeout.
     pub fn get(&self) -> Result<r2d2::PooledConnection<DbManager>, DbError> {
-        self.inner
+        self.writer
             .get()
             .map_err(|e| DbError::Unavailable(e.to_string()))
     }
 
-    /// Runs `f` with a connection on the blocking thread pool.
-    pub async fn run<T, E, F>(&self, f: F) -> Result<T, E>
+    /// Runs `f`, which only reads, with a connection on the blocking pool.
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut Db) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        let pool = self.clone();
-        match actix_web::rt::task::spawn_blocking(move || {
-            let mut conn = pool.get()?;
+        Self::run(self.readers.clone(), f).await
+    }
+
+    /// Runs `f`, which may write, with a connection on the blocking pool.
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut Db) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        Self::run(self.writer.clone(), f).await
+    }
+
+    async fn run<T, E, F>(pool: r2d2::Pool<DbManager>, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut Db) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let task = actix_web::rt::task::spawn_blocking(move || {
+            let mut conn = pool
+                .get()
+                .map_err(|e| DbError::Unavailable(e.to_string()))?;
             f(&mut conn)
-        })
-        .await
-        {
+        });
+        match task.await {
             Ok(result) => result,
             Err(join) => Err(DbError::Unavailable(format!("blocking task failed: {join}")).into()),
         }
+    }
+
+    /// On SQLite, starts a task that copies the write-ahead log into the
+    /// database file every 200 ms (PASSIVE: it never waits for readers or the
+    /// writer). Small, frequent checkpoints keep each fsync short and off the
+    /// request path. Does nothing on PostgreSQL. Call within a tokio runtime.
+    pub fn spawn_checkpoints(&self) {
+        if self.kind != DbKind::Sqlite {
+            return;
+        }
+        let pool = self.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_millis(200));
+            loop {
+                every.tick().await;
+                let checkpoint = pool
+                    .read(|conn| {
+                        conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE)")
+                            .map_err(DbError::Query)
+                    })
+                    .await;
+                if let Err(e) = checkpoint {
+                    tracing::warn!(error = %e, "SQLite checkpoint failed");
+                }
+            }
+        });
     }
 
     /// Applies every pending migration for this engine; returns their names.

@@ -22,7 +22,7 @@ pub async fn health() -> HttpResponse {
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     state
         .pool
-        .run(|conn| {
+        .read(|conn| {
             conn.batch_execute("SELECT 1")
                 .map_err(|e| DbError::Unavailable(e.to_string()))
         })

@@ -8,7 +8,7 @@
 use std::sync::LazyLock;
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
-use mentor::config::{AiSettings, AllowedOrigins, AuthSettings, ProviderSettings, Settings, Wire};
+use mentor::config::{AiSettings, ProviderSettings, Settings, Wire};
 use mentor::db::{Db, Pool};
 use mentor::startup::Application;
 use mentor_stand_ins::FakeAi;
@@ -68,39 +68,31 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
             (url, TestDb::Sqlite(dir))
         }
     };
-    let mut settings = Settings {
-        database_url,
-        jwt_secret: SecretString::from(JWT_SECRET),
-        bind: "127.0.0.1:0".into(),
-        allowed_origins: AllowedOrigins::ExtensionsOnly,
-        trust_proxy: false,
-        db_pool_size: 4,
-        auth: AuthSettings::default(),
-        log_json: false,
-        ai: AiSettings {
-            providers: [
-                ("openai", Wire::OpenAi, mentor_stand_ins::Wire::OpenAi),
-                (
-                    "anthropic",
-                    Wire::Anthropic,
-                    mentor_stand_ins::Wire::Anthropic,
-                ),
-                ("gemini", Wire::Gemini, mentor_stand_ins::Wire::Gemini),
-            ]
-            .into_iter()
-            .map(|(name, wire, fake_wire)| ProviderSettings {
-                name: name.into(),
-                wire,
-                base_url: fake.base_url(fake_wire),
-                api_key: SecretString::from(test_key(name)),
-            })
-            .collect(),
-            read_timeout: std::time::Duration::from_secs(5),
-            retry_backoff: std::time::Duration::from_millis(5),
-            ..AiSettings::default()
-        },
-        redis_url: None,
-        redis_prefix: format!("mentor-test-{}", uuid::Uuid::new_v4().simple()),
+    let mut settings = Settings::new(database_url, SecretString::from(JWT_SECRET));
+    settings.bind = "127.0.0.1:0".into();
+    settings.db_pool_size = 4;
+    settings.redis_prefix = format!("mentor-test-{}", uuid::Uuid::new_v4().simple());
+    settings.ai = AiSettings {
+        providers: [
+            ("openai", Wire::OpenAi, mentor_stand_ins::Wire::OpenAi),
+            (
+                "anthropic",
+                Wire::Anthropic,
+                mentor_stand_ins::Wire::Anthropic,
+            ),
+            ("gemini", Wire::Gemini, mentor_stand_ins::Wire::Gemini),
+        ]
+        .into_iter()
+        .map(|(name, wire, fake_wire)| ProviderSettings {
+            name: name.into(),
+            wire,
+            base_url: fake.base_url(fake_wire),
+            api_key: SecretString::from(test_key(name)),
+        })
+        .collect(),
+        read_timeout: std::time::Duration::from_secs(5),
+        retry_backoff: std::time::Duration::from_millis(5),
+        ..AiSettings::default()
     };
     customize(&mut settings);
     let pool = Pool::new(&settings.database_url, 2).expect("pool");

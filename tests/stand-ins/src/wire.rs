@@ -79,7 +79,9 @@ async fn respond(
             output_tokens,
             delay,
         } if !stream => {
-            tokio::time::sleep(delay * chunks.len() as u32).await;
+            if !delay.is_zero() {
+                tokio::time::sleep(delay * chunks.len() as u32).await;
+            }
             HttpResponse::Ok().json(whole_answer(
                 wire,
                 &chunks.concat(),

@@ -1,0 +1,256 @@
+//! Load benchmark of `POST /api/v1/ask`. Prints numbers; asserts nothing.
+//!
+//! Starts a zero-delay AI stand-in and the real backend (release build),
+//! registers users, then sends asks at a fixed rate (open loop) for a fixed
+//! time, JSON and streaming, and the same chat request straight to the
+//! stand-in at the same rate. It reports throughput, errors, and p50/p99
+//! latency of both; "added" is what the backend adds over the upstream.
+//!
+//! `cargo bench -p mentor-backend --bench ask` (SQLite), or with
+//! `MENTOR_BENCH_POSTGRES_URL=postgres://...` for PostgreSQL.
+//! `MENTOR_BENCH_RATE` (asks per second, default 1000) and
+//! `MENTOR_BENCH_SECONDS` (default 10) tune the run.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use mentor::config::{AiSettings, ProviderSettings, Settings, Wire};
+use mentor::startup::Application;
+use mentor_stand_ins::FakeAi;
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use tokio::sync::Mutex;
+
+const USERS: usize = 100;
+
+struct Run {
+    name: &'static str,
+    latencies: Vec<Duration>,
+    errors: usize,
+    elapsed: Duration,
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// Sends `rate` requests per second for `seconds`, each made by `send(i)`.
+async fn open_loop<F, Fut>(name: &'static str, rate: u32, seconds: u64, send: F) -> Run
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = bool> + Send + 'static,
+{
+    let send = Arc::new(send);
+    let results = Arc::new(Mutex::new((Vec::new(), 0usize)));
+    let total = rate as u64 * seconds;
+    let interval = Duration::from_secs(1) / rate;
+    let start = Instant::now();
+    let mut tasks = Vec::with_capacity(total as usize);
+    for i in 0..total {
+        let due = start + interval * i as u32;
+        tokio::time::sleep_until(due.into()).await;
+        let (send, results) = (send.clone(), results.clone());
+        tasks.push(tokio::spawn(async move {
+            let began = Instant::now();
+            let ok = send(i as usize).await;
+            let took = began.elapsed();
+            let mut r = results.lock().await;
+            if ok {
+                r.0.push(took);
+            } else {
+                r.1 += 1;
+            }
+        }));
+    }
+    for task in tasks {
+        let _ = task.await;
+    }
+    let elapsed = start.elapsed();
+    let (mut latencies, errors) = std::mem::take(&mut *results.lock().await);
+    latencies.sort();
+    Run {
+        name,
+        latencies,
+        errors,
+        elapsed,
+    }
+}
+
+fn report(run: &Run, baseline: &Run) {
+    let done = run.latencies.len();
+    let (p50, p99) = (
+        percentile(&run.latencies, 0.50),
+        percentile(&run.latencies, 0.99),
+    );
+    let (b50, b99) = (
+        percentile(&baseline.latencies, 0.50),
+        percentile(&baseline.latencies, 0.99),
+    );
+    println!(
+        "{:<22} {:>7.0}/s  ok {:>6}  errors {:>4}  p50 {:>7.3} ms  p99 {:>7.3} ms  added p50 {:>7.3} ms  added p99 {:>7.3} ms",
+        run.name,
+        done as f64 / run.elapsed.as_secs_f64(),
+        done,
+        run.errors,
+        ms(p50),
+        ms(p99),
+        ms(p50.saturating_sub(b50)),
+        ms(p99.saturating_sub(b99)),
+    );
+}
+
+fn fresh_postgres(admin_url: &str) -> String {
+    let name = format!("mentor_bench_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = PgConnection::establish(admin_url).expect("PostgreSQL reachable");
+    diesel::sql_query(format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .expect("create database");
+    let (base, _) = admin_url
+        .rsplit_once('/')
+        .expect("admin URL has a database");
+    format!("{base}/{name}")
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 1)]
+async fn main() {
+    let rate: u32 = std::env::var("MENTOR_BENCH_RATE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
+    let seconds: u64 = std::env::var("MENTOR_BENCH_SECONDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10);
+    let fake = FakeAi::start_on("127.0.0.1:0", false).expect("stand-in");
+    let dir = tempfile::tempdir().expect("dir");
+    let (database_url, db_name) = match std::env::var("MENTOR_BENCH_POSTGRES_URL") {
+        Ok(admin) => (fresh_postgres(&admin), "postgres"),
+        Err(_) => (
+            format!("sqlite://{}", dir.path().join("bench.db").display()),
+            "sqlite",
+        ),
+    };
+    let config = dir.path().join("mentor.toml");
+    std::fs::write(
+        &config,
+        "[plans.free]\nmonthly_questions = \"unlimited\"\nper_minute = 1000000\n",
+    )
+    .expect("config");
+
+    let mut settings = Settings::new(
+        database_url,
+        SecretString::from("bench-secret-0123456789abcdef-0123456789"),
+    );
+    settings.bind = "127.0.0.1:0".into();
+    settings.auth.auth_requests_per_minute = 1_000_000;
+    settings.ai = AiSettings {
+        providers: vec![ProviderSettings {
+            name: "openai".into(),
+            wire: Wire::OpenAi,
+            base_url: fake.base_url(mentor_stand_ins::Wire::OpenAi),
+            api_key: SecretString::from("bench-key"),
+        }],
+        config_file: Some(config),
+        ..AiSettings::default()
+    };
+    let app = Application::build(settings).await.expect("app starts");
+    let base = format!("http://{}", app.address());
+    let server = app.handle();
+    tokio::spawn(app.run_until_stopped());
+
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(1024)
+        .build()
+        .expect("client");
+    let mut tokens = Vec::with_capacity(USERS);
+    for i in 0..USERS {
+        let reply: Value = client
+            .post(format!("{base}/api/v1/auth/register"))
+            .json(&json!({"email": format!("bench{i}@example.com"), "password": "benchmark password 2026"}))
+            .send()
+            .await
+            .expect("register")
+            .json()
+            .await
+            .expect("json");
+        tokens.push(reply["access_token"].as_str().expect("token").to_string());
+    }
+    let tokens = Arc::new(tokens);
+    println!(
+        "ask benchmark: {db_name}, {rate} asks/s for {seconds} s, {USERS} users, zero-delay upstream, {} cores",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
+
+    let upstream = fake.base_url(mentor_stand_ins::Wire::OpenAi);
+    let direct = |stream: bool| {
+        let (client, upstream) = (client.clone(), upstream.clone());
+        move |_i: usize| {
+            let (client, upstream) = (client.clone(), upstream.clone());
+            async move {
+                let body = json!({"model": "gpt-4o-mini", "stream": stream, "stream_options": {"include_usage": true},
+                    "messages": [{"role": "system", "content": "s"}, {"role": "user", "content": "What next?"}]});
+                match client
+                    .post(format!("{upstream}/chat/completions"))
+                    .bearer_auth("bench-key")
+                    .json(&body)
+                    .send()
+                    .await
+                {
+                    Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
+                    Err(_) => false,
+                }
+            }
+        }
+    };
+    let ask = |stream: bool| {
+        let (client, base, tokens) = (client.clone(), base.clone(), tokens.clone());
+        move |i: usize| {
+            let (client, base, tokens) = (client.clone(), base.clone(), tokens.clone());
+            async move {
+                let mut request = client
+                    .post(format!("{base}/api/v1/ask"))
+                    .bearer_auth(&tokens[i % USERS])
+                    .json(&json!({"question": "What next?"}));
+                if stream {
+                    request = request.header("accept", "text/event-stream");
+                }
+                match request.send().await {
+                    Ok(r) => {
+                        r.status().is_success() && r.bytes().await.is_ok_and(|b| !b.is_empty())
+                    }
+                    Err(_) => false,
+                }
+            }
+        }
+    };
+
+    // Warm up connections and caches.
+    open_loop("warm-up", rate.min(500), 2, ask(false)).await;
+    // The backend always streams from the provider, so the streamed direct
+    // call is the baseline for both kinds of ask.
+    let baseline = open_loop("upstream direct", rate, seconds, direct(true)).await;
+    report(&baseline, &baseline);
+    for stream in [false, true] {
+        let run = open_loop(
+            if stream { "ask streaming" } else { "ask json" },
+            rate,
+            seconds,
+            ask(stream),
+        )
+        .await;
+        report(&run, &baseline);
+    }
+    server.stop(true).await;
+    fake.stop().await;
+}
