@@ -63,11 +63,6 @@ impl ApiError {
             "Something went wrong on our side. Quote the X-Request-Id header if you report it.",
         )
     }
-
-    /// The error's code.
-    pub fn code(&self) -> ErrorCode {
-        self.code
-    }
 }
 
 impl std::fmt::Display for ApiError {
@@ -147,6 +142,7 @@ impl From<crate::ask::AskError> for ApiError {
         match err {
             A::InvalidInput(_) => Self::invalid(message),
             A::ConversationNotFound => Self::new(ErrorCode::NotFound, message),
+            A::AccountGone => Self::new(ErrorCode::InvalidToken, message),
             A::UnknownModel(_) => Self::new(ErrorCode::UnknownModel, message),
             A::ModelNotAllowed(_) => Self::new(ErrorCode::ModelNotAllowed, message),
             A::NoProvider(_) => Self::new(ErrorCode::NoProvider, message),

@@ -345,11 +345,6 @@ impl Catalogue {
             .unwrap_or(&self.plans[0])
     }
 
-    /// Every plan, cheapest first.
-    pub fn plans(&self) -> &[Plan] {
-        &self.plans
-    }
-
     /// The model with this id.
     pub fn model(&self, id: &str) -> Option<&ModelSpec> {
         self.models.iter().find(|m| m.id == id)

@@ -37,6 +37,9 @@ pub enum AskError {
     /// No such conversation among the user's.
     #[error("No conversation with this id.")]
     ConversationNotFound,
+    /// The token is valid but its account was deleted.
+    #[error("This account no longer exists; sign in again.")]
+    AccountGone,
     /// No such model.
     #[error("There is no model '{0}'. GET /api/v1/models lists the models you can use.")]
     UnknownModel(String),
@@ -282,8 +285,7 @@ fn load(
     user_id: i64,
     conversation: Option<i64>,
 ) -> Result<(Tier, Vec<ChatMessage>), AskError> {
-    let user = users::find(conn, user_id)?
-        .ok_or_else(|| AskError::InvalidInput("This account no longer exists.".into()))?;
+    let user = users::find(conn, user_id)?.ok_or(AskError::AccountGone)?;
     let mut history = Vec::new();
     if let Some(id) = conversation {
         conversations::find_owned(conn, user_id, id)?.ok_or(AskError::ConversationNotFound)?;

@@ -72,7 +72,7 @@ impl DbManager {
 }
 
 /// The file path of a `sqlite://PATH` or `sqlite:PATH` URL.
-pub fn sqlite_path(url: &str) -> &str {
+fn sqlite_path(url: &str) -> &str {
     url.strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
         .unwrap_or(url)
@@ -165,11 +165,6 @@ impl Pool {
             writer,
             kind,
         })
-    }
-
-    /// The engine behind this pool.
-    pub fn kind(&self) -> DbKind {
-        self.kind
     }
 
     /// Takes a connection that may write, waiting at most the pool's timeout.

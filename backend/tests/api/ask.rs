@@ -346,6 +346,17 @@ async fn questions_are_validated() {
     app.request("POST", "/api/v1/ask", None, Some(json!({"question": "q"})))
         .await
         .assert_error(401, "missing_token");
+    // A still-valid token whose account was deleted.
+    app.request(
+        "DELETE",
+        "/api/v1/users/me",
+        Some(&s.access),
+        Some(json!({"password": crate::helpers::PASSWORD})),
+    )
+    .await;
+    app.ask(&s.access, json!({"question": "q"}))
+        .await
+        .assert_error(401, "invalid_token");
 }
 
 #[tokio::test]
