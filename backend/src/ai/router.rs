@@ -33,6 +33,15 @@ pub struct Started {
     pub rest: ChatStream,
 }
 
+/// Every model failed before answering: the last one tried, and its error.
+#[derive(Debug)]
+pub struct Failed {
+    /// The last model tried (`None` if no model could be tried).
+    pub model: Option<ModelSpec>,
+    /// Its last error.
+    pub error: ProviderError,
+}
+
 /// The providers that are on, by name.
 pub struct AiRouter {
     providers: HashMap<String, Arc<dyn Provider>>,
@@ -62,14 +71,16 @@ impl AiRouter {
     }
 
     /// Starts an answer from the first model in `chain` that begins one;
-    /// `request_for` builds each model's request. Returns the last error when
-    /// every model failed.
+    /// `request_for` builds each model's request.
     pub async fn start(
         &self,
         chain: &[ModelSpec],
         request_for: impl Fn(&ModelSpec) -> ChatRequest,
-    ) -> Result<Started, ProviderError> {
-        let mut last = ProviderError::new("router", ProviderErrorKind::Connect, "no model to try");
+    ) -> Result<Started, Failed> {
+        let mut last = Failed {
+            model: None,
+            error: ProviderError::new("router", ProviderErrorKind::Connect, "no model to try"),
+        };
         for model in chain {
             let Some(provider) = self.providers.get(&model.provider) else {
                 continue;
@@ -89,7 +100,10 @@ impl AiRouter {
                     Err(error) => {
                         tracing::warn!(model = %model.id, attempt, error = %error, "AI provider attempt failed");
                         let retry = error.is_retryable();
-                        last = error;
+                        last = Failed {
+                            model: Some(model.clone()),
+                            error,
+                        };
                         if !retry {
                             break;
                         }

@@ -182,10 +182,10 @@ impl AskService {
             .await;
         let started = match started {
             Ok(started) => started,
-            Err(error) => {
-                let model = chain.first().cloned();
-                self.undo(reservation, model, &error, started_at).await;
-                return Err(AskError::Upstream(error));
+            Err(failed) => {
+                self.undo(reservation, failed.model, &failed.error, started_at)
+                    .await;
+                return Err(AskError::Upstream(failed.error));
             }
         };
 

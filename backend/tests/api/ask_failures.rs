@@ -105,6 +105,17 @@ async fn when_every_model_fails_before_answering_the_user_gets_502_and_keeps_the
         "a failed upstream consumes no quota"
     );
     assert_eq!(outcomes(&app), vec![("upstream_error".to_string(), false)]);
+    let failed_on: (String, String) = app.with_db(|conn| {
+        usage_events::table
+            .select((usage_events::provider, usage_events::model))
+            .first(conn)
+            .expect("ledger row")
+    });
+    assert_eq!(
+        failed_on,
+        ("gemini".into(), "gemini-2.0-flash".into()),
+        "the last model tried"
+    );
     let conversations: i64 =
         app.with_db(|c| conversations::table.count().get_result(c).expect("count"));
     let messages: i64 = app.with_db(|c| messages::table.count().get_result(c).expect("count"));
