@@ -155,6 +155,14 @@ impl Pool {
     /// Builds the pool; no connection is opened until one is needed.
     pub fn new(url: &str, size: u32) -> Result<Self, String> {
         let kind = DbKind::of_url(url)?;
+        if kind == DbKind::Sqlite {
+            // Switch a new file to WAL once, before the pools open their
+            // connections in the background: the switch needs an exclusive
+            // lock, and racing for it costs sleeps in SQLite's busy handler.
+            DbManager::new(url)?
+                .connect()
+                .map_err(|e| format!("cannot open the SQLite database: {e}"))?;
+        }
         let readers = build(url, size)?;
         let writer = match kind {
             DbKind::Postgres => readers.clone(),
