@@ -93,11 +93,12 @@ impl ManageConnection for DbManager {
                 // WAL lets readers run beside the one writer. With NORMAL sync
                 // a commit does not fsync; only checkpoints do, and those run
                 // in the background (`Pool::spawn_checkpoints`) rather than inside
-                // whichever commit fills the log. busy_timeout makes a writer
-                // from another process wait instead of failing at once.
+                // whichever commit fills the log. busy_timeout comes first so
+                // that even the switch to WAL waits for a lock held by another
+                // connection instead of failing at once.
                 conn.batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA wal_autocheckpoint = 0; PRAGMA busy_timeout = 10000; \
+                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; \
                      PRAGMA foreign_keys = ON;",
                 )
                 .map_err(r2d2::Error::QueryError)?;
