@@ -1,4 +1,5 @@
-//! The AI Mentor browser extension. A placeholder until the extension issue
-//! builds the popup, service worker and content script.
+//! The AI Mentor browser extension's logic: plain Rust, tested with
+//! `cargo test`, compiled to wasm for the extension's pages. The browser glue
+//! (popup, service worker, content script) comes with the extension issue.
 
-pub use shared_types;
+pub mod job_posting;
