@@ -3,3 +3,4 @@
 //! (popup, service worker, content script) comes with the extension issue.
 
 pub mod job_posting;
+pub mod markdown;
