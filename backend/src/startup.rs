@@ -71,6 +71,7 @@ impl Application {
         })?;
 
         pool.spawn_checkpoints();
+        crate::auth::spawn_session_cleanup(pool.clone());
         let catalogue =
             Catalogue::load(settings.ai.config_file.as_deref()).map_err(StartupError::Config)?;
         let router = ai::build_router(&settings.ai).map_err(StartupError::Config)?;

@@ -340,6 +340,29 @@ impl Accounts {
     }
 }
 
+/// Deletes refresh tokens past their expiry (they can no longer be used);
+/// returns how many went.
+pub async fn delete_expired_sessions(pool: &Pool) -> Result<usize, DbError> {
+    pool.write(|conn| refresh_tokens::delete_expired(conn, db::now()).map_err(DbError::from))
+        .await
+}
+
+/// Starts a task that deletes expired refresh tokens every hour. Several
+/// replicas may each run it: the delete is idempotent.
+pub fn spawn_session_cleanup(pool: Pool) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            match delete_expired_sessions(&pool).await {
+                Ok(0) => {}
+                Ok(deleted) => tracing::info!(deleted, "expired refresh tokens deleted"),
+                Err(e) => tracing::warn!(error = %e, "could not delete expired refresh tokens"),
+            }
+        }
+    });
+}
+
 /// A refresh token just issued, and the session family it belongs to.
 struct Session {
     token: String,

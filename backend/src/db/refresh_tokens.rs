@@ -70,3 +70,8 @@ pub fn revoke_other_sessions(
     .set(rt::revoked_at.eq(Some(at)))
     .execute(conn)
 }
+
+/// Deletes tokens that expired before `before`; returns how many.
+pub fn delete_expired(conn: &mut Db, before: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(rt::refresh_tokens.filter(rt::expires_at.lt(before))).execute(conn)
+}

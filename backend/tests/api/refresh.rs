@@ -101,3 +101,25 @@ async fn refresh_and_logout_need_a_refresh_token_field() {
         .await
         .assert_error(400, "invalid_request");
 }
+
+#[tokio::test]
+async fn the_cleanup_deletes_expired_refresh_tokens_and_keeps_live_ones() {
+    use diesel::prelude::*;
+    use mentor::db::schema::refresh_tokens;
+
+    let app = spawn_app_with(|s| s.auth.refresh_token_ttl = Duration::from_secs(2)).await;
+    app.register("ada@example.com").await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let bob = app.register("bob@example.com").await;
+    let deleted = mentor::auth::delete_expired_sessions(&app.pool)
+        .await
+        .expect("cleanup");
+    assert_eq!(deleted, 1, "only Ada's expired token goes");
+    let left: i64 = app.with_db(|c| refresh_tokens::table.count().get_result(c).expect("count"));
+    assert_eq!(left, 1);
+    assert_eq!(
+        app.refresh(&bob.refresh).await.status,
+        200,
+        "Bob's live token still works"
+    );
+}
