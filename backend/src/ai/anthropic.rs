@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::http::{WireFormat, json};
 use super::sse::SseEvent;
-use super::{ChatEvent, ChatRequest, ChatRole};
+use super::{ChatEvent, ChatRequest};
 
 /// The API version sent in `anthropic-version`.
 pub const API_VERSION: &str = "2023-06-01";
@@ -26,13 +26,7 @@ impl WireFormat for AnthropicWire {
         let messages: Vec<_> = req
             .messages
             .iter()
-            .map(|m| {
-                let role = match m.role {
-                    ChatRole::User => "user",
-                    ChatRole::Assistant => "assistant",
-                };
-                json!({"role": role, "content": m.content})
-            })
+            .map(|m| json!({"role": m.role.name(), "content": m.content}))
             .collect();
         client
             .post(format!("{base_url}/v1/messages"))

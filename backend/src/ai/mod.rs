@@ -29,6 +29,16 @@ pub enum ChatRole {
     Assistant,
 }
 
+impl ChatRole {
+    /// The role's name in the OpenAI and Anthropic formats.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::Assistant => "assistant",
+        }
+    }
+}
+
 /// One earlier or current turn.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChatMessage {

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::http::{WireFormat, json};
 use super::sse::SseEvent;
-use super::{ChatEvent, ChatRequest, ChatRole};
+use super::{ChatEvent, ChatRequest};
 
 /// The OpenAI wire format.
 pub struct OpenAiWire;
@@ -21,13 +21,11 @@ impl WireFormat for OpenAiWire {
         req: &ChatRequest,
     ) -> reqwest::RequestBuilder {
         let mut messages = vec![json!({"role": "system", "content": req.system})];
-        messages.extend(req.messages.iter().map(|m| {
-            let role = match m.role {
-                ChatRole::User => "user",
-                ChatRole::Assistant => "assistant",
-            };
-            json!({"role": role, "content": m.content})
-        }));
+        messages.extend(
+            req.messages
+                .iter()
+                .map(|m| json!({"role": m.role.name(), "content": m.content})),
+        );
         client
             .post(format!("{base_url}/chat/completions"))
             .bearer_auth(api_key)
