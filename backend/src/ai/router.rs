@@ -31,6 +31,8 @@ pub struct Started {
     pub first: ChatEvent,
     /// The rest of its stream.
     pub rest: ChatStream,
+    /// The prompt's estimated tokens, for when the provider reports none.
+    pub prompt_tokens_estimate: u64,
 }
 
 /// Every model failed before answering: the last one tried, and its error.
@@ -89,12 +91,20 @@ impl AiRouter {
                 if attempt > 0 {
                     tokio::time::sleep(self.retry.backoff * 2u32.saturating_pow(attempt - 1)).await;
                 }
-                match self.begin(provider.as_ref(), request_for(model)).await {
+                let request = request_for(model);
+                let prompt_tokens_estimate = super::estimate_tokens(&request.system)
+                    + request
+                        .messages
+                        .iter()
+                        .map(|m| super::estimate_tokens(&m.content))
+                        .sum::<u64>();
+                match self.begin(provider.as_ref(), request).await {
                     Ok((first, rest)) => {
                         return Ok(Started {
                             model: model.clone(),
                             first,
                             rest,
+                            prompt_tokens_estimate,
                         });
                     }
                     Err(error) => {

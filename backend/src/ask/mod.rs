@@ -195,14 +195,12 @@ impl AskService {
             model: started.model.id.clone(),
         };
         let (sender, events) = mpsc::channel(64);
-        let prompt_estimate = crate::ai::estimate_tokens(&question);
         tokio::spawn(run::drive(
             run::Run {
                 pool: self.pool.clone(),
                 reservation,
                 meta: meta.clone(),
                 started_at,
-                prompt_estimate,
             },
             started,
             sender,

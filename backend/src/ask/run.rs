@@ -25,7 +25,6 @@ pub(super) struct Run {
     pub reservation: Reservation,
     pub meta: StreamMeta,
     pub started_at: Instant,
-    pub prompt_estimate: u64,
 }
 
 enum Outcome {
@@ -77,6 +76,7 @@ pub(super) async fn drive(run: Run, started: Started, sender: mpsc::Sender<Strea
         model,
         first,
         mut rest,
+        prompt_tokens_estimate,
     } = started;
     let mut progress = Progress::default();
     let mut outcome = Outcome::Ok;
@@ -113,7 +113,7 @@ pub(super) async fn drive(run: Run, started: Started, sender: mpsc::Sender<Strea
     }
     drop(rest); // closes the upstream connection at once when cancelled
 
-    let input = progress.input.unwrap_or(run.prompt_estimate);
+    let input = progress.input.unwrap_or(prompt_tokens_estimate);
     let output = progress
         .output
         .unwrap_or_else(|| estimate_tokens(&progress.answer));

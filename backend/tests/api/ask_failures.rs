@@ -289,4 +289,13 @@ async fn a_client_that_leaves_mid_answer_is_charged_and_the_partial_answer_is_ke
         !stored[0].0.contains("word49"),
         "the upstream was stopped early"
     );
+    // The stand-in reports usage only at the end, so tokens were estimated
+    // from what was sent: the instructions too, not just the short question.
+    let input: i64 = app.with_db(|c| {
+        usage_events::table
+            .select(usage_events::input_tokens)
+            .first(c)
+            .expect("row")
+    });
+    assert!(input > 100, "estimated input tokens: {input}");
 }
