@@ -53,8 +53,11 @@ ensure_dev_secret() {
 
 # A PostgreSQL server on 127.0.0.1:5432 that tests can create databases in.
 # Prints the admin URL to use. Starts or installs the server when needed.
+# TLS is off for this local server: it adds nothing here, and libpq's OpenSSL
+# state torn down at process exit while worker threads still hold TLS
+# connections aborted a test process ("free(): invalid pointer").
 ensure_postgres() {
-  local url="${MENTOR_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+  local url="${MENTOR_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}"
   if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
     if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
       ensure_apt postgresql >&2
@@ -67,7 +70,7 @@ ensure_postgres() {
   if ! psql "$url" -Atqc 'SELECT 1' >/dev/null 2>&1; then
     # A stock Debian install wants a password on TCP: give postgres one.
     as_root runuser -u postgres -- psql -qc "ALTER USER postgres PASSWORD 'postgres'" >&2 || true
-    url="postgres://postgres:postgres@127.0.0.1:5432/postgres"
+    url="postgres://postgres:postgres@127.0.0.1:5432/postgres?sslmode=disable"
     psql "$url" -Atqc 'SELECT 1' >/dev/null 2>&1 ||
       die "cannot connect to PostgreSQL at 127.0.0.1:5432; set MENTOR_TEST_POSTGRES_URL to an admin URL"
   fi

@@ -114,10 +114,12 @@ fn fresh_postgres(admin_url: &str) -> String {
     diesel::sql_query(format!("CREATE DATABASE {name}"))
         .execute(&mut admin)
         .expect("create database");
-    let (base, _) = admin_url
-        .rsplit_once('/')
-        .expect("admin URL has a database");
-    format!("{base}/{name}")
+    // Keep the admin URL's options (such as `?sslmode=disable`).
+    let (path, options) = admin_url
+        .split_once('?')
+        .map_or((admin_url, String::new()), |(p, o)| (p, format!("?{o}")));
+    let (base, _) = path.rsplit_once('/').expect("admin URL has a database");
+    format!("{base}/{name}{options}")
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 1)]

@@ -132,10 +132,14 @@ fn fresh_postgres_database(admin_url: &str) -> String {
     diesel::sql_query(format!("CREATE DATABASE {name}"))
         .execute(&mut admin)
         .expect("create database");
-    let (base, _) = admin_url
+    // Keep the admin URL's options (such as `?sslmode=disable`).
+    let (path, options) = admin_url
+        .split_once('?')
+        .map_or((admin_url, String::new()), |(p, o)| (p, format!("?{o}")));
+    let (base, _) = path
         .rsplit_once('/')
         .expect("admin URL has a database path");
-    format!("{base}/{name}")
+    format!("{base}/{name}{options}")
 }
 
 /// A response's status and JSON body (`Null` when empty or not JSON).
