@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::r2d2::{self, ManageConnection};
+use diesel::r2d2::{self, ManageConnection, R2D2Connection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -108,12 +108,13 @@ impl ManageConnection for DbManager {
     }
 
     fn is_valid(&self, conn: &mut Db) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1")
-            .map_err(r2d2::Error::QueryError)
+        conn.ping().map_err(r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut Db) -> bool {
-        false
+    /// Checked, without a query, each time a connection goes back to the
+    /// pool: a connection whose server went away is dropped, not reused.
+    fn has_broken(&self, conn: &mut Db) -> bool {
+        conn.is_broken()
     }
 }
 
@@ -142,14 +143,17 @@ pub struct Pool {
 }
 
 fn build(url: &str, size: u32) -> Result<r2d2::Pool<DbManager>, String> {
+    let manager = DbManager::new(url)?;
+    // A PostgreSQL connection can die under us (restart, failover) and
+    // nothing else notices, so each checkout pings it. A SQLite file cannot
+    // close on us, so SQLite skips that round trip.
+    let ping_on_checkout = manager.kind == DbKind::Postgres;
     Ok(r2d2::Pool::builder()
         .max_size(size.max(1))
         .min_idle(Some(1))
         .connection_timeout(Duration::from_secs(5))
-        // A broken connection fails its query and is replaced; checking each
-        // one with a query on every checkout would double the round trips.
-        .test_on_check_out(false)
-        .build_unchecked(DbManager::new(url)?))
+        .test_on_check_out(ping_on_checkout)
+        .build_unchecked(manager))
 }
 
 impl Pool {

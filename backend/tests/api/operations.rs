@@ -46,3 +46,45 @@ async fn ready_answers_503_and_health_200_when_postgres_goes_away() {
         .assert_error(503, "service_unavailable");
     assert_eq!(app.request("GET", "/health", None, None).await.status, 200);
 }
+
+/// PostgreSQL only: the server can close the app's connections under it (a
+/// restart, a failover). Dead connections must leave the pool, not be reused.
+#[tokio::test]
+async fn requests_recover_after_postgres_closes_the_apps_connections() {
+    let Ok(admin_url) = std::env::var("MENTOR_TEST_POSTGRES_URL") else {
+        return;
+    };
+    let app = spawn_app().await;
+    let s = app.register("ada@example.com").await;
+    for _ in 0..4 {
+        app.request("GET", "/api/v1/users/me", Some(&s.access), None)
+            .await;
+    }
+    let database = app.with_db(|conn| {
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(
+            "current_database()",
+        ))
+        .get_result::<String>(conn)
+        .expect("name")
+    });
+    let mut admin = PgConnection::establish(&admin_url).expect("admin connection");
+    diesel::sql_query(format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}' AND pid <> pg_backend_pid()"
+    ))
+    .execute(&mut admin)
+    .expect("terminate");
+    let mut statuses = Vec::new();
+    for _ in 0..10 {
+        statuses.push(
+            app.request("GET", "/api/v1/users/me", Some(&s.access), None)
+                .await
+                .status,
+        );
+    }
+    // Each dead connection may fail one request before it is dropped; the
+    // pool holds at most 4, so the rest must succeed.
+    assert!(
+        statuses[5..].iter().all(|&s| s == 200),
+        "statuses: {statuses:?}"
+    );
+}
