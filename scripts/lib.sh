@@ -103,3 +103,35 @@ has_provider_key() {
   done
   return 1
 }
+
+# Node.js and npm, from Debian's packages when missing.
+ensure_node() {
+  command -v npm >/dev/null || ensure_apt nodejs npm
+}
+
+# The npm packages of a folder with a package-lock.json, installed once.
+ensure_npm_packages() {
+  local dir="$1"
+  ensure_node
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    step "Installing npm packages in $dir"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+# The wasm-bindgen CLI at exactly the version of the crate in Cargo.lock
+# (they must match). Building it takes minutes, so it is skipped when present.
+ensure_wasm_bindgen() {
+  local want
+  want="$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p')"
+  if [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$want" ]; then
+    step "Installing wasm-bindgen-cli $want (a few minutes, once)"
+    # --locked fails here: a locked dependency of the CLI is not served.
+    cargo install wasm-bindgen-cli --version "=$want"
+  fi
+}
+
+# Debian's Chromium and Firefox ESR for the end-to-end tests.
+ensure_browsers() {
+  ensure_apt chromium firefox-esr
+}

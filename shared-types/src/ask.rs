@@ -130,8 +130,10 @@ pub struct StreamDelta {
 
 /// One server-sent event of a streamed answer. The stream is `meta`, any
 /// number of `delta`, then `usage` and `done`; or, when the answer breaks
-/// off, `error` and `done`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// off, `error` and `done`. Inside the extension the same events travel as
+/// JSON objects `{"event": "delta", "data": {...}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", content = "data", rename_all = "snake_case")]
 pub enum StreamEvent {
     /// The answer has begun.
     Meta(StreamMeta),

@@ -51,8 +51,11 @@ pub enum ErrorCode {
     UpstreamError,
     /// The AI provider did not answer in time.
     UpstreamTimeout,
-    /// A dependency (the database) is not reachable.
+    /// A dependency (the database) is not reachable. The extension also uses
+    /// it when it cannot reach the backend at all.
     ServiceUnavailable,
+    /// The operator has not configured Stripe, so plans cannot be bought.
+    BillingNotConfigured,
     /// An unexpected server fault; details are in the server log.
     Internal,
 }
@@ -73,7 +76,7 @@ impl ErrorCode {
             Self::AccountLocked | Self::RateLimited | Self::QuotaExceeded => 429,
             Self::Internal => 500,
             Self::UpstreamError => 502,
-            Self::ServiceUnavailable | Self::NoProvider => 503,
+            Self::ServiceUnavailable | Self::NoProvider | Self::BillingNotConfigured => 503,
             Self::UpstreamTimeout => 504,
         }
     }
@@ -102,6 +105,7 @@ impl ErrorCode {
             Self::UpstreamError => "upstream_error",
             Self::UpstreamTimeout => "upstream_timeout",
             Self::ServiceUnavailable => "service_unavailable",
+            Self::BillingNotConfigured => "billing_not_configured",
             Self::Internal => "internal",
         }
     }
@@ -151,6 +155,7 @@ mod tests {
             ErrorCode::UpstreamError,
             ErrorCode::UpstreamTimeout,
             ErrorCode::ServiceUnavailable,
+            ErrorCode::BillingNotConfigured,
             ErrorCode::Internal,
         ];
         for code in all {

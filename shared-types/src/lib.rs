@@ -8,9 +8,11 @@ pub mod ask;
 pub mod auth;
 pub mod conversations;
 pub mod error;
+pub mod extension;
 pub mod models;
 pub mod money;
 pub mod plans;
+pub mod sse;
 pub mod usage;
 pub mod validation;
 

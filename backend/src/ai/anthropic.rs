@@ -6,7 +6,7 @@
 use serde_json::json;
 
 use super::http::{WireFormat, json};
-use super::sse::SseEvent;
+use shared_types::sse::SseEvent;
 use super::{ChatEvent, ChatRequest};
 
 /// The API version sent in `anthropic-version`.

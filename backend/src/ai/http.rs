@@ -9,7 +9,7 @@ use futures_util::StreamExt;
 use futures_util::future::BoxFuture;
 use secrecy::{ExposeSecret, SecretString};
 
-use super::sse::{SseDecoder, SseEvent};
+use shared_types::sse::{SseDecoder, SseEvent};
 use super::{ChatEvent, ChatRequest, ChatStream, Provider, ProviderError, ProviderErrorKind};
 
 /// One provider's request shape and stream events.

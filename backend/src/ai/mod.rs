@@ -13,7 +13,6 @@ pub mod gemini;
 pub mod http;
 pub mod openai;
 pub mod router;
-pub mod sse;
 
 use std::pin::Pin;
 

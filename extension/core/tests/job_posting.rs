@@ -5,7 +5,7 @@ use mentor_extension::job_posting::{Method, extract};
 
 fn fixture(name: &str) -> String {
     let path = format!(
-        "{}/../tests/fixtures/jobs/{name}",
+        "{}/../../tests/fixtures/jobs/{name}",
         env!("CARGO_MANIFEST_DIR")
     );
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))

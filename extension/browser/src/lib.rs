@@ -1,0 +1,49 @@
+//! Bindings to the WebExtension APIs the extension uses. `chrome.*` has no
+//! web-sys bindings, so these are hand-written `extern` blocks. Every page's
+//! JavaScript entry sets `globalThis.extensionApi` to `browser` (Firefox) or
+//! `chrome` (Chrome) before the wasm starts; both return promises in MV3.
+//! Every asynchronous call catches, so a browser error is a `Result`.
+
+mod api;
+mod json;
+mod port;
+pub mod storage;
+
+pub use api::*;
+pub use json::{from_js, to_js};
+pub use port::{Port, Sender};
+
+use serde::de::DeserializeOwned;
+use shared_types::extension::{WorkerReply, WorkerRequest};
+use shared_types::{ErrorBody, ErrorCode};
+
+/// Sends `request` to the service worker and reads its typed answer.
+pub async fn ask_worker<T: DeserializeOwned>(request: &WorkerRequest) -> Result<T, ErrorBody> {
+    let reply = runtime_send_message(&to_js(request))
+        .await
+        .map_err(|e| internal(format!("the background worker did not answer: {}", describe(&e))))?;
+    match from_js::<WorkerReply>(&reply).map_err(internal)? {
+        WorkerReply::Ok { data } => serde_json::from_value(data)
+            .map_err(|e| internal(format!("unexpected answer from the worker: {e}"))),
+        WorkerReply::Error(body) => Err(body),
+    }
+}
+
+/// An `internal` error body with this message.
+pub fn internal(message: impl Into<String>) -> ErrorBody {
+    ErrorBody {
+        error: ErrorCode::Internal,
+        message: message.into(),
+    }
+}
+
+/// A JavaScript error's message, for logs and error bodies.
+pub fn describe(error: &wasm_bindgen::JsValue) -> String {
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| format!("{error:?}"))
+}
+
+use wasm_bindgen::JsCast;

@@ -1,0 +1,105 @@
+//! Sign in and create an account, checked with the backend's own rules
+//! before anything is sent.
+
+use shared_types::extension::{Status, WorkerRequest};
+use shared_types::validation::{normalize_email, validate_password};
+use shared_types::{ErrorBody, ErrorCode};
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use super::ErrorNote;
+use crate::services;
+
+/// Properties of [`Auth`].
+#[derive(Properties, PartialEq)]
+pub struct AuthProps {
+    /// Called with the new status once signed in.
+    pub on_signed_in: Callback<Status>,
+}
+
+/// The sign-in and sign-up form.
+#[function_component(Auth)]
+pub fn auth(props: &AuthProps) -> Html {
+    let creating = use_state(|| false);
+    let email = use_state(String::new);
+    let password = use_state(String::new);
+    let error = use_state(|| None::<ErrorBody>);
+    let busy = use_state(|| false);
+
+    let onsubmit = {
+        let (creating, email, password) = (*creating, email.clone(), password.clone());
+        let (error, busy, on_signed_in) = (error.clone(), busy.clone(), props.on_signed_in.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let request = match check(creating, &email, &password) {
+                Ok(request) => request,
+                Err(problem) => return error.set(Some(problem)),
+            };
+            busy.set(true);
+            error.set(None);
+            let (error, busy, on_signed_in) = (error.clone(), busy.clone(), on_signed_in.clone());
+            services::request(request, move |result: Result<Status, ErrorBody>| {
+                busy.set(false);
+                match result {
+                    Ok(status) => on_signed_in.emit(status),
+                    Err(e) => error.set(Some(e)),
+                }
+            });
+        })
+    };
+    let toggle = {
+        let (creating, error) = (creating.clone(), error.clone());
+        Callback::from(move |_| {
+            creating.set(!*creating);
+            error.set(None);
+        })
+    };
+    let bind = |state: &UseStateHandle<String>| {
+        let state = state.clone();
+        Callback::from(move |e: InputEvent| state.set(e.target_unchecked_into::<HtmlInputElement>().value()))
+    };
+    let (title, action, switch) = if *creating {
+        ("Create your account", "Create account", "I already have an account")
+    } else {
+        ("Sign in to AI Mentor", "Sign in", "Create an account")
+    };
+    html! {
+        <form class="auth" {onsubmit} novalidate=true>
+            <h1>{ title }</h1>
+            <label>{ "Email" }
+                <input type="email" name="email" autocomplete="email" required=true
+                       value={(*email).clone()} oninput={bind(&email)} />
+            </label>
+            <label>{ "Password" }
+                <input type="password" name="password" required=true
+                       autocomplete={if *creating { "new-password" } else { "current-password" }}
+                       value={(*password).clone()} oninput={bind(&password)} />
+            </label>
+            if *creating {
+                <p class="hint">{ "At least 12 characters, not a common password." }</p>
+            }
+            <ErrorNote error={(*error).clone()} />
+            <button type="submit" class="primary" disabled={*busy}>
+                { if *busy { "Please wait…" } else { action } }
+            </button>
+            <button type="button" class="link" onclick={toggle}>{ switch }</button>
+        </form>
+    }
+}
+
+/// The request for the form's fields, or why they cannot be sent.
+fn check(creating: bool, email: &str, password: &str) -> Result<WorkerRequest, ErrorBody> {
+    let email = normalize_email(email).map_err(|message| ErrorBody {
+        error: ErrorCode::InvalidEmail,
+        message,
+    })?;
+    let password = password.to_string();
+    if !creating {
+        return Ok(WorkerRequest::Login { email, password });
+    }
+    validate_password(&password, &email).map_err(|problem| ErrorBody {
+        error: ErrorCode::WeakPassword,
+        message: problem.message(),
+    })?;
+    Ok(WorkerRequest::Register { email, password })
+}

@@ -1,0 +1,297 @@
+//! A conversation: the question box (Enter sends, Shift+Enter adds a line),
+//! answers streaming in as markdown, stop and copy, and follow-ups that
+//! continue the same conversation.
+
+use std::rc::Rc;
+
+use mentor_browser::Port;
+use mentor_extension::markdown;
+use mentor_extension::words::suggests_upgrade;
+use shared_types::extension::{PortRequest, WorkerRequest};
+use shared_types::{
+    AskContext, AskRequest, Conversation, ConversationId, ErrorBody, MessageRole,
+    QuotaStatus, StreamEvent,
+};
+use web_sys::HtmlTextAreaElement;
+use yew::prelude::*;
+
+use super::ErrorNote;
+use crate::services;
+
+/// One question and its answer.
+#[derive(Clone, PartialEq, Default)]
+struct Turn {
+    question: String,
+    answer: String,
+    error: Option<ErrorBody>,
+}
+
+/// The conversation on screen.
+#[derive(Clone, PartialEq, Default)]
+struct ChatState {
+    turns: Vec<Turn>,
+    conversation: Option<ConversationId>,
+    streaming: bool,
+}
+
+enum ChatAction {
+    Asked(String),
+    Event(StreamEvent),
+    /// The worker went away before `done`.
+    Lost,
+    Loaded(Conversation),
+    Failed(ErrorBody),
+    Clear,
+}
+
+impl Reducible for ChatState {
+    type Action = ChatAction;
+
+    fn reduce(self: Rc<Self>, action: ChatAction) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            ChatAction::Asked(question) => {
+                next.turns.push(Turn {
+                    question,
+                    ..Turn::default()
+                });
+                next.streaming = true;
+            }
+            ChatAction::Event(event) => match event {
+                StreamEvent::Meta(meta) => next.conversation = Some(meta.conversation_id),
+                StreamEvent::Delta(delta) => {
+                    if let Some(turn) = next.turns.last_mut() {
+                        turn.answer.push_str(&delta.text);
+                    }
+                }
+                StreamEvent::Usage(_) => {}
+                StreamEvent::Error(error) => {
+                    if let Some(turn) = next.turns.last_mut() {
+                        turn.error = Some(error);
+                    }
+                }
+                StreamEvent::Done => next.streaming = false,
+            },
+            ChatAction::Lost => {
+                if next.streaming {
+                    next.streaming = false;
+                    if let Some(turn) = next.turns.last_mut() {
+                        turn.error = Some(mentor_browser::internal(
+                            "The extension's background worker stopped. Please ask again.",
+                        ));
+                    }
+                }
+            }
+            ChatAction::Loaded(conversation) => next = loaded(conversation),
+            ChatAction::Failed(error) => {
+                next.turns.push(Turn {
+                    error: Some(error),
+                    ..Turn::default()
+                });
+            }
+            ChatAction::Clear => next = ChatState::default(),
+        }
+        Rc::new(next)
+    }
+}
+
+/// A stored conversation as turns.
+fn loaded(conversation: Conversation) -> ChatState {
+    let mut turns: Vec<Turn> = Vec::new();
+    for message in conversation.messages {
+        match message.role {
+            MessageRole::User => turns.push(Turn {
+                question: message.content,
+                ..Turn::default()
+            }),
+            MessageRole::Assistant => {
+                if let Some(turn) = turns.last_mut() {
+                    turn.answer = message.content;
+                }
+            }
+        }
+    }
+    ChatState {
+        turns,
+        conversation: Some(conversation.summary.id),
+        streaming: false,
+    }
+}
+
+/// A ready-made question offered as a button.
+#[derive(Clone, PartialEq)]
+pub struct Suggestion {
+    /// The button's text.
+    pub label: AttrValue,
+    /// The question it asks.
+    pub question: AttrValue,
+}
+
+/// Properties of [`Chat`].
+#[derive(Properties, PartialEq)]
+pub struct ChatProps {
+    /// What the questions are about.
+    #[prop_or_default]
+    pub context: Option<AskContext>,
+    /// Buttons that ask a ready-made question.
+    #[prop_or_default]
+    pub suggestions: Vec<Suggestion>,
+    /// A stored conversation to open.
+    #[prop_or_default]
+    pub open: Option<ConversationId>,
+    /// Called with the quota after each answer.
+    #[prop_or_default]
+    pub on_quota: Callback<QuotaStatus>,
+    /// Called when an error suggests upgrading.
+    #[prop_or_default]
+    pub on_upgrade: Callback<()>,
+}
+
+/// The conversation view.
+#[function_component(Chat)]
+pub fn chat(props: &ChatProps) -> Html {
+    let state = use_reducer(ChatState::default);
+    let draft = use_state(String::new);
+    let port = use_mut_ref(|| None::<Port>);
+
+    {
+        let state = state.clone();
+        use_effect_with(props.open, move |open| {
+            if let Some(id) = *open {
+                services::request(WorkerRequest::Conversation { id }, move |result| match result {
+                    Ok(conversation) => state.dispatch(ChatAction::Loaded(conversation)),
+                    Err(e) => state.dispatch(ChatAction::Failed(e)),
+                });
+            }
+        });
+    }
+
+    let send = {
+        let (state, port, draft) = (state.clone(), port.clone(), draft.clone());
+        let (context, on_quota) = (props.context.clone(), props.on_quota.clone());
+        Callback::from(move |question: String| {
+            let question = question.trim().to_string();
+            if question.is_empty() || state.streaming {
+                return;
+            }
+            let request = AskRequest {
+                question: question.clone(),
+                conversation_id: state.conversation,
+                model: None,
+                // The context goes with the first question; follow-ups have it in history.
+                context: if state.conversation.is_none() { context.clone() } else { None },
+            };
+            state.dispatch(ChatAction::Asked(question));
+            draft.set(String::new());
+            let on_event = {
+                let (state, on_quota) = (state.clone(), on_quota.clone());
+                Callback::from(move |event: StreamEvent| {
+                    if let StreamEvent::Usage(usage) = &event {
+                        on_quota.emit(usage.quota.clone());
+                    }
+                    state.dispatch(ChatAction::Event(event));
+                })
+            };
+            let lost = {
+                let state = state.clone();
+                Callback::from(move |()| state.dispatch(ChatAction::Lost))
+            };
+            // The previous answer's port is done; replacing it closes it.
+            *port.borrow_mut() = Some(services::ask(request, on_event, lost));
+        })
+    };
+    let stop = {
+        let port = port.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(port) = port.borrow().as_ref() {
+                port.post(&PortRequest::Stop);
+            }
+        })
+    };
+    let new_chat = {
+        let state = state.clone();
+        Callback::from(move |_: MouseEvent| state.dispatch(ChatAction::Clear))
+    };
+    let onkeydown = {
+        let (send, draft) = (send.clone(), draft.clone());
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" && !e.shift_key() && !e.is_composing() {
+                e.prevent_default();
+                send.emit((*draft).clone());
+            }
+        })
+    };
+    let oninput = {
+        let draft = draft.clone();
+        Callback::from(move |e: InputEvent| {
+            draft.set(e.target_unchecked_into::<HtmlTextAreaElement>().value())
+        })
+    };
+    let submit = {
+        let (send, draft) = (send.clone(), draft.clone());
+        Callback::from(move |_: MouseEvent| send.emit((*draft).clone()))
+    };
+
+    let last = state.turns.len().saturating_sub(1);
+    let turns = state.turns.iter().enumerate().map(|(i, turn)| {
+        let streaming = state.streaming && i == last;
+        let copy = {
+            let answer = turn.answer.clone();
+            Callback::from(move |_: MouseEvent| services::copy(answer.clone()))
+        };
+        let upgrade = turn.error.as_ref().is_some_and(suggests_upgrade);
+        html! {
+            <article class="turn">
+                if !turn.question.is_empty() {
+                    <p class="question">{ &turn.question }</p>
+                }
+                if !turn.answer.is_empty() {
+                    <div class="answer" aria-live="polite" data-testid="answer">
+                        { Html::from_html_unchecked(AttrValue::from(markdown::render(&turn.answer))) }
+                    </div>
+                } else if streaming {
+                    <p class="answer muted">{ "Thinking…" }</p>
+                }
+                <ErrorNote error={turn.error.clone()} />
+                if upgrade {
+                    <button class="primary" onclick={props.on_upgrade.reform(|_| ())}>{ "Upgrade" }</button>
+                }
+                if !streaming && !turn.answer.is_empty() {
+                    <button class="small" onclick={copy} title="Copy the answer">{ "Copy" }</button>
+                }
+            </article>
+        }
+    });
+    let suggestions = (state.turns.is_empty()).then(|| {
+        props.suggestions.iter().map(|s| {
+            let (send, question) = (send.clone(), s.question.to_string());
+            html! {
+                <button class="suggestion" onclick={Callback::from(move |_| send.emit(question.clone()))}>
+                    { s.label.clone() }
+                </button>
+            }
+        }).collect::<Html>()
+    });
+    html! {
+        <section class="chat">
+            <div class="suggestions">{ for suggestions }</div>
+            <div class="turns">{ for turns }</div>
+            <div class="composer">
+                <textarea placeholder={if state.conversation.is_some() { "Ask a follow-up…" } else { "Ask a question…" }}
+                          aria-label="Your question" rows="3" value={(*draft).clone()}
+                          {oninput} {onkeydown} />
+                <div class="actions">
+                    if state.streaming {
+                        <button onclick={stop}>{ "Stop" }</button>
+                    } else {
+                        <button class="primary" onclick={submit} disabled={draft.trim().is_empty()}>{ "Ask" }</button>
+                        if !state.turns.is_empty() {
+                            <button class="link" onclick={new_chat}>{ "New conversation" }</button>
+                        }
+                    }
+                </div>
+            </div>
+        </section>
+    }
+}
+

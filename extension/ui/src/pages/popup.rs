@@ -1,0 +1,130 @@
+//! The toolbar popup: sign in, then Ask, History and Account tabs, with the
+//! usage meter always in view.
+
+use shared_types::extension::{Status, WorkerRequest};
+use shared_types::{ConversationId, ErrorBody, QuotaStatus, Tier, UsageReport};
+use yew::prelude::*;
+
+use super::use_status;
+use crate::components::ErrorNote;
+use crate::components::account::Account;
+use crate::components::auth::Auth;
+use crate::components::chat::Chat;
+use crate::components::history::History;
+use crate::components::meter::Meter;
+use crate::services;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Tab {
+    Ask,
+    History,
+    Account,
+}
+
+/// The popup.
+#[function_component(Popup)]
+pub fn popup() -> Html {
+    let status = use_status();
+    let quota = use_state(|| None::<QuotaStatus>);
+    let tab = use_state(|| Tab::Ask);
+    let open = use_state(|| None::<ConversationId>);
+    let billing_error = use_state(|| None::<ErrorBody>);
+
+    let user = match &*status {
+        Some(Ok(Status { user, .. })) => user.clone(),
+        _ => None,
+    };
+    {
+        let quota = quota.clone();
+        use_effect_with(user.as_ref().map(|u| u.id), move |id| {
+            if id.is_some() {
+                services::request(WorkerRequest::Usage, move |r: Result<UsageReport, ErrorBody>| {
+                    if let Ok(report) = r {
+                        quota.set(Some(report.quota));
+                    }
+                });
+            }
+        });
+    }
+    let set_status = {
+        let (status, tab, quota) = (status.clone(), tab.clone(), quota.clone());
+        Callback::from(move |s: Status| {
+            if s.user.is_none() {
+                quota.set(None);
+            }
+            tab.set(Tab::Ask);
+            status.set(Some(Ok(s)));
+        })
+    };
+    let upgrade = {
+        let (tab, billing_error) = (tab.clone(), billing_error.clone());
+        Callback::from(move |_| {
+            let (tab, billing_error) = (tab.clone(), billing_error.clone());
+            services::request(
+                WorkerRequest::Upgrade { tier: Tier::Pro },
+                move |result: Result<serde_json::Value, ErrorBody>| {
+                    if result.is_err() {
+                        tab.set(Tab::Account);
+                    }
+                    billing_error.set(result.err());
+                },
+            );
+        })
+    };
+
+    let body = match (&*status, user) {
+        (None, _) => html! { <p class="muted center">{ "Loading…" }</p> },
+        (Some(Err(error)), _) => html! { <ErrorNote error={Some(error.clone())} /> },
+        (Some(Ok(_)), None) => html! { <Auth on_signed_in={set_status.clone()} /> },
+        (Some(Ok(_)), Some(user)) => {
+            let tab_button = |which: Tab, label: &'static str| {
+                let tab = tab.clone();
+                let selected = *tab == which;
+                html! {
+                    <button role="tab" aria-selected={selected.to_string()} class={classes!("tab", selected.then_some("selected"))}
+                            onclick={Callback::from(move |_| tab.set(which))}>{ label }</button>
+                }
+            };
+            let open_conversation = {
+                let (open, tab) = (open.clone(), tab.clone());
+                Callback::from(move |id| {
+                    open.set(Some(id));
+                    tab.set(Tab::Ask);
+                })
+            };
+            let on_quota = {
+                let quota = quota.clone();
+                Callback::from(move |q| quota.set(Some(q)))
+            };
+            html! {
+                <>
+                    <nav role="tablist">
+                        { tab_button(Tab::Ask, "Ask") }
+                        { tab_button(Tab::History, "History") }
+                        { tab_button(Tab::Account, "Account") }
+                    </nav>
+                    if let Some(q) = &*quota {
+                        <Meter quota={q.clone()} on_upgrade={upgrade.clone()} />
+                    }
+                    // Kept mounted so a streaming answer survives a look at another tab.
+                    <div hidden={*tab != Tab::Ask}>
+                        <Chat open={*open} on_quota={on_quota} on_upgrade={upgrade.clone()} />
+                    </div>
+                    if *tab == Tab::History {
+                        <History on_open={open_conversation} />
+                    }
+                    if *tab == Tab::Account {
+                        <Account user={user} on_signed_out={set_status.clone()} on_upgrade={upgrade.clone()}
+                                 billing_error={(*billing_error).clone()} />
+                    }
+                </>
+            }
+        }
+    };
+    html! {
+        <main class="popup">
+            <header><img src="icons/icon-32.png" alt="" width="20" height="20" /><span>{ "AI Mentor" }</span></header>
+            { body }
+        </main>
+    }
+}

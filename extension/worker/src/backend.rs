@@ -1,0 +1,129 @@
+//! HTTP calls to the backend with `fetch`. A request that cannot reach the
+//! backend becomes `service_unavailable` with the address in the message, so
+//! the user knows which setting to check.
+
+use serde::de::DeserializeOwned;
+use shared_types::{ErrorBody, ErrorCode};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortSignal, Headers, Request, RequestInit, Response};
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = fetch)]
+    fn fetch_request(request: &Request) -> js_sys::Promise;
+}
+
+/// One request to the backend.
+pub struct Call<'a> {
+    /// GET, POST, DELETE ...
+    pub method: &'a str,
+    /// The path under the base URL, such as `/api/v1/usage`.
+    pub path: &'a str,
+    /// A JSON body.
+    pub body: Option<String>,
+    /// Ask for server-sent events instead of JSON.
+    pub stream: bool,
+    /// Cancels the request (and the streamed body).
+    pub signal: Option<&'a AbortSignal>,
+}
+
+impl<'a> Call<'a> {
+    /// A call without a body.
+    pub fn new(method: &'a str, path: &'a str) -> Self {
+        Self {
+            method,
+            path,
+            body: None,
+            stream: false,
+            signal: None,
+        }
+    }
+
+    /// The same call with `value` as its JSON body.
+    pub fn json<T: serde::Serialize>(mut self, value: &T) -> Self {
+        self.body = serde_json::to_string(value).ok();
+        self
+    }
+}
+
+/// Sends `call` to the backend at `base_url`, with a bearer token if given.
+pub async fn send(base_url: &str, call: &Call<'_>, token: Option<&str>) -> Result<Response, ErrorBody> {
+    let url = format!("{}{}", base_url.trim_end_matches('/'), call.path);
+    let headers = Headers::new().map_err(js_error)?;
+    let accept = if call.stream { "text/event-stream" } else { "application/json" };
+    headers.set("Accept", accept).map_err(js_error)?;
+    if call.body.is_some() {
+        headers.set("Content-Type", "application/json").map_err(js_error)?;
+    }
+    if let Some(token) = token {
+        headers
+            .set("Authorization", &format!("Bearer {token}"))
+            .map_err(js_error)?;
+    }
+    let init = RequestInit::new();
+    init.set_method(call.method);
+    init.set_headers(&headers);
+    if let Some(body) = &call.body {
+        init.set_body(&JsValue::from_str(body));
+    }
+    if let Some(signal) = call.signal {
+        init.set_signal(Some(signal));
+    }
+    let request = Request::new_with_str_and_init(&url, &init).map_err(js_error)?;
+    let response = JsFuture::from(fetch_request(&request))
+        .await
+        .map_err(|_| unreachable_backend(base_url))?;
+    response.dyn_into::<Response>().map_err(js_error)
+}
+
+/// The error body of a failed response (its JSON, or one made from the status).
+pub async fn error_of(response: &Response) -> ErrorBody {
+    let text = match response.text() {
+        Ok(promise) => JsFuture::from(promise).await.ok().and_then(|t| t.as_string()),
+        Err(_) => None,
+    };
+    text.and_then(|t| serde_json::from_str::<ErrorBody>(&t).ok())
+        .unwrap_or_else(|| ErrorBody {
+            error: match response.status() {
+                401 => ErrorCode::InvalidToken,
+                404 => ErrorCode::NotFound,
+                429 => ErrorCode::RateLimited,
+                502 | 503 | 504 => ErrorCode::ServiceUnavailable,
+                _ => ErrorCode::Internal,
+            },
+            message: format!("The server answered {}.", response.status()),
+        })
+}
+
+/// The JSON body of a successful response, or its error.
+pub async fn json_of<T: DeserializeOwned>(response: Response) -> Result<T, ErrorBody> {
+    if !response.ok() {
+        return Err(error_of(&response).await);
+    }
+    if response.status() == 204 {
+        return serde_json::from_str("null").map_err(|e| mentor_browser::internal(e.to_string()));
+    }
+    let text = JsFuture::from(response.text().map_err(js_error)?)
+        .await
+        .map_err(js_error)?
+        .as_string()
+        .unwrap_or_default();
+    serde_json::from_str(&text)
+        .map_err(|e| mentor_browser::internal(format!("unexpected answer from the server: {e}")))
+}
+
+/// The error for a backend that cannot be reached.
+pub fn unreachable_backend(base_url: &str) -> ErrorBody {
+    ErrorBody {
+        error: ErrorCode::ServiceUnavailable,
+        message: format!(
+            "Can't reach the AI Mentor server at {base_url}. Check your connection, or the server address in Options."
+        ),
+    }
+}
+
+/// A JavaScript exception as an `internal` error.
+pub fn js_error(error: JsValue) -> ErrorBody {
+    mentor_browser::internal(mentor_browser::describe(&error))
+}

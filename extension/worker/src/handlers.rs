@@ -1,0 +1,193 @@
+//! Answers each [`WorkerRequest`] by calling the backend. Pages on the web
+//! (through the content script) may only open the panel; everything else
+//! must come from the extension's own pages.
+
+use mentor_browser::{tabs_create, to_js};
+use mentor_extension::panel;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use shared_types::extension::{ExtensionSettings, Status, WorkerRequest};
+use shared_types::{
+    ErrorBody, ErrorCode, LoginRequest, RefreshRequest, RegisterRequest, Tier, TokenResponse, User,
+};
+use wasm_bindgen::JsValue;
+
+use crate::backend::{self, Call};
+use crate::{session, settings, tickets};
+
+/// The answer to `request` from `sender` (a `runtime.MessageSender`).
+pub async fn handle(request: WorkerRequest, sender: &JsValue) -> Result<Value, ErrorBody> {
+    let from_extension = sent_by_extension_page(sender);
+    if !from_extension && !matches!(request, WorkerRequest::OpenPanel(_)) {
+        return Err(ErrorBody {
+            error: ErrorCode::Forbidden,
+            message: "Web pages may only open the panel.".into(),
+        });
+    }
+    let base = settings::load().await.backend_url;
+    let base = base.as_str();
+    match request {
+        WorkerRequest::Status => json(status(base).await),
+        WorkerRequest::Register { email, password } => {
+            let body = RegisterRequest {
+                email,
+                password,
+                full_name: None,
+            };
+            sign_in(base, "/api/v1/auth/register", &body).await
+        }
+        WorkerRequest::Login { email, password } => {
+            sign_in(base, "/api/v1/auth/login", &LoginRequest { email, password }).await
+        }
+        WorkerRequest::Logout => {
+            sign_out(base).await;
+            json(status(base).await)
+        }
+        WorkerRequest::Usage => authed::<Value>(base, Call::new("GET", "/api/v1/usage")).await,
+        WorkerRequest::Conversations { before } => {
+            let path = match before {
+                Some(id) => format!("/api/v1/conversations?before={id}", id = id.0),
+                None => "/api/v1/conversations".to_string(),
+            };
+            authed::<Value>(base, Call::new("GET", &path)).await
+        }
+        WorkerRequest::Conversation { id } => {
+            let path = format!("/api/v1/conversations/{}", id.0);
+            authed::<Value>(base, Call::new("GET", &path)).await
+        }
+        WorkerRequest::DeleteConversation { id } => {
+            let path = format!("/api/v1/conversations/{}", id.0);
+            authed::<Value>(base, Call::new("DELETE", &path)).await
+        }
+        WorkerRequest::Upgrade { tier } => {
+            let call = Call::new("POST", "/api/v1/billing/checkout").json(&TierBody { tier });
+            open_billing_page(base, call).await
+        }
+        WorkerRequest::ManageSubscription => {
+            open_billing_page(base, Call::new("POST", "/api/v1/billing/portal")).await
+        }
+        WorkerRequest::OpenPanel(snapshot) => {
+            let context = panel::context_for(snapshot);
+            let ticket = tickets::issue(&context).await.map_err(backend::js_error)?;
+            json(Ok(ticket))
+        }
+        WorkerRequest::PanelContext { ticket } => match tickets::redeem(&ticket).await {
+            Some(context) => json(Ok(context)),
+            None => Err(ErrorBody {
+                error: ErrorCode::NotFound,
+                message: "This panel has expired. Open it again from the page.".into(),
+            }),
+        },
+        WorkerRequest::Settings => json(Ok(settings::load().await)),
+        WorkerRequest::SaveSettings(new) => save_settings(base, new).await,
+    }
+}
+
+#[derive(Serialize)]
+struct TierBody {
+    tier: Tier,
+}
+
+/// Who is signed in; refreshes the user (and so the tier) when the backend answers.
+async fn status(base: &str) -> Result<Status, ErrorBody> {
+    let mut user = session::user().await;
+    if user.is_some() {
+        match authed::<User>(base, Call::new("GET", "/api/v1/users/me")).await {
+            Ok(fresh) => {
+                session::set_user(&fresh).await;
+                user = Some(fresh);
+            }
+            Err(e) if e.error == ErrorCode::MissingToken => user = None,
+            Err(_) => {} // offline: show what we knew
+        }
+    }
+    Ok(Status {
+        user,
+        backend_url: base.to_string(),
+    })
+}
+
+async fn sign_in<T: Serialize>(base: &str, path: &str, body: &T) -> Result<Value, ErrorBody> {
+    let response = backend::send(base, &Call::new("POST", path).json(body), None).await?;
+    let tokens: TokenResponse = backend::json_of(response).await?;
+    session::store(&tokens).await;
+    json(Ok(Status {
+        user: Some(tokens.user),
+        backend_url: base.to_string(),
+    }))
+}
+
+/// Forgets the session here, then revokes it on the backend (best effort:
+/// signing out must work offline too).
+async fn sign_out(base: &str) {
+    if let Some(refresh_token) = session::clear().await {
+        let call = Call::new("POST", "/api/v1/auth/logout").json(&RefreshRequest { refresh_token });
+        let _ = backend::send(base, &call, None).await;
+    }
+}
+
+async fn authed<T: DeserializeOwned + Serialize>(
+    base: &str,
+    call: Call<'_>,
+) -> Result<T, ErrorBody> {
+    let response = session::send(base, &call).await?;
+    backend::json_of(response).await
+}
+
+#[derive(serde::Deserialize)]
+struct BillingUrl {
+    url: String,
+}
+
+/// Asks the backend for a Stripe page and opens it in a new tab.
+async fn open_billing_page(base: &str, call: Call<'_>) -> Result<Value, ErrorBody> {
+    let page = match authed::<Value>(base, call).await {
+        // A backend without the billing routes is one without billing.
+        Err(e) if e.error == ErrorCode::NotFound => Err(ErrorBody {
+            error: ErrorCode::BillingNotConfigured,
+            message: "Billing is not configured on this server.".into(),
+        }),
+        other => other,
+    }?;
+    let page: BillingUrl = serde_json::from_value(page)
+        .map_err(|e| mentor_browser::internal(format!("unexpected billing answer: {e}")))?;
+    if !(page.url.starts_with("https://") || page.url.starts_with("http://")) {
+        return Err(mentor_browser::internal("the billing page address is not a web address"));
+    }
+    tabs_create(&to_js(&serde_json::json!({ "url": page.url })))
+        .await
+        .map_err(backend::js_error)?;
+    Ok(Value::Null)
+}
+
+async fn save_settings(base: &str, mut new: ExtensionSettings) -> Result<Value, ErrorBody> {
+    new.backend_url = settings::normalise_backend_url(&new.backend_url).map_err(|message| {
+        ErrorBody {
+            error: ErrorCode::InvalidRequest,
+            message,
+        }
+    })?;
+    if new.backend_url != base {
+        // Accounts belong to one backend.
+        sign_out(base).await;
+    }
+    settings::save(&new).await.map_err(backend::js_error)?;
+    json(Ok(new))
+}
+
+fn json<T: Serialize>(result: Result<T, ErrorBody>) -> Result<Value, ErrorBody> {
+    result.and_then(|value| {
+        serde_json::to_value(value).map_err(|e| mentor_browser::internal(e.to_string()))
+    })
+}
+
+/// Whether the message came from one of the extension's own pages rather
+/// than a content script in a web page.
+fn sent_by_extension_page(sender: &JsValue) -> bool {
+    let url = js_sys::Reflect::get(sender, &"url".into())
+        .ok()
+        .and_then(|u| u.as_string())
+        .unwrap_or_default();
+    url.starts_with(&mentor_browser::get_url(""))
+}

@@ -1,0 +1,40 @@
+//! The user's settings, with the backend URL fixed at build time as default.
+
+use mentor_browser::storage::Area;
+use shared_types::extension::{ExtensionSettings, SETTINGS_KEY, Theme};
+
+/// The backend used until the user sets another (`MENTOR_BACKEND_URL` at build time).
+pub const DEFAULT_BACKEND_URL: &str = match option_env!("MENTOR_BACKEND_URL") {
+    Some(url) => url,
+    None => "http://127.0.0.1:8080",
+};
+
+/// The stored settings, or the defaults.
+pub async fn load() -> ExtensionSettings {
+    Area::Local
+        .get(SETTINGS_KEY)
+        .await
+        .unwrap_or_else(|| ExtensionSettings {
+            backend_url: DEFAULT_BACKEND_URL.to_string(),
+            theme: Theme::System,
+            selection_button: true,
+        })
+}
+
+/// Stores `settings`.
+pub async fn save(settings: &ExtensionSettings) -> Result<(), wasm_bindgen::JsValue> {
+    Area::Local.set(SETTINGS_KEY, settings).await
+}
+
+/// Checks and tidies a backend URL typed by the user.
+pub fn normalise_backend_url(url: &str) -> Result<String, String> {
+    let url = url.trim().trim_end_matches('/');
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or("The server address must start with https:// (or http:// for a local server).")?;
+    if rest.is_empty() || rest.contains(char::is_whitespace) {
+        return Err("That server address isn't valid.".into());
+    }
+    Ok(url.to_string())
+}

@@ -1,0 +1,256 @@
+//! Messages between the extension's contexts. The popup, the in-page panel,
+//! the options page and the content script send a [`WorkerRequest`] to the
+//! service worker, the only context that talks to the backend and holds
+//! tokens; it answers with a [`WorkerReply`]. Answers stream over a port
+//! named [`ASK_PORT`]: the page posts [`PortRequest`]s and receives
+//! [`crate::StreamEvent`]s.
+//!
+//! On the wire every message is a JSON object tagged by `type`, so the
+//! content script's few lines of JavaScript can speak it too.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ask::{AskRequest, JobPosting};
+use crate::auth::User;
+use crate::conversations::ConversationId;
+use crate::error::ErrorBody;
+use crate::plans::Tier;
+
+/// The name of the port that carries one streamed answer.
+pub const ASK_PORT: &str = "ask";
+
+/// A request to the service worker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum WorkerRequest {
+    /// Who is signed in, and to which backend. Answers [`Status`].
+    Status,
+    /// Creates an account and signs in. Answers [`Status`].
+    Register {
+        /// The email address.
+        email: String,
+        /// The password.
+        password: String,
+    },
+    /// Signs in. Answers [`Status`].
+    Login {
+        /// The email address.
+        email: String,
+        /// The password.
+        password: String,
+    },
+    /// Signs out here and revokes the session on the backend. Answers [`Status`].
+    Logout,
+    /// This period's quota and costs. Answers [`crate::UsageReport`].
+    Usage,
+    /// A page of past conversations. Answers [`crate::ConversationPage`].
+    Conversations {
+        /// Continue after this conversation (from `next_before`).
+        #[serde(default)]
+        before: Option<ConversationId>,
+    },
+    /// One conversation with its messages. Answers [`crate::Conversation`].
+    Conversation {
+        /// Which one.
+        id: ConversationId,
+    },
+    /// Deletes a conversation. Answers `null`.
+    DeleteConversation {
+        /// Which one.
+        id: ConversationId,
+    },
+    /// Opens Stripe Checkout for a tier in a new tab. Answers `null`.
+    Upgrade {
+        /// The tier to buy.
+        tier: Tier,
+    },
+    /// Opens the Stripe customer portal in a new tab. Answers `null`.
+    ManageSubscription,
+    /// From the content script: the page the user wants to ask about.
+    /// Answers [`PanelTicket`]; the panel then loads with the ticket.
+    OpenPanel(PageSnapshot),
+    /// From the panel: what its ticket stands for. Answers [`PanelContext`].
+    PanelContext {
+        /// The ticket from [`PanelTicket`].
+        ticket: String,
+    },
+    /// Answers [`ExtensionSettings`].
+    Settings,
+    /// Saves settings; changing the backend signs out. Answers [`ExtensionSettings`].
+    SaveSettings(ExtensionSettings),
+}
+
+/// The service worker's answer to a [`WorkerRequest`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum WorkerReply {
+    /// It worked; `data` is the request's answer type as JSON.
+    Ok {
+        /// The answer.
+        data: serde_json::Value,
+    },
+    /// It failed, with the backend's error code (or one standing in for it,
+    /// such as `service_unavailable` when the backend cannot be reached).
+    Error(ErrorBody),
+}
+
+/// Who is signed in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Status {
+    /// The signed-in user, if any.
+    pub user: Option<User>,
+    /// The backend in use.
+    pub backend_url: String,
+}
+
+/// What the content script read off the page when the user acted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageSnapshot {
+    /// The page's address.
+    pub url: String,
+    /// The page's title.
+    pub title: String,
+    /// The selected text, if any.
+    #[serde(default)]
+    pub selection: Option<String>,
+    /// The page's HTML, sent only when it looks like a job posting.
+    #[serde(default)]
+    pub html: Option<String>,
+}
+
+/// Names a [`PanelContext`] held by the service worker. The page hosting the
+/// panel sees the ticket but cannot ask the worker for its contents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PanelTicket {
+    /// A random, single-use ticket.
+    pub ticket: String,
+}
+
+/// What the in-page panel asks about.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PanelContext {
+    /// The page's address.
+    pub url: String,
+    /// The page's title.
+    pub title: String,
+    /// The selected text, if any.
+    #[serde(default)]
+    pub selection: Option<String>,
+    /// The job posting found on the page, if any.
+    #[serde(default)]
+    pub job_posting: Option<JobPosting>,
+}
+
+/// A message on the [`ASK_PORT`] from the page to the worker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum PortRequest {
+    /// Ask; the answer streams back as [`crate::StreamEvent`]s.
+    Ask(AskRequest),
+    /// Stop the answer (it is kept, and charged, as far as it got).
+    Stop,
+}
+
+/// A message from the worker to a tab's content script.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ContentCommand {
+    /// Open the panel, about `selection` when given (the context menu's text),
+    /// else about the page's current selection.
+    OpenPanel {
+        /// The text to ask about.
+        #[serde(default)]
+        selection: Option<String>,
+    },
+}
+
+/// The colour theme.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Theme {
+    /// Follow the system's light or dark setting.
+    #[default]
+    System,
+    /// Always light.
+    Light,
+    /// Always dark.
+    Dark,
+}
+
+/// The user's settings, kept in `storage.local` under [`SETTINGS_KEY`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtensionSettings {
+    /// The backend's base URL, e.g. `http://127.0.0.1:8080`.
+    pub backend_url: String,
+    /// The colour theme.
+    #[serde(default)]
+    pub theme: Theme,
+    /// Whether a button appears next to selected text.
+    #[serde(default = "yes")]
+    pub selection_button: bool,
+}
+
+/// The `storage.local` key of [`ExtensionSettings`] (the content script reads it too).
+pub const SETTINGS_KEY: &str = "settings";
+
+fn yes() -> bool {
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorCode;
+    use serde_json::json;
+
+    #[test]
+    fn requests_are_objects_tagged_by_type() {
+        let open = WorkerRequest::OpenPanel(PageSnapshot {
+            url: "https://a.example/".into(),
+            title: "A".into(),
+            selection: Some("text".into()),
+            html: None,
+        });
+        assert_eq!(
+            serde_json::to_value(&open).expect("json"),
+            json!({"type": "open_panel", "url": "https://a.example/", "title": "A",
+                   "selection": "text", "html": null})
+        );
+        let parsed: WorkerRequest =
+            serde_json::from_value(json!({"type": "conversations"})).expect("parse");
+        assert_eq!(parsed, WorkerRequest::Conversations { before: None });
+    }
+
+    #[test]
+    fn replies_carry_data_or_the_error_body() {
+        let error = WorkerReply::Error(ErrorBody {
+            error: ErrorCode::QuotaExceeded,
+            message: "m".into(),
+        });
+        assert_eq!(
+            serde_json::to_value(&error).expect("json"),
+            json!({"status": "error", "error": "quota_exceeded", "message": "m"})
+        );
+    }
+
+    #[test]
+    fn stream_events_travel_tagged_by_event() {
+        let done = serde_json::to_value(crate::StreamEvent::Done).expect("json");
+        assert_eq!(done, json!({"event": "done"}));
+        let delta: crate::StreamEvent =
+            serde_json::from_value(json!({"event": "delta", "data": {"text": "hi"}}))
+                .expect("parse");
+        assert_eq!(
+            delta,
+            crate::StreamEvent::Delta(crate::StreamDelta { text: "hi".into() })
+        );
+    }
+
+    #[test]
+    fn settings_default_the_optional_fields() {
+        let settings: ExtensionSettings =
+            serde_json::from_value(json!({"backend_url": "http://x"})).expect("parse");
+        assert_eq!(settings.theme, Theme::System);
+        assert!(settings.selection_button);
+    }
+}
