@@ -33,11 +33,11 @@
     return false;
   }
 
-  // A button in a closed shadow root, so the page's CSS cannot reach it.
+  // A button in a shadow root, so the page's CSS cannot reach it.
   function makeButton(label, onClick) {
     const host = document.createElement("ai-mentor-button");
     host.style.cssText = "all: initial; position: absolute; z-index: 2147483646;";
-    const root = host.attachShadow({ mode: "closed" });
+    const root = host.attachShadow({ mode: "open" });
     const b = document.createElement("button");
     b.textContent = label;
     b.style.cssText = "font: 600 13px system-ui, sans-serif; color: #fff; background: #4f46e5;" +

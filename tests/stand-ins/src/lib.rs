@@ -103,6 +103,17 @@ impl State {
     }
 }
 
+/// `GET /_stand-in/requests`: what was received (when recording), for tests
+/// that drive the stand-in from another process, such as the browser tests.
+async fn list_received(state: web::Data<State>) -> web::Json<serde_json::Value> {
+    let received = state.received.lock().unwrap_or_else(|p| p.into_inner());
+    let list = received
+        .iter()
+        .map(|r| serde_json::json!({"wire": format!("{:?}", r.wire), "path": r.path, "body": r.body}))
+        .collect();
+    web::Json(serde_json::Value::Array(list))
+}
+
 /// A running stand-in server.
 pub struct FakeAi {
     url: String,
@@ -129,7 +140,12 @@ impl FakeAi {
         let url = format!("http://{}", listener.local_addr()?);
         let data = web::Data::from(state.clone());
         let server =
-            HttpServer::new(move || App::new().app_data(data.clone()).configure(wire::routes))
+            HttpServer::new(move || {
+                App::new()
+                    .app_data(data.clone())
+                    .configure(wire::routes)
+                    .route("/_stand-in/requests", web::get().to(list_received))
+            })
                 .listen(listener)?
                 .workers(1)
                 .disable_signals()

@@ -241,14 +241,12 @@ pub fn chat(props: &ChatProps) -> Html {
         };
         let upgrade = turn.error.as_ref().is_some_and(suggests_upgrade);
         html! {
-            <article class="turn">
+            <article class="turn" key={i}>
                 if !turn.question.is_empty() {
                     <p class="question">{ &turn.question }</p>
                 }
                 if !turn.answer.is_empty() {
-                    <div class="answer" aria-live="polite" data-testid="answer">
-                        { Html::from_html_unchecked(AttrValue::from(markdown::render(&turn.answer))) }
-                    </div>
+                    { answer_html(&turn.answer) }
                 } else if streaming {
                     <p class="answer muted">{ "Thinking…" }</p>
                 }
@@ -295,3 +293,13 @@ pub fn chat(props: &ChatProps) -> Html {
     }
 }
 
+
+/// The answer rendered from markdown (safe: see `mentor_extension::markdown`).
+/// Yew tracks raw HTML well only as a single node, hence the one wrapper.
+fn answer_html(markdown_text: &str) -> Html {
+    let html = format!(
+        "<div class=\"answer\" aria-live=\"polite\" data-testid=\"answer\">{}</div>",
+        markdown::render(markdown_text).trim()
+    );
+    Html::from_html_unchecked(AttrValue::from(html))
+}

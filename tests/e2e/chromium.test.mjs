@@ -1,0 +1,161 @@
+// The built extension (dist/chrome) in Debian's Chromium against a real
+// backend: options, sign-up, a streamed answer and the usage meter, sign out
+// and in, history, the upgrade message, the in-page panel on a page with a
+// strict CSP, and "Ask about this job" on a saved posting.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+import { ARTICLE, ARTIFACTS, ROOT, account, jobFixture, startBackend, startPages } from "./harness.mjs";
+
+const DIST = join(ROOT, "dist/chrome");
+let backend, pages, context, base;
+const user = account();
+
+before(async () => {
+  backend = await startBackend();
+  pages = await startPages({ "/article.html": ARTICLE, "/job.html": jobFixture("workday-jsonld.html") });
+  context = await chromium.launchPersistentContext("", {
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    viewport: { width: 1100, height: 800 },
+    args: ["--headless=new", `--disable-extensions-except=${DIST}`, `--load-extension=${DIST}`,
+      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  const worker = context.serviceWorkers()[0] ?? await context.waitForEvent("serviceworker");
+  base = worker.url().split("/").slice(0, 3).join("/");
+});
+
+after(async () => {
+  await context?.close();
+  pages?.close();
+});
+
+async function popup() {
+  const page = await context.newPage();
+  page.on("pageerror", (e) => console.log("popup error:", e.message));
+  await page.setViewportSize({ width: 400, height: 600 });
+  await page.goto(`${base}/popup.html`);
+  return page;
+}
+
+test("the options page points the extension at the backend", async () => {
+  const page = await context.newPage();
+  await page.goto(`${base}/options.html`);
+  await page.getByLabel("Server address").fill(backend.url);
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByText("Saved.").waitFor();
+  await page.close();
+});
+
+test("a new user signs up, asks, sees the answer stream in and the meter move", async () => {
+  const page = await popup();
+  await page.getByRole("button", { name: "Create an account" }).click();
+  await page.getByLabel("Email").fill(user.email);
+  await page.getByLabel("Password").fill("short");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.getByRole("alert").filter({ hasText: "at least 12 characters" }).waitFor();
+  await page.getByLabel("Password").fill(user.password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  const usage = page.getByTestId("usage");
+  await usage.filter({ hasText: /^0 of \d+ questions$/ }).waitFor();
+
+  await page.getByLabel("Your question").fill("What does **ownership** mean?");
+  await page.getByLabel("Your question").press("Enter");
+  await page.getByTestId("answer").filter({ hasText: "Hello from the stand-in." }).waitFor();
+  await usage.filter({ hasText: /^1 of \d+ questions$/ }).waitFor();
+  await page.getByRole("button", { name: "Copy" }).waitFor();
+  await page.screenshot({ path: join(ARTIFACTS, "chromium-popup-answer.png") });
+
+  // A follow-up continues the same conversation.
+  await page.getByLabel("Your question").fill("And borrowing?");
+  await page.getByLabel("Your question").press("Enter");
+  await usage.filter({ hasText: /^2 of \d+ questions$/ }).waitFor();
+  const sent = await backend.aiRequests();
+  const last = sent.at(-1).body.messages.map((m) => m.content).join("\n");
+  assert.match(last, /What does \*\*ownership\*\* mean\?/);
+  assert.match(last, /And borrowing\?/);
+
+  await page.close();
+});
+
+test("history lists the conversation, opens it and deletes it", async () => {
+  const page = await popup();
+  await page.getByRole("tab", { name: "History" }).click();
+  await page.getByRole("button", { name: /^What does/ }).click();
+  await page.getByText("And borrowing?").waitFor();
+  await page.getByRole("tab", { name: "History" }).click();
+  await page.getByRole("button", { name: /^Delete What does/ }).click();
+  await page.getByText("No conversations yet.").waitFor();
+  await page.close();
+});
+
+test("upgrading explains that billing is not set up on this server", async () => {
+  const page = await popup();
+  await page.getByRole("tab", { name: "Account" }).click();
+  await page.getByRole("button", { name: "Upgrade to Pro" }).click();
+  await page.getByRole("alert").filter({ hasText: "Upgrades aren't available on this server yet" }).waitFor();
+  await page.screenshot({ path: join(ARTIFACTS, "chromium-popup-account.png") });
+  await page.close();
+});
+
+test("the user signs out and back in", async () => {
+  const page = await popup();
+  await page.getByRole("tab", { name: "Account" }).click();
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("heading", { name: "Sign in to AI Mentor" }).waitFor();
+  await page.getByLabel("Email").fill(user.email);
+  await page.getByLabel("Password").fill("wrong password entirely");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("alert").filter({ hasText: "don't match an account" }).waitFor();
+  await page.getByLabel("Password").fill(user.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByTestId("usage").filter({ hasText: /^2 of \d+ questions$/ }).waitFor();
+  await page.close();
+});
+
+test("selected text on a page with a strict CSP gets an answer in the panel", async () => {
+  const page = await context.newPage();
+  const wasmBlocked = [];
+  page.on("console", (m) => m.text().includes("wasm") && wasmBlocked.push(m.text()));
+  await page.goto(`${pages.url}/article.html`);
+  await page.evaluate(() => {
+    const range = document.createRange();
+    range.selectNodeContents(document.getElementById("passage"));
+    getSelection().removeAllRanges();
+    getSelection().addRange(range);
+    document.dispatchEvent(new MouseEvent("mouseup", { bubbles: true }));
+  });
+  await page.getByRole("button", { name: "Ask AI Mentor" }).click();
+  const panel = page.frameLocator("#ai-mentor-panel");
+  await panel.getByText("Each value in Rust has an owner").waitFor();
+  await panel.getByRole("button", { name: "Explain this" }).click();
+  await panel.getByTestId("answer").filter({ hasText: "Hello from the stand-in." }).waitFor();
+  await page.screenshot({ path: join(ARTIFACTS, "chromium-panel-selection.png") });
+
+  const prompt = JSON.stringify((await backend.aiRequests()).at(-1).body.messages);
+  assert.match(prompt, /Each value in Rust has an owner/);
+  assert.match(prompt, /Ownership explained/);
+  assert.match(prompt, new RegExp(`${pages.url}/article.html`));
+  await page.close();
+});
+
+test("on a job posting, 'Ask about this job' sends the extracted posting", async () => {
+  const page = await context.newPage();
+  await page.goto(`${pages.url}/job.html`);
+  await page.getByRole("button", { name: "Ask AI Mentor about this job" }).click();
+  const panel = page.frameLocator("#ai-mentor-panel");
+  await panel.getByTestId("job").filter({ hasText: "Senior Data Engineer" }).waitFor();
+  await panel.getByRole("button", { name: "Ask about this job" }).click();
+  await panel.getByTestId("answer").filter({ hasText: "Hello from the stand-in." }).waitFor();
+  await page.screenshot({ path: join(ARTIFACTS, "chromium-panel-job.png") });
+
+  const prompt = JSON.stringify((await backend.aiRequests()).at(-1).body.messages);
+  for (const expected of ["Senior Data Engineer", "Initech", "Austin, TX, US", "You will own our pipelines."]) {
+    assert.ok(prompt.includes(expected), `the prompt carries ${expected}`);
+  }
+  await panel.getByRole("button", { name: "Close" }).click();
+  await page.locator("#ai-mentor-panel").waitFor({ state: "detached" });
+  await page.close();
+});

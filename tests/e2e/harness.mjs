@@ -1,0 +1,101 @@
+// What the end-to-end tests start: the AI provider stand-in, the real
+// backend on a fresh SQLite file, and a web server for test pages that sends
+// a strict Content-Security-Policy (no 'wasm-unsafe-eval'), as many large
+// sites do. Binaries come from the Cargo target directory (MENTOR_TARGET_DIR).
+import { spawn } from "node:child_process";
+import { createServer } from "node:http";
+import { mkdtempSync, readFileSync, mkdirSync } from "node:fs";
+import { createServer as netServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+
+export const ROOT = resolve(import.meta.dirname, "../..");
+const TARGET = process.env.MENTOR_TARGET_DIR ?? join(ROOT, "target");
+export const ARTIFACTS = join(ROOT, "tests/artifacts");
+mkdirSync(ARTIFACTS, { recursive: true });
+
+const children = [];
+process.on("exit", () => children.forEach((c) => c.kill("SIGTERM")));
+
+async function freePort() {
+  const server = netServer().listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address();
+  server.close();
+  return port;
+}
+
+function start(command, args, env = {}) {
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  children.push(child);
+  child.log = "";
+  child.stderr.on("data", (d) => { child.log += d; });
+  return child;
+}
+
+async function waitFor(url, child) {
+  for (let i = 0; i < 100; i++) {
+    if (child.exitCode !== null) throw new Error(`${url}: process exited\n${child.log}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not answer\n${child.log}`);
+}
+
+/** The AI stand-in (recording what it receives) and a backend using it. */
+export async function startBackend() {
+  const standIn = start(join(TARGET, "debug/mentor-stand-ins"), ["ai", "127.0.0.1:0", "--record"]);
+  const [line] = await once(standIn.stdout, "data");
+  const aiUrl = String(line).trim();
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "mentor-e2e-"));
+  const backend = start(join(TARGET, "debug/mentor"), ["serve"], {
+    JWT_SECRET: randomBytes(32).toString("hex"),
+    DATABASE_URL: `sqlite://${join(dir, "e2e.db")}`,
+    MENTOR_BIND: `127.0.0.1:${port}`,
+    OPENAI_API_KEY: "sk-e2e-stand-in",
+    OPENAI_BASE_URL: `${aiUrl}/v1`,
+    MENTOR_DEMO_PROVIDER: "0",
+    RUST_LOG: "warn",
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`${url}/health`, backend);
+  return {
+    url,
+    /** The chat requests the stand-in received (OpenAI wire format). */
+    async aiRequests() {
+      return (await fetch(`${aiUrl}/_stand-in/requests`)).json();
+    },
+  };
+}
+
+const STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'";
+
+/** Serves test pages with a strict CSP; `pages` maps paths to HTML. */
+export async function startPages(pages) {
+  const server = createServer((req, res) => {
+    const html = pages[new URL(req.url, "http://x").pathname];
+    if (html === undefined) return res.writeHead(404).end();
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8", "content-security-policy": STRICT_CSP });
+    res.end(html);
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return { url: `http://127.0.0.1:${server.address().port}`, close: () => server.close() };
+}
+
+export const ARTICLE = `<!doctype html><html><head><title>Ownership explained</title></head><body>
+<h1>Ownership</h1>
+<p id="passage">Each value in Rust has an owner, and there can only be one owner at a time.</p>
+<p>When the owner goes out of scope, the value is dropped.</p></body></html>`;
+
+export const jobFixture = (name) => readFileSync(join(ROOT, "tests/fixtures/jobs", name), "utf8");
+
+/** A unique account for one test run. */
+export function account() {
+  return { email: `e2e-${randomBytes(4).toString("hex")}@example.com`, password: "correct horse battery staple 9" };
+}
