@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every check and test: formatting, clippy, the Rust tests on SQLite,
-# the API tests again on a real PostgreSQL, and the wasm32 build of the
-# crates the extension uses. PostgreSQL and Redis (shared rate limits) are
-# started or installed when missing; their tests are never skipped.
+# the API tests again on a real PostgreSQL, the extension's build and
+# web-ext lint, and the end-to-end tests of the built extension in Chromium
+# and Firefox ESR. PostgreSQL, Redis, the browsers, wasm-bindgen and the npm
+# test tools are installed or started when missing; nothing is skipped.
 source "$(dirname "$0")/lib.sh"
 
 started=$SECONDS
@@ -25,7 +26,27 @@ psql "$pg_url" -Atqc "SELECT datname FROM pg_database WHERE datname LIKE 'mentor
   while read -r db; do psql "$pg_url" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"; done
 MENTOR_TEST_POSTGRES_URL="$pg_url" cargo test -p mentor-backend --test api --locked
 
-step "wasm32 build of shared-types and the extension crate"
-cargo build --locked --target wasm32-unknown-unknown -p shared-types -p mentor-extension
+step "Extension build (dist/chrome, dist/firefox)"
+bash scripts/build-extension.sh
+
+step "No secret in the extension bundle"
+# Stripe-style keys by shape; the backend's own secrets by value.
+if grep -rqE 'sk_(live|test)_|whsec_' dist/chrome dist/firefox; then
+  die "the extension bundle contains something shaped like a Stripe secret"
+fi
+while IFS='=' read -r name value; do
+  case "$name" in JWT_SECRET|*_API_KEY|STRIPE_*) ;; *) continue ;; esac
+  [ -n "$value" ] && grep -rqF "$value" dist/chrome dist/firefox && die "the extension bundle contains $name"
+done < <(env; cat .env 2>/dev/null || true)
+
+step "web-ext lint of dist/firefox (errors fail)"
+ensure_npm_packages tests/e2e
+(cd tests/e2e && npx web-ext lint --source-dir ../../dist/firefox --output text)
+
+step "End-to-end tests: the extension in Chromium and Firefox ESR"
+ensure_browsers
+cargo build --locked -p mentor-backend --bin mentor -p mentor-stand-ins --bins
+# Screenshots of the popup and panel land in tests/artifacts/ (not committed).
+(cd tests/e2e && MENTOR_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}" npm test)
 
 step "All checks passed in $((SECONDS - started)) s"

@@ -146,7 +146,7 @@ pub struct PanelContext {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum PortRequest {
     /// Ask; the answer streams back as [`crate::StreamEvent`]s.
-    Ask(AskRequest),
+    Ask(Box<AskRequest>),
     /// Stop the answer (it is kept, and charged, as far as it got).
     Stop,
 }

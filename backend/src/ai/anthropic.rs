@@ -6,8 +6,8 @@
 use serde_json::json;
 
 use super::http::{WireFormat, json};
-use shared_types::sse::SseEvent;
 use super::{ChatEvent, ChatRequest};
+use shared_types::sse::SseEvent;
 
 /// The API version sent in `anthropic-version`.
 pub const API_VERSION: &str = "2023-06-01";

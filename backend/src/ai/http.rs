@@ -9,8 +9,8 @@ use futures_util::StreamExt;
 use futures_util::future::BoxFuture;
 use secrecy::{ExposeSecret, SecretString};
 
-use shared_types::sse::{SseDecoder, SseEvent};
 use super::{ChatEvent, ChatRequest, ChatStream, Provider, ProviderError, ProviderErrorKind};
+use shared_types::sse::{SseDecoder, SseEvent};
 
 /// One provider's request shape and stream events.
 pub trait WireFormat: Send + Sync + 'static {

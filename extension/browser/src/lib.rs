@@ -19,9 +19,12 @@ use shared_types::{ErrorBody, ErrorCode};
 
 /// Sends `request` to the service worker and reads its typed answer.
 pub async fn ask_worker<T: DeserializeOwned>(request: &WorkerRequest) -> Result<T, ErrorBody> {
-    let reply = runtime_send_message(&to_js(request))
-        .await
-        .map_err(|e| internal(format!("the background worker did not answer: {}", describe(&e))))?;
+    let reply = runtime_send_message(&to_js(request)).await.map_err(|e| {
+        internal(format!(
+            "the background worker did not answer: {}",
+            describe(&e)
+        ))
+    })?;
     match from_js::<WorkerReply>(&reply).map_err(internal)? {
         WorkerReply::Ok { data } => serde_json::from_value(data)
             .map_err(|e| internal(format!("unexpected answer from the worker: {e}"))),

@@ -34,14 +34,18 @@ impl Port {
     }
 
     /// Calls `handle` with each message that parses as `T`; others are logged.
-    pub fn on_message<T: DeserializeOwned + 'static>(&mut self, mut handle: impl FnMut(T) + 'static) {
-        let closure = Closure::<dyn FnMut(JsValue)>::new(move |value: JsValue| {
-            match from_js::<T>(&value) {
+    pub fn on_message<T: DeserializeOwned + 'static>(
+        &mut self,
+        mut handle: impl FnMut(T) + 'static,
+    ) {
+        let closure =
+            Closure::<dyn FnMut(JsValue)>::new(move |value: JsValue| match from_js::<T>(&value) {
                 Ok(message) => handle(message),
                 Err(e) => web_log(&e),
-            }
-        });
-        self.raw.on_message().add_listener(closure.as_ref().unchecked_ref());
+            });
+        self.raw
+            .on_message()
+            .add_listener(closure.as_ref().unchecked_ref());
         self._on_message = Some(closure);
     }
 

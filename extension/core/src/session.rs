@@ -130,9 +130,7 @@ mod tests {
     #[test]
     fn only_a_refused_refresh_ends_the_session() {
         assert!(refresh_failure_ends_session(ErrorCode::InvalidToken));
-        assert!(!refresh_failure_ends_session(
-            ErrorCode::ServiceUnavailable
-        ));
+        assert!(!refresh_failure_ends_session(ErrorCode::ServiceUnavailable));
         assert!(!refresh_failure_ends_session(ErrorCode::RateLimited));
     }
 

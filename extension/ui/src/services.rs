@@ -23,7 +23,7 @@ pub fn ask(question: AskRequest, on_event: Callback<StreamEvent>, on_lost: Callb
     let mut port = Port::connect(ASK_PORT);
     port.on_message(move |event: StreamEvent| on_event.emit(event));
     port.on_disconnect(move || on_lost.emit(()));
-    port.post(&PortRequest::Ask(question));
+    port.post(&PortRequest::Ask(Box::new(question)));
     port
 }
 
@@ -36,11 +36,14 @@ pub fn copy(text: String) {
 
 /// Applies the saved theme to this page.
 pub fn apply_saved_theme() {
-    request(WorkerRequest::Settings, |settings: Result<ExtensionSettings, _>| {
-        if let Ok(settings) = settings {
-            apply_theme(settings.theme);
-        }
-    });
+    request(
+        WorkerRequest::Settings,
+        |settings: Result<ExtensionSettings, _>| {
+            if let Ok(settings) = settings {
+                apply_theme(settings.theme);
+            }
+        },
+    );
 }
 
 /// Sets `data-theme` on `<html>`; the stylesheet follows the system when absent.

@@ -82,7 +82,11 @@ fn handle(request: PortRequest, sender: Sender, controller: Rc<RefCell<Option<Ab
 }
 
 /// Posts the answer's events up to (not including) `done`.
-async fn stream(sender: &Sender, ask: &AskRequest, abort: &AbortController) -> Result<(), ErrorBody> {
+async fn stream(
+    sender: &Sender,
+    ask: &AskRequest,
+    abort: &AbortController,
+) -> Result<(), ErrorBody> {
     let settings = settings::load().await;
     let signal = abort.signal();
     let mut call = Call::new("POST", "/api/v1/ask").json(ask);

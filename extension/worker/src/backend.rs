@@ -48,13 +48,23 @@ impl<'a> Call<'a> {
 }
 
 /// Sends `call` to the backend at `base_url`, with a bearer token if given.
-pub async fn send(base_url: &str, call: &Call<'_>, token: Option<&str>) -> Result<Response, ErrorBody> {
+pub async fn send(
+    base_url: &str,
+    call: &Call<'_>,
+    token: Option<&str>,
+) -> Result<Response, ErrorBody> {
     let url = format!("{}{}", base_url.trim_end_matches('/'), call.path);
     let headers = Headers::new().map_err(js_error)?;
-    let accept = if call.stream { "text/event-stream" } else { "application/json" };
+    let accept = if call.stream {
+        "text/event-stream"
+    } else {
+        "application/json"
+    };
     headers.set("Accept", accept).map_err(js_error)?;
     if call.body.is_some() {
-        headers.set("Content-Type", "application/json").map_err(js_error)?;
+        headers
+            .set("Content-Type", "application/json")
+            .map_err(js_error)?;
     }
     if let Some(token) = token {
         headers
@@ -80,7 +90,10 @@ pub async fn send(base_url: &str, call: &Call<'_>, token: Option<&str>) -> Resul
 /// The error body of a failed response (its JSON, or one made from the status).
 pub async fn error_of(response: &Response) -> ErrorBody {
     let text = match response.text() {
-        Ok(promise) => JsFuture::from(promise).await.ok().and_then(|t| t.as_string()),
+        Ok(promise) => JsFuture::from(promise)
+            .await
+            .ok()
+            .and_then(|t| t.as_string()),
         Err(_) => None,
     };
     text.and_then(|t| serde_json::from_str::<ErrorBody>(&t).ok())
@@ -89,7 +102,7 @@ pub async fn error_of(response: &Response) -> ErrorBody {
                 401 => ErrorCode::InvalidToken,
                 404 => ErrorCode::NotFound,
                 429 => ErrorCode::RateLimited,
-                502 | 503 | 504 => ErrorCode::ServiceUnavailable,
+                502..=504 => ErrorCode::ServiceUnavailable,
                 _ => ErrorCode::Internal,
             },
             message: format!("The server answered {}.", response.status()),

@@ -38,7 +38,12 @@ pub async fn handle(request: WorkerRequest, sender: &JsValue) -> Result<Value, E
             sign_in(base, "/api/v1/auth/register", &body).await
         }
         WorkerRequest::Login { email, password } => {
-            sign_in(base, "/api/v1/auth/login", &LoginRequest { email, password }).await
+            sign_in(
+                base,
+                "/api/v1/auth/login",
+                &LoginRequest { email, password },
+            )
+            .await
         }
         WorkerRequest::Logout => {
             sign_out(base).await;
@@ -153,7 +158,9 @@ async fn open_billing_page(base: &str, call: Call<'_>) -> Result<Value, ErrorBod
     let page: BillingUrl = serde_json::from_value(page)
         .map_err(|e| mentor_browser::internal(format!("unexpected billing answer: {e}")))?;
     if !(page.url.starts_with("https://") || page.url.starts_with("http://")) {
-        return Err(mentor_browser::internal("the billing page address is not a web address"));
+        return Err(mentor_browser::internal(
+            "the billing page address is not a web address",
+        ));
     }
     tabs_create(&to_js(&serde_json::json!({ "url": page.url })))
         .await
@@ -162,12 +169,11 @@ async fn open_billing_page(base: &str, call: Call<'_>) -> Result<Value, ErrorBod
 }
 
 async fn save_settings(base: &str, mut new: ExtensionSettings) -> Result<Value, ErrorBody> {
-    new.backend_url = settings::normalise_backend_url(&new.backend_url).map_err(|message| {
-        ErrorBody {
+    new.backend_url =
+        settings::normalise_backend_url(&new.backend_url).map_err(|message| ErrorBody {
             error: ErrorCode::InvalidRequest,
             message,
-        }
-    })?;
+        })?;
     if new.backend_url != base {
         // Accounts belong to one backend.
         sign_out(base).await;

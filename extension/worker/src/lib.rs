@@ -84,7 +84,10 @@ async fn open_panel_in(tab: &JsValue, selection: Option<String>) {
     let command = ContentCommand::OpenPanel { selection };
     // Pages the extension may not script (the browser's own) have no content script.
     if let Err(e) = mentor_browser::tabs_send_message(tab_id as i32, &to_js(&command)).await {
-        log(&format!("no panel on this page: {}", mentor_browser::describe(&e)));
+        log(&format!(
+            "no panel on this page: {}",
+            mentor_browser::describe(&e)
+        ));
     }
 }
 

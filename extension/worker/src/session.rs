@@ -9,8 +9,7 @@ use std::cell::RefCell;
 use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
 use mentor_browser::storage::Area;
 use mentor_extension::session::{
-    AccessToken, BeforeRequest, before_request, refresh_failure_ends_session,
-    retry_after_response,
+    AccessToken, BeforeRequest, before_request, refresh_failure_ends_session, retry_after_response,
 };
 use shared_types::{ErrorBody, ErrorCode, RefreshRequest, TokenResponse, User};
 use web_sys::Response;

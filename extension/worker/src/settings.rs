@@ -38,3 +38,23 @@ pub fn normalise_backend_url(url: &str) -> Result<String, String> {
     }
     Ok(url.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::normalise_backend_url;
+
+    #[test]
+    fn backend_urls_need_a_web_scheme_and_lose_trailing_slashes() {
+        assert_eq!(
+            normalise_backend_url(" https://mentor.example/ "),
+            Ok("https://mentor.example".into())
+        );
+        assert_eq!(
+            normalise_backend_url("http://127.0.0.1:8080"),
+            Ok("http://127.0.0.1:8080".into())
+        );
+        assert!(normalise_backend_url("ftp://x").is_err());
+        assert!(normalise_backend_url("https://").is_err());
+        assert!(normalise_backend_url("javascript:alert(1)").is_err());
+    }
+}

@@ -139,17 +139,16 @@ impl FakeAi {
         let listener = TcpListener::bind(addr)?;
         let url = format!("http://{}", listener.local_addr()?);
         let data = web::Data::from(state.clone());
-        let server =
-            HttpServer::new(move || {
-                App::new()
-                    .app_data(data.clone())
-                    .configure(wire::routes)
-                    .route("/_stand-in/requests", web::get().to(list_received))
-            })
-                .listen(listener)?
-                .workers(1)
-                .disable_signals()
-                .run();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .configure(wire::routes)
+                .route("/_stand-in/requests", web::get().to(list_received))
+        })
+        .listen(listener)?
+        .workers(1)
+        .disable_signals()
+        .run();
         let handle = server.handle();
         tokio::spawn(server);
         Ok(Self { url, state, handle })

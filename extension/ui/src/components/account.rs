@@ -39,11 +39,14 @@ pub fn account(props: &AccountProps) -> Html {
         let on_signed_out = props.on_signed_out.clone();
         Callback::from(move |_: MouseEvent| {
             let on_signed_out = on_signed_out.clone();
-            services::request(WorkerRequest::Logout, move |result: Result<Status, ErrorBody>| {
-                if let Ok(status) = result {
-                    on_signed_out.emit(status);
-                }
-            });
+            services::request(
+                WorkerRequest::Logout,
+                move |result: Result<Status, ErrorBody>| {
+                    if let Ok(status) = result {
+                        on_signed_out.emit(status);
+                    }
+                },
+            );
         })
     };
     let tier = props.user.subscription_tier;

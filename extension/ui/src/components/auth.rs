@@ -56,10 +56,16 @@ pub fn auth(props: &AuthProps) -> Html {
     };
     let bind = |state: &UseStateHandle<String>| {
         let state = state.clone();
-        Callback::from(move |e: InputEvent| state.set(e.target_unchecked_into::<HtmlInputElement>().value()))
+        Callback::from(move |e: InputEvent| {
+            state.set(e.target_unchecked_into::<HtmlInputElement>().value())
+        })
     };
     let (title, action, switch) = if *creating {
-        ("Create your account", "Create account", "I already have an account")
+        (
+            "Create your account",
+            "Create account",
+            "I already have an account",
+        )
     } else {
         ("Sign in to AI Mentor", "Sign in", "Create an account")
     };

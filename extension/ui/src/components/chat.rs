@@ -9,8 +9,8 @@ use mentor_extension::markdown;
 use mentor_extension::words::suggests_upgrade;
 use shared_types::extension::{PortRequest, WorkerRequest};
 use shared_types::{
-    AskContext, AskRequest, Conversation, ConversationId, ErrorBody, MessageRole,
-    QuotaStatus, StreamEvent,
+    AskContext, AskRequest, Conversation, ConversationId, ErrorBody, MessageRole, QuotaStatus,
+    StreamEvent,
 };
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
@@ -158,10 +158,13 @@ pub fn chat(props: &ChatProps) -> Html {
         let state = state.clone();
         use_effect_with(props.open, move |open| {
             if let Some(id) = *open {
-                services::request(WorkerRequest::Conversation { id }, move |result| match result {
-                    Ok(conversation) => state.dispatch(ChatAction::Loaded(conversation)),
-                    Err(e) => state.dispatch(ChatAction::Failed(e)),
-                });
+                services::request(
+                    WorkerRequest::Conversation { id },
+                    move |result| match result {
+                        Ok(conversation) => state.dispatch(ChatAction::Loaded(conversation)),
+                        Err(e) => state.dispatch(ChatAction::Failed(e)),
+                    },
+                );
             }
         });
     }
@@ -179,7 +182,11 @@ pub fn chat(props: &ChatProps) -> Html {
                 conversation_id: state.conversation,
                 model: None,
                 // The context goes with the first question; follow-ups have it in history.
-                context: if state.conversation.is_none() { context.clone() } else { None },
+                context: if state.conversation.is_none() {
+                    context.clone()
+                } else {
+                    None
+                },
             };
             state.dispatch(ChatAction::Asked(question));
             draft.set(String::new());
@@ -292,7 +299,6 @@ pub fn chat(props: &ChatProps) -> Html {
         </section>
     }
 }
-
 
 /// The answer rendered from markdown (safe: see `mentor_extension::markdown`).
 /// Yew tracks raw HTML well only as a single node, hence the one wrapper.

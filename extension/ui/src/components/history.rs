@@ -29,7 +29,11 @@ pub fn history(props: &HistoryProps) -> Html {
                 WorkerRequest::Conversations { before },
                 move |result: Result<ConversationPage, ErrorBody>| match result {
                     Ok(page) => {
-                        let mut all = if before.is_some() { (*items).clone().unwrap_or_default() } else { Vec::new() };
+                        let mut all = if before.is_some() {
+                            (*items).clone().unwrap_or_default()
+                        } else {
+                            Vec::new()
+                        };
                         all.extend(page.conversations);
                         items.set(Some(all));
                         next.set(page.next_before);
@@ -52,7 +56,12 @@ pub fn history(props: &HistoryProps) -> Html {
                 WorkerRequest::DeleteConversation { id },
                 move |result: Result<serde_json::Value, ErrorBody>| match result {
                     Ok(_) => {
-                        let kept = (*items).clone().unwrap_or_default().into_iter().filter(|c| c.id != id).collect();
+                        let kept = (*items)
+                            .clone()
+                            .unwrap_or_default()
+                            .into_iter()
+                            .filter(|c| c.id != id)
+                            .collect();
                         items.set(Some(kept));
                     }
                     Err(e) => error.set(Some(e)),

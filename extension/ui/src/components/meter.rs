@@ -17,14 +17,25 @@ pub struct MeterProps {
 /// A bar with "used of limit" and what to do when it fills.
 #[function_component(Meter)]
 pub fn meter(props: &MeterProps) -> Html {
-    let QuotaStatus { used, limit, period_end } = &props.quota;
+    let QuotaStatus {
+        used,
+        limit,
+        period_end,
+    } = &props.quota;
     let level = meter_level(*used, *limit);
     let (class, note) = match level {
         MeterLevel::Normal => ("meter", None),
         MeterLevel::Warning => ("meter warning", Some("You're close to this month's limit.")),
-        MeterLevel::Exhausted => ("meter exhausted", Some("You've used all your questions this month.")),
+        MeterLevel::Exhausted => (
+            "meter exhausted",
+            Some("You've used all your questions this month."),
+        ),
     };
-    let percent = limit.map_or(0, |l| if l == 0 { 100 } else { (used * 100 / l).min(100) });
+    let percent = limit.map_or(0, |l| {
+        (u64::from(*used) * 100)
+            .checked_div(u64::from(l))
+            .map_or(100, |p| p.min(100))
+    });
     let resets = period_end.get(..10).unwrap_or(period_end);
     let upgrade = props.on_upgrade.reform(|_: MouseEvent| ());
     html! {

@@ -21,7 +21,9 @@ pub fn use_status() -> StatusState {
         let status = status.clone();
         use_effect_with((), move |_| {
             services::mark("first-render");
-            services::request(WorkerRequest::Status, move |result| status.set(Some(result)));
+            services::request(WorkerRequest::Status, move |result| {
+                status.set(Some(result))
+            });
         });
     }
     status

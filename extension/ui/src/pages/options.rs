@@ -42,17 +42,22 @@ pub fn options() -> Html {
         let (settings, error, saved) = (settings.clone(), error.clone(), saved.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let Some(next) = (*settings).clone() else { return };
+            let Some(next) = (*settings).clone() else {
+                return;
+            };
             let (settings, error, saved) = (settings.clone(), error.clone(), saved.clone());
-            services::request(WorkerRequest::SaveSettings(next), move |r: Result<ExtensionSettings, _>| match r {
-                Ok(s) => {
-                    services::apply_theme(s.theme);
-                    settings.set(Some(s));
-                    error.set(None);
-                    saved.set(true);
-                }
-                Err(e) => error.set(Some(e)),
-            });
+            services::request(
+                WorkerRequest::SaveSettings(next),
+                move |r: Result<ExtensionSettings, _>| match r {
+                    Ok(s) => {
+                        services::apply_theme(s.theme);
+                        settings.set(Some(s));
+                        error.set(None);
+                        saved.set(true);
+                    }
+                    Err(e) => error.set(Some(e)),
+                },
+            );
         })
     };
     let theme = match current.theme {

@@ -20,7 +20,9 @@ pub fn panel() -> Html {
         let context = context.clone();
         use_effect_with((), move |_| {
             let ticket = services::location_hash();
-            services::request(WorkerRequest::PanelContext { ticket }, move |r| context.set(Some(r)));
+            services::request(WorkerRequest::PanelContext { ticket }, move |r| {
+                context.set(Some(r))
+            });
         });
     }
     let set_status = {

@@ -38,11 +38,14 @@ pub fn popup() -> Html {
         let quota = quota.clone();
         use_effect_with(user.as_ref().map(|u| u.id), move |id| {
             if id.is_some() {
-                services::request(WorkerRequest::Usage, move |r: Result<UsageReport, ErrorBody>| {
-                    if let Ok(report) = r {
-                        quota.set(Some(report.quota));
-                    }
-                });
+                services::request(
+                    WorkerRequest::Usage,
+                    move |r: Result<UsageReport, ErrorBody>| {
+                        if let Ok(report) = r {
+                            quota.set(Some(report.quota));
+                        }
+                    },
+                );
             }
         });
     }

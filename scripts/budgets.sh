@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Prints the extension's size and speed budgets against their targets:
+# popup wasm (gzip, after wasm-opt) <= 150 KB, popup first render in
+# headless Chromium <= 150 ms, the every-page content script <= 10 KB.
+# Builds the extension first. Usage: scripts/budgets.sh [page loads]
+source "$(dirname "$0")/lib.sh"
+
+bash scripts/build-extension.sh >/dev/null
+ensure_npm_packages tests/e2e
+ensure_apt chromium
+
+report() { # name value limit unit
+  local verdict="within"
+  awk -v v="$2" -v l="$3" 'BEGIN { exit !(v > l) }' && verdict="OVER"
+  printf '%-34s %8s %-3s (budget %s %s: %s)\n' "$1" "$2" "$4" "$3" "$4" "$verdict"
+}
+
+step "Budgets"
+ui_gz=$(gzip -9c dist/chrome/wasm/mentor_ui_bg.wasm | wc -c)
+worker_gz=$(gzip -9c dist/chrome/wasm/mentor_worker_bg.wasm | wc -c)
+report "popup wasm, gzip" "$(awk -v b="$ui_gz" 'BEGIN { printf "%.1f", b / 1024 }')" 150 KB
+report "content script" "$(awk -v b="$(wc -c <dist/chrome/content.js)" 'BEGIN { printf "%.1f", b / 1024 }')" 10 KB
+printf '%-34s %8s KB (no budget)\n' "worker wasm, gzip" "$(awk -v b="$worker_gz" 'BEGIN { printf "%.1f", b / 1024 }')"
+line="$(cd tests/e2e && node first-render.mjs "${1:-10}")"
+echo "$line"
+median="$(sed -n 's/.*median \([0-9.]*\) ms.*/\1/p' <<<"$line")"
+report "popup first render (median)" "$median" 150 ms

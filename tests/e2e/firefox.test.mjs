@@ -1,0 +1,81 @@
+// The built extension (dist/firefox) in Debian's Firefox ESR, driven by
+// puppeteer-core over WebDriver BiDi: install it, point it at the backend, sign up
+// and get an answer. Firefox refuses page.goto to moz-extension:// URLs, so
+// the test copy of the add-on also lists its pages as web-accessible and the
+// test reaches them from an ordinary page by setting location.href.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomUUID } from "node:crypto";
+import puppeteer from "puppeteer-core";
+import { ARTICLE, ARTIFACTS, ROOT, account, startBackend, startPages } from "./harness.mjs";
+
+const UUID = randomUUID();
+let backend, pages, browser, page;
+
+before(async () => {
+  backend = await startBackend();
+  pages = await startPages({ "/start.html": ARTICLE });
+  const dir = mkdtempSync(join(tmpdir(), "mentor-firefox-"));
+  cpSync(join(ROOT, "dist/firefox"), dir, { recursive: true });
+  const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
+  manifest.web_accessible_resources[0].resources.push("popup.html", "options.html");
+  writeFileSync(join(dir, "manifest.json"), JSON.stringify(manifest));
+  const geckoId = manifest.browser_specific_settings.gecko.id;
+  browser = await puppeteer.launch({
+    browser: "firefox",
+    executablePath: process.env.FIREFOX ?? "/usr/bin/firefox-esr",
+    headless: true,
+    extraPrefsFirefox: { "extensions.webextensions.uuids": JSON.stringify({ [geckoId]: UUID }) },
+  });
+  await browser.installExtension(dir);
+  page = await browser.newPage();
+  page.on("pageerror", (e) => console.log("page error:", e.message));
+  await page.setViewport({ width: 400, height: 600 });
+});
+
+after(async () => {
+  await browser?.close();
+  pages?.close();
+});
+
+async function open(file) {
+  await page.goto(`${pages.url}/start.html`);
+  const url = `moz-extension://${UUID}/${file}`;
+  await page.evaluate((u) => { location.href = u; }, url);
+  // page.url() is not updated for moz-extension pages: ask the page itself.
+  const at = () => page.evaluate(() => location.href).catch(() => "");
+  for (let i = 0; i < 100 && (await at()) !== url; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(await at(), url);
+}
+
+test("in Firefox, a new user signs up and gets an answer", async () => {
+  await open("options.html");
+  const address = await page.waitForSelector("input[name=backend_url]");
+  await address.click({ count: 3 });
+  await address.type(backend.url);
+  await page.keyboard.press("Tab");
+  await (await page.waitForSelector("button[type=submit]")).click();
+  await page.waitForSelector("::-p-text(Saved.)");
+
+  await open("popup.html");
+  await (await page.waitForSelector("::-p-text(Create an account)")).click();
+  const user = account();
+  await (await page.waitForSelector("input[name=email]")).type(user.email);
+  await (await page.waitForSelector("input[name=password]")).type(user.password);
+  await (await page.waitForSelector("button[type=submit]")).click();
+  const usage = await page.waitForSelector("[data-testid=usage]");
+  assert.match(await usage.evaluate((e) => e.textContent), /^0 of \d+ questions$/);
+
+  await (await page.waitForSelector("textarea")).type("What is a borrow checker?");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("[data-testid=answer] ::-p-text(Hello from the stand-in.)");
+  await page.waitForFunction(() =>
+    /^1 of \d+ questions$/.test(document.querySelector("[data-testid=usage]").textContent));
+  await page.screenshot({ path: join(ARTIFACTS, "firefox-popup-answer.png") });
+
+  const sent = await backend.aiRequests();
+  assert.ok(JSON.stringify(sent.at(-1).body).includes("What is a borrow checker?"));
+});
