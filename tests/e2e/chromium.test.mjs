@@ -6,7 +6,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
-import { ARTICLE, ARTIFACTS, ROOT, account, jobFixture, startBackend, startPages } from "./harness.mjs";
+import { ARTICLE, ARTIFACTS, ROOT, account, stopProcesses, jobFixture, startBackend, startPages } from "./harness.mjs";
 
 const DIST = join(ROOT, "dist/chrome");
 let backend, pages, context, base;
@@ -30,6 +30,7 @@ before(async () => {
 after(async () => {
   await context?.close();
   pages?.close();
+  stopProcesses();
 });
 
 async function popup() {

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import puppeteer from "puppeteer-core";
-import { ARTICLE, ARTIFACTS, ROOT, account, startBackend, startPages } from "./harness.mjs";
+import { ARTICLE, ARTIFACTS, ROOT, account, stopProcesses, startBackend, startPages } from "./harness.mjs";
 
 const UUID = randomUUID();
 let backend, pages, browser, page;
@@ -39,6 +39,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   pages?.close();
+  stopProcesses();
 });
 
 async function open(file) {

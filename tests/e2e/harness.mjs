@@ -17,7 +17,12 @@ export const ARTIFACTS = join(ROOT, "tests/artifacts");
 mkdirSync(ARTIFACTS, { recursive: true });
 
 const children = [];
-process.on("exit", () => children.forEach((c) => c.kill("SIGTERM")));
+
+/** Stops what the harness started (call from `after`), so the test file can exit. */
+export function stopProcesses() {
+  for (const child of children.splice(0)) child.kill("SIGTERM");
+}
+process.on("exit", stopProcesses);
 
 async function freePort() {
   const server = netServer().listen(0, "127.0.0.1");
