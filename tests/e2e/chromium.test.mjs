@@ -5,26 +5,17 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
-import { ARTICLE, ARTIFACTS, ROOT, account, stopProcesses, jobFixture, startBackend, startPages } from "./harness.mjs";
+import {
+  ARTICLE, ARTIFACTS, account, jobFixture, launchChromium, startBackend, startPages, stopProcesses,
+} from "./harness.mjs";
 
-const DIST = join(ROOT, "dist/chrome");
 let backend, pages, context, base;
 const user = account();
 
 before(async () => {
   backend = await startBackend();
   pages = await startPages({ "/article.html": ARTICLE, "/job.html": jobFixture("workday-jsonld.html") });
-  context = await chromium.launchPersistentContext("", {
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    headless: true,
-    viewport: { width: 1100, height: 800 },
-    args: ["--headless=new", `--disable-extensions-except=${DIST}`, `--load-extension=${DIST}`,
-      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  const worker = context.serviceWorkers()[0] ?? await context.waitForEvent("serviceworker");
-  base = worker.url().split("/").slice(0, 3).join("/");
+  ({ context, base } = await launchChromium({ viewport: { width: 1100, height: 800 } }));
 });
 
 after(async () => {

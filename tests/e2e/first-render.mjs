@@ -1,21 +1,10 @@
 // Prints the popup's first render time in headless Chromium: from
 // navigation start to the `first-render` mark the popup sets once Yew has
 // rendered, over several cold page loads. Used by scripts/budgets.sh.
-import { join } from "node:path";
-import { chromium } from "playwright-core";
-import { ROOT } from "./harness.mjs";
+import { launchChromium } from "./harness.mjs";
 
-const DIST = join(ROOT, "dist/chrome");
 const runs = Number(process.argv[2] ?? 10);
-const context = await chromium.launchPersistentContext("", {
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  headless: true,
-  args: ["--headless=new", `--disable-extensions-except=${DIST}`, `--load-extension=${DIST}`,
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
-const worker = context.serviceWorkers()[0] ?? await context.waitForEvent("serviceworker");
-const base = worker.url().split("/").slice(0, 3).join("/");
+const { context, base } = await launchChromium();
 const times = [];
 for (let i = 0; i < runs; i++) {
   const page = await context.newPage();

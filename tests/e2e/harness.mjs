@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
+import { chromium } from "playwright-core";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 const TARGET = process.env.MENTOR_TARGET_DIR ?? join(ROOT, "target");
@@ -97,6 +98,24 @@ export const ARTICLE = `<!doctype html><html><head><title>Ownership explained</t
 <h1>Ownership</h1>
 <p id="passage">Each value in Rust has an owner, and there can only be one owner at a time.</p>
 <p>When the owner goes out of scope, the value is dropped.</p></body></html>`;
+
+/**
+ * Debian's Chromium, headless, with dist/chrome loaded. Returns the browser
+ * context and the extension's origin (chrome-extension://ID).
+ */
+export async function launchChromium(options = {}) {
+  const dist = join(ROOT, "dist/chrome");
+  const context = await chromium.launchPersistentContext("", {
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    ...options,
+    args: ["--headless=new", `--disable-extensions-except=${dist}`, `--load-extension=${dist}`,
+      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  const worker = context.serviceWorkers()[0] ?? await context.waitForEvent("serviceworker");
+  return { context, base: worker.url().split("/").slice(0, 3).join("/") };
+}
 
 export const jobFixture = (name) => readFileSync(join(ROOT, "tests/fixtures/jobs", name), "utf8");
 

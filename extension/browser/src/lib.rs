@@ -16,6 +16,7 @@ pub use port::{Port, Sender};
 use serde::de::DeserializeOwned;
 use shared_types::extension::{WorkerReply, WorkerRequest};
 use shared_types::{ErrorBody, ErrorCode};
+use wasm_bindgen::JsCast;
 
 /// Sends `request` to the service worker and reads its typed answer.
 pub async fn ask_worker<T: DeserializeOwned>(request: &WorkerRequest) -> Result<T, ErrorBody> {
@@ -48,5 +49,3 @@ pub fn describe(error: &wasm_bindgen::JsValue) -> String {
         .or_else(|| error.as_string())
         .unwrap_or_else(|| format!("{error:?}"))
 }
-
-use wasm_bindgen::JsCast;

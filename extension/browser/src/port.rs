@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use wasm_bindgen::JsValue;
 use wasm_bindgen::prelude::Closure;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::api::{RawPort, runtime_connect};
 use crate::json::{from_js, to_js};
@@ -41,7 +41,7 @@ impl Port {
         let closure =
             Closure::<dyn FnMut(JsValue)>::new(move |value: JsValue| match from_js::<T>(&value) {
                 Ok(message) => handle(message),
-                Err(e) => web_log(&e),
+                Err(e) => console_warn(&e),
             });
         self.raw
             .on_message()
@@ -85,14 +85,8 @@ impl Sender {
     }
 }
 
-fn web_log(message: &str) {
-    web_sys_console_warn(message);
-}
-
 #[wasm_bindgen::prelude::wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(js_namespace = console, js_name = warn)]
-    fn web_sys_console_warn(message: &str);
+    fn console_warn(message: &str);
 }
-
-use wasm_bindgen::JsCast;

@@ -132,10 +132,7 @@ async fn sign_out(base: &str) {
     }
 }
 
-async fn authed<T: DeserializeOwned + Serialize>(
-    base: &str,
-    call: Call<'_>,
-) -> Result<T, ErrorBody> {
+async fn authed<T: DeserializeOwned>(base: &str, call: Call<'_>) -> Result<T, ErrorBody> {
     let response = session::send(base, &call).await?;
     backend::json_of(response).await
 }

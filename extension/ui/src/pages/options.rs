@@ -3,6 +3,7 @@
 
 use shared_types::ErrorBody;
 use shared_types::extension::{ExtensionSettings, Theme, WorkerRequest};
+use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -97,5 +98,3 @@ pub fn options() -> Html {
         </main>
     }
 }
-
-use wasm_bindgen::JsCast;
