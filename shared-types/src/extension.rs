@@ -3,14 +3,16 @@
 //! service worker, the only context that talks to the backend and holds
 //! tokens; it answers with a [`WorkerReply`]. Answers stream over a port
 //! named [`ASK_PORT`]: the page posts [`PortRequest`]s and receives
-//! [`crate::StreamEvent`]s.
+//! [`PortEvent`]s, which mirror the backend's [`crate::StreamEvent`]s.
+//! The worker renders answers' markdown, so the pages'
+//! wasm carries no markdown parser.
 //!
 //! On the wire every message is a JSON object tagged by `type`, so the
 //! content script's few lines of JavaScript can speak it too.
 
 use serde::{Deserialize, Serialize};
 
-use crate::ask::{AskRequest, JobPosting};
+use crate::ask::{AskRequest, JobPosting, StreamMeta, Usage};
 use crate::auth::User;
 use crate::conversations::ConversationId;
 use crate::error::ErrorBody;
@@ -49,7 +51,7 @@ pub enum WorkerRequest {
         #[serde(default)]
         before: Option<ConversationId>,
     },
-    /// One conversation with its messages. Answers [`crate::Conversation`].
+    /// One conversation with its messages. Answers [`ConversationView`].
     Conversation {
         /// Which one.
         id: ConversationId,
@@ -145,10 +147,55 @@ pub struct PanelContext {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum PortRequest {
-    /// Ask; the answer streams back as [`crate::StreamEvent`]s.
+    /// Ask; the answer streams back as [`PortEvent`]s.
     Ask(Box<AskRequest>),
     /// Stop the answer (it is kept, and charged, as far as it got).
     Stop,
+}
+
+/// A message on the [`ASK_PORT`] from the worker to the page: the
+/// backend's [`crate::StreamEvent`]s, each delta with the answer so far rendered.
+/// Externally tagged (`{"delta": {...}}`, `"done"`), which the pages read
+/// with less code than the stream's adjacent tags.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PortEvent {
+    /// The answer has begun.
+    Meta(StreamMeta),
+    /// More text.
+    Delta {
+        /// Text to append (the answer's markdown, for copying).
+        text: String,
+        /// The whole answer so far as safe HTML.
+        html: String,
+    },
+    /// What the answer consumed.
+    Usage(Usage),
+    /// The answer broke off.
+    Error(ErrorBody),
+    /// The answer is over.
+    Done,
+}
+
+/// A stored conversation as the pages show it: questions with their
+/// answers, rendered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationView {
+    /// Which conversation.
+    pub id: ConversationId,
+    /// Its questions and answers, oldest first.
+    pub turns: Vec<TurnView>,
+}
+
+/// One question and its answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TurnView {
+    /// The question.
+    pub question: String,
+    /// The answer's markdown (empty if none was stored).
+    pub answer: String,
+    /// The answer as safe HTML.
+    pub html: String,
 }
 
 /// A message from the worker to a tab's content script.
@@ -219,6 +266,32 @@ mod tests {
         let parsed: WorkerRequest =
             serde_json::from_value(json!({"type": "conversations"})).expect("parse");
         assert_eq!(parsed, WorkerRequest::Conversations { before: None });
+    }
+
+    #[test]
+    fn port_events_are_externally_tagged() {
+        let delta = PortEvent::Delta {
+            text: "*hi*".into(),
+            html: "<p><em>hi</em></p>".into(),
+        };
+        assert_eq!(
+            serde_json::to_value(&delta).expect("json"),
+            json!({"delta": {"text": "*hi*", "html": "<p><em>hi</em></p>"}})
+        );
+        assert_eq!(
+            serde_json::to_value(PortEvent::Done).expect("json"),
+            json!("done")
+        );
+        let error: PortEvent =
+            serde_json::from_value(json!({"error": {"error": "quota_exceeded", "message": "m"}}))
+                .expect("parse");
+        assert_eq!(
+            error,
+            PortEvent::Error(ErrorBody {
+                error: ErrorCode::QuotaExceeded,
+                message: "m".into()
+            })
+        );
     }
 
     #[test]

@@ -56,6 +56,8 @@ test("a new user signs up, asks, sees the answer stream in and the meter move", 
   await page.getByLabel("Your question").fill("What does **ownership** mean?");
   await page.getByLabel("Your question").press("Enter");
   await page.getByTestId("answer").filter({ hasText: "Hello from the stand-in." }).waitFor();
+  // The answer's markdown arrives split across deltas and is rendered whole.
+  await page.getByTestId("answer").locator("strong", { hasText: "stand-in" }).waitFor();
   await usage.filter({ hasText: /^1 of \d+ questions$/ }).waitFor();
   await page.getByRole("button", { name: "Copy" }).waitFor();
   await page.screenshot({ path: join(ARTIFACTS, "chromium-popup-answer.png") });
@@ -77,6 +79,8 @@ test("history lists the conversation, opens it and deletes it", async () => {
   await page.getByRole("tab", { name: "History" }).click();
   await page.getByRole("button", { name: /^What does/ }).click();
   await page.getByText("And borrowing?").waitFor();
+  // The stored answers are rendered too.
+  assert.equal(await page.getByTestId("answer").locator("strong", { hasText: "stand-in" }).count(), 2);
   await page.getByRole("tab", { name: "History" }).click();
   await page.getByRole("button", { name: /^Delete What does/ }).click();
   await page.getByText("No conversations yet.").waitFor();

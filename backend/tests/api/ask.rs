@@ -38,7 +38,7 @@ async fn a_json_ask_returns_the_answer_with_usage_exact_cost_and_quota() {
         .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     let body = &reply.body;
-    assert_eq!(body["answer"], "Hello from the stand-in.");
+    assert_eq!(body["answer"], "Hello from the **stand-in**.");
     assert_eq!(body["model"], "gpt-4o-mini");
     // 12 input tokens at $0.00015/1k + 5 output at $0.0006/1k.
     assert_eq!(body["usage"]["input_tokens"], 12);
@@ -81,7 +81,11 @@ async fn a_json_ask_returns_the_answer_with_usage_exact_cost_and_quota() {
         stored,
         vec![
             ("user".into(), "What should I learn next?".into(), true),
-            ("assistant".into(), "Hello from the stand-in.".into(), true),
+            (
+                "assistant".into(),
+                "Hello from the **stand-in**.".into(),
+                true
+            ),
         ]
     );
 }
@@ -105,7 +109,7 @@ async fn a_streamed_ask_sends_meta_deltas_usage_and_done() {
         .iter()
         .map(|(_, d)| d["text"].as_str().unwrap_or_default())
         .collect();
-    assert_eq!(text, "Hello from the stand-in.");
+    assert_eq!(text, "Hello from the **stand-in**.");
     assert_eq!(events[4].1["quota"]["used"], 1);
     assert_eq!(events[4].1["cost_usd"], "0.0000048");
 }
@@ -273,7 +277,7 @@ async fn a_follow_up_continues_the_conversation_with_its_history() {
         turns,
         vec![
             ("user", "First question"),
-            ("assistant", "Hello from the stand-in."),
+            ("assistant", "Hello from the **stand-in**."),
             ("user", "And then?")
         ]
     );

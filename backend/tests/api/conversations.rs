@@ -102,7 +102,7 @@ async fn a_conversation_shows_its_messages_and_can_be_deleted() {
         messages,
         vec![
             ("user", "Hello?"),
-            ("assistant", "Hello from the stand-in.")
+            ("assistant", "Hello from the **stand-in**.")
         ]
     );
     assert_eq!(conversation.body["messages"][1]["model"], "gpt-4o-mini");

@@ -1,5 +1,9 @@
-//! Moves serde values across the JavaScript boundary as JSON, so messages
-//! are plain objects that any context (and `structuredClone`) can carry.
+//! Moves serde values across the JavaScript boundary as plain objects (the
+//! shape `JSON.parse` would give), so any context, `structuredClone` and
+//! the content script's JavaScript can carry and read them.
+//!
+//! serde-wasm-bindgen reads and builds the objects directly; going through
+//! JSON text would link a JSON parser and float formatting into every page.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -7,16 +11,12 @@ use wasm_bindgen::JsValue;
 
 /// `value` as a plain JavaScript object.
 pub fn to_js<T: Serialize>(value: &T) -> JsValue {
-    serde_json::to_string(value)
-        .ok()
-        .and_then(|json| js_sys::JSON::parse(&json).ok())
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .unwrap_or(JsValue::NULL)
 }
 
 /// Reads a plain JavaScript object as `T`.
 pub fn from_js<T: DeserializeOwned>(value: &JsValue) -> Result<T, String> {
-    let json = js_sys::JSON::stringify(value)
-        .map(String::from)
-        .map_err(|_| "a message could not be read as JSON".to_string())?;
-    serde_json::from_str(&json).map_err(|e| format!("an unexpected message: {e}"))
+    serde_wasm_bindgen::from_value(value.clone()).map_err(|e| format!("an unexpected message: {e}"))
 }

@@ -14,11 +14,15 @@ pub use json::{from_js, to_js};
 pub use port::{Port, Sender};
 
 use serde::de::DeserializeOwned;
-use shared_types::extension::{WorkerReply, WorkerRequest};
+use shared_types::extension::WorkerRequest;
 use shared_types::{ErrorBody, ErrorCode};
 use wasm_bindgen::JsCast;
 
 /// Sends `request` to the service worker and reads its typed answer.
+///
+/// The [`WorkerReply`](shared_types::extension::WorkerReply) is read field by field rather than through serde:
+/// its tag and `serde_json::Value` would pull generic buffering code into
+/// every page's wasm for nothing.
 pub async fn ask_worker<T: DeserializeOwned>(request: &WorkerRequest) -> Result<T, ErrorBody> {
     let reply = runtime_send_message(&to_js(request)).await.map_err(|e| {
         internal(format!(
@@ -26,10 +30,12 @@ pub async fn ask_worker<T: DeserializeOwned>(request: &WorkerRequest) -> Result<
             describe(&e)
         ))
     })?;
-    match from_js::<WorkerReply>(&reply).map_err(internal)? {
-        WorkerReply::Ok { data } => serde_json::from_value(data)
+    let field = |name: &str| js_sys::Reflect::get(&reply, &name.into()).unwrap_or_default();
+    match field("status").as_string().as_deref() {
+        Some("ok") => from_js(&field("data"))
             .map_err(|e| internal(format!("unexpected answer from the worker: {e}"))),
-        WorkerReply::Error(body) => Err(body),
+        Some("error") => Err(from_js::<ErrorBody>(&reply).map_err(internal)?),
+        _ => Err(internal("the background worker gave no answer")),
     }
 }
 

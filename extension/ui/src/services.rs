@@ -3,9 +3,11 @@
 
 use mentor_browser::Port;
 use serde::de::DeserializeOwned;
+use shared_types::AskRequest;
 use shared_types::ErrorBody;
-use shared_types::extension::{ASK_PORT, ExtensionSettings, PortRequest, Theme, WorkerRequest};
-use shared_types::{AskRequest, StreamEvent};
+use shared_types::extension::{
+    ASK_PORT, ExtensionSettings, PortEvent, PortRequest, Theme, WorkerRequest,
+};
 use wasm_bindgen_futures::spawn_local;
 use yew::Callback;
 
@@ -19,9 +21,9 @@ pub fn request<T: DeserializeOwned + 'static>(
 
 /// Starts streaming an answer; events arrive at `on_event`. Keep the port
 /// until the answer is done; posting [`PortRequest::Stop`] on it stops it.
-pub fn ask(question: AskRequest, on_event: Callback<StreamEvent>, on_lost: Callback<()>) -> Port {
+pub fn ask(question: AskRequest, on_event: Callback<PortEvent>, on_lost: Callback<()>) -> Port {
     let mut port = Port::connect(ASK_PORT);
-    port.on_message(move |event: StreamEvent| on_event.emit(event));
+    port.on_message(move |event: PortEvent| on_event.emit(event));
     port.on_disconnect(move || on_lost.emit(()));
     port.post(&PortRequest::Ask(Box::new(question)));
     port

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use mentor_browser::{Port, RawPort, Sender};
-use shared_types::extension::PortRequest;
+use mentor_extension::answers::AnswerStream;
+use shared_types::extension::{PortEvent, PortRequest};
 use shared_types::sse::SseDecoder;
 use shared_types::{AskRequest, ErrorBody, ErrorCode, StreamEvent};
 use wasm_bindgen::{JsCast, JsValue};
@@ -68,9 +69,9 @@ fn handle(request: PortRequest, sender: Sender, controller: Rc<RefCell<Option<Ab
             }
             spawn_local(async move {
                 if let Err(error) = stream(&sender, &ask, &abort).await {
-                    sender.post(&StreamEvent::Error(error));
+                    sender.post(&PortEvent::Error(error));
                 }
-                sender.post(&StreamEvent::Done);
+                sender.post(&PortEvent::Done);
             });
         }
         PortRequest::Stop => {
@@ -102,6 +103,7 @@ async fn stream(
         .get_reader()
         .unchecked_into();
     let mut decoder = SseDecoder::default();
+    let mut answer = AnswerStream::default();
     loop {
         let chunk = match JsFuture::from(reader.read()).await {
             Ok(chunk) => chunk,
@@ -118,7 +120,7 @@ async fn stream(
             match StreamEvent::parse(name, &event.data) {
                 Ok(StreamEvent::Done) => return Ok(()),
                 Ok(event) => {
-                    if !sender.post(&event) {
+                    if !sender.post(&answer.event(event)) {
                         abort.abort();
                         return Ok(());
                     }

@@ -3,7 +3,7 @@
 //! must come from the extension's own pages.
 
 use mentor_browser::{tabs_create, to_js};
-use mentor_extension::panel;
+use mentor_extension::{answers, panel};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -59,7 +59,11 @@ pub async fn handle(request: WorkerRequest, sender: &JsValue) -> Result<Value, E
         }
         WorkerRequest::Conversation { id } => {
             let path = format!("/api/v1/conversations/{}", id.0);
-            authed::<Value>(base, Call::new("GET", &path)).await
+            json(
+                authed(base, Call::new("GET", &path))
+                    .await
+                    .map(answers::view),
+            )
         }
         WorkerRequest::DeleteConversation { id } => {
             let path = format!("/api/v1/conversations/{}", id.0);

@@ -46,9 +46,10 @@ pub enum Scenario {
 }
 
 impl Scenario {
-    /// The default answer: three pieces, 12 input and 5 output tokens.
+    /// The default answer, "Hello from the **stand-in**.": three pieces
+    /// (the markdown split across two), 12 input and 5 output tokens.
     pub fn default_answer() -> Self {
-        Self::answer(&["Hello", " from the", " stand-in."], 12, 5)
+        Self::answer(&["Hello", " from the **", "stand-in**."], 12, 5)
     }
 
     /// An answer in these pieces with this usage and no delay.

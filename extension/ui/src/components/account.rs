@@ -31,7 +31,7 @@ pub fn account(props: &AccountProps) -> Html {
             let error = error.clone();
             services::request(
                 WorkerRequest::ManageSubscription,
-                move |result: Result<serde_json::Value, ErrorBody>| error.set(result.err()),
+                move |result: Result<serde::de::IgnoredAny, ErrorBody>| error.set(result.err()),
             );
         })
     };

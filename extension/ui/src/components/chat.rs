@@ -1,28 +1,24 @@
 //! A conversation: the question box (Enter sends, Shift+Enter adds a line),
-//! answers streaming in as markdown, stop and copy, and follow-ups that
-//! continue the same conversation.
+//! answers streaming in as markdown (rendered by the worker), stop and copy,
+//! and follow-ups that continue the same conversation.
 
 use std::rc::Rc;
 
 use mentor_browser::Port;
-use mentor_extension::markdown;
 use mentor_extension::words::suggests_upgrade;
-use shared_types::extension::{PortRequest, WorkerRequest};
-use shared_types::{
-    AskContext, AskRequest, Conversation, ConversationId, ErrorBody, MessageRole, QuotaStatus,
-    StreamEvent,
-};
+use shared_types::extension::{ConversationView, PortEvent, PortRequest, TurnView, WorkerRequest};
+use shared_types::{AskContext, AskRequest, ConversationId, ErrorBody, QuotaStatus};
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
 use super::ErrorNote;
 use crate::services;
 
-/// One question and its answer.
+/// One question, its answer (markdown for copying, and HTML rendered by the
+/// worker) and what went wrong, if anything.
 #[derive(Clone, PartialEq, Default)]
 struct Turn {
-    question: String,
-    answer: String,
+    view: TurnView,
     error: Option<ErrorBody>,
 }
 
@@ -36,10 +32,10 @@ struct ChatState {
 
 enum ChatAction {
     Asked(String),
-    Event(StreamEvent),
+    Event(PortEvent),
     /// The worker went away before `done`.
     Lost,
-    Loaded(Conversation),
+    Loaded(ConversationView),
     Failed(ErrorBody),
     Clear,
 }
@@ -52,25 +48,29 @@ impl Reducible for ChatState {
         match action {
             ChatAction::Asked(question) => {
                 next.turns.push(Turn {
-                    question,
-                    ..Turn::default()
+                    view: TurnView {
+                        question,
+                        ..TurnView::default()
+                    },
+                    error: None,
                 });
                 next.streaming = true;
             }
             ChatAction::Event(event) => match event {
-                StreamEvent::Meta(meta) => next.conversation = Some(meta.conversation_id),
-                StreamEvent::Delta(delta) => {
+                PortEvent::Meta(meta) => next.conversation = Some(meta.conversation_id),
+                PortEvent::Delta { text, html } => {
                     if let Some(turn) = next.turns.last_mut() {
-                        turn.answer.push_str(&delta.text);
+                        turn.view.answer.push_str(&text);
+                        turn.view.html = html;
                     }
                 }
-                StreamEvent::Usage(_) => {}
-                StreamEvent::Error(error) => {
+                PortEvent::Usage(_) => {}
+                PortEvent::Error(error) => {
                     if let Some(turn) = next.turns.last_mut() {
                         turn.error = Some(error);
                     }
                 }
-                StreamEvent::Done => next.streaming = false,
+                PortEvent::Done => next.streaming = false,
             },
             ChatAction::Lost => {
                 if next.streaming {
@@ -82,7 +82,17 @@ impl Reducible for ChatState {
                     }
                 }
             }
-            ChatAction::Loaded(conversation) => next = loaded(conversation),
+            ChatAction::Loaded(view) => {
+                next = ChatState {
+                    turns: view
+                        .turns
+                        .into_iter()
+                        .map(|view| Turn { view, error: None })
+                        .collect(),
+                    conversation: Some(view.id),
+                    streaming: false,
+                }
+            }
             ChatAction::Failed(error) => {
                 next.turns.push(Turn {
                     error: Some(error),
@@ -92,29 +102,6 @@ impl Reducible for ChatState {
             ChatAction::Clear => next = ChatState::default(),
         }
         Rc::new(next)
-    }
-}
-
-/// A stored conversation as turns.
-fn loaded(conversation: Conversation) -> ChatState {
-    let mut turns: Vec<Turn> = Vec::new();
-    for message in conversation.messages {
-        match message.role {
-            MessageRole::User => turns.push(Turn {
-                question: message.content,
-                ..Turn::default()
-            }),
-            MessageRole::Assistant => {
-                if let Some(turn) = turns.last_mut() {
-                    turn.answer = message.content;
-                }
-            }
-        }
-    }
-    ChatState {
-        turns,
-        conversation: Some(conversation.summary.id),
-        streaming: false,
     }
 }
 
@@ -192,8 +179,8 @@ pub fn chat(props: &ChatProps) -> Html {
             draft.set(String::new());
             let on_event = {
                 let (state, on_quota) = (state.clone(), on_quota.clone());
-                Callback::from(move |event: StreamEvent| {
-                    if let StreamEvent::Usage(usage) = &event {
+                Callback::from(move |event: PortEvent| {
+                    if let PortEvent::Usage(usage) = &event {
                         on_quota.emit(usage.quota.clone());
                     }
                     state.dispatch(ChatAction::Event(event));
@@ -240,28 +227,28 @@ pub fn chat(props: &ChatProps) -> Html {
     };
 
     let last = state.turns.len().saturating_sub(1);
-    let turns = state.turns.iter().enumerate().map(|(i, turn)| {
+    let turns = state.turns.iter().enumerate().map(|(i, Turn { view, error })| {
         let streaming = state.streaming && i == last;
         let copy = {
-            let answer = turn.answer.clone();
+            let answer = view.answer.clone();
             Callback::from(move |_: MouseEvent| services::copy(answer.clone()))
         };
-        let upgrade = turn.error.as_ref().is_some_and(suggests_upgrade);
+        let upgrade = error.as_ref().is_some_and(suggests_upgrade);
         html! {
             <article class="turn" key={i}>
-                if !turn.question.is_empty() {
-                    <p class="question">{ &turn.question }</p>
+                if !view.question.is_empty() {
+                    <p class="question">{ &view.question }</p>
                 }
-                if !turn.answer.is_empty() {
-                    { answer_html(&turn.answer) }
+                if !view.answer.is_empty() {
+                    { answer_html(&view.html) }
                 } else if streaming {
                     <p class="answer muted">{ "Thinking…" }</p>
                 }
-                <ErrorNote error={turn.error.clone()} />
+                <ErrorNote error={error.clone()} />
                 if upgrade {
                     <button class="primary" onclick={props.on_upgrade.reform(|_| ())}>{ "Upgrade" }</button>
                 }
-                if !streaming && !turn.answer.is_empty() {
+                if !streaming && !view.answer.is_empty() {
                     <button class="small" onclick={copy} title="Copy the answer">{ "Copy" }</button>
                 }
             </article>
@@ -300,12 +287,13 @@ pub fn chat(props: &ChatProps) -> Html {
     }
 }
 
-/// The answer rendered from markdown (safe: see `mentor_extension::markdown`).
-/// Yew tracks raw HTML well only as a single node, hence the one wrapper.
-fn answer_html(markdown_text: &str) -> Html {
+/// The answer's HTML, rendered from markdown by the worker (safe: see
+/// `mentor_extension::markdown`). Yew tracks raw HTML well only as a single
+/// node, hence the one wrapper.
+fn answer_html(rendered: &str) -> Html {
     let html = format!(
         "<div class=\"answer\" aria-live=\"polite\" data-testid=\"answer\">{}</div>",
-        markdown::render(markdown_text).trim()
+        rendered.trim()
     );
     Html::from_html_unchecked(AttrValue::from(html))
 }

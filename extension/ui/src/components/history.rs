@@ -54,7 +54,7 @@ pub fn history(props: &HistoryProps) -> Html {
             let (items, error) = (items.clone(), error.clone());
             services::request(
                 WorkerRequest::DeleteConversation { id },
-                move |result: Result<serde_json::Value, ErrorBody>| match result {
+                move |result: Result<serde::de::IgnoredAny, ErrorBody>| match result {
                     Ok(_) => {
                         let kept = (*items)
                             .clone()

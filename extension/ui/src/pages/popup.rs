@@ -65,7 +65,7 @@ pub fn popup() -> Html {
             let (tab, billing_error) = (tab.clone(), billing_error.clone());
             services::request(
                 WorkerRequest::Upgrade { tier: Tier::Pro },
-                move |result: Result<serde_json::Value, ErrorBody>| {
+                move |result: Result<serde::de::IgnoredAny, ErrorBody>| {
                     if result.is_err() {
                         tab.set(Tab::Account);
                     }
