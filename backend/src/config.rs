@@ -38,6 +38,92 @@ pub struct Settings {
     /// `MENTOR_REDIS_PREFIX`: the prefix of every Redis key (default `mentor`),
     /// so that several deployments can share one Redis.
     pub redis_prefix: String,
+    /// Stripe subscriptions; `None` (billing routes answer 503) until the
+    /// operator sets the `STRIPE_*` variables.
+    pub billing: Option<BillingSettings>,
+}
+
+/// Stripe billing settings.
+#[derive(Debug, Clone)]
+pub struct BillingSettings {
+    /// `STRIPE_SECRET_KEY`.
+    pub secret_key: SecretString,
+    /// `STRIPE_WEBHOOK_SECRET`: signs the webhook events (`whsec_...`).
+    pub webhook_secret: SecretString,
+    /// `STRIPE_PRICE_PRO`: the Pro tier's price id.
+    pub price_pro: String,
+    /// `STRIPE_PRICE_ENTERPRISE`: the Enterprise tier's price id.
+    pub price_enterprise: String,
+    /// `STRIPE_API_BASE`: Stripe's API (tests point it at a stand-in).
+    pub api_base: String,
+    /// `MENTOR_PUBLIC_URL`: where users' browsers reach this server, for
+    /// the pages Stripe sends them back to (default `http://` + the bind address).
+    pub public_url: String,
+    /// `MENTOR_BILLING_GRACE_DAYS`: how long a paid tier outlives a failed
+    /// renewal payment (default 3 days).
+    pub grace_period: Duration,
+}
+
+/// The variables that turn billing on; all or none must be set.
+const STRIPE_REQUIRED: [&str; 4] = [
+    "STRIPE_SECRET_KEY",
+    "STRIPE_WEBHOOK_SECRET",
+    "STRIPE_PRICE_PRO",
+    "STRIPE_PRICE_ENTERPRISE",
+];
+
+impl BillingSettings {
+    fn from_lookup(
+        get: &impl Fn(&str) -> Option<String>,
+        bind: &str,
+    ) -> Result<Option<Self>, ConfigError> {
+        let value = |name: &str| {
+            get(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let missing: Vec<&str> = STRIPE_REQUIRED
+            .into_iter()
+            .filter(|name| value(name).is_none())
+            .collect();
+        if missing.len() == STRIPE_REQUIRED.len() {
+            return Ok(None);
+        }
+        if !missing.is_empty() {
+            return Err(ConfigError::Invalid {
+                name: "STRIPE_SECRET_KEY",
+                reason: format!(
+                    "billing needs all of {}; missing {}",
+                    STRIPE_REQUIRED.join(", "),
+                    missing.join(", ")
+                ),
+            });
+        }
+        let url = |name: &'static str, default: String| -> Result<String, ConfigError> {
+            let url = value(name).unwrap_or(default);
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(ConfigError::Invalid {
+                    name,
+                    reason: format!("'{url}' is not an http(s) URL"),
+                });
+            }
+            Ok(url.trim_end_matches('/').to_string())
+        };
+        let grace_days: u64 = match value("MENTOR_BILLING_GRACE_DAYS") {
+            Some(days) => parse("MENTOR_BILLING_GRACE_DAYS", &days)?,
+            None => 3,
+        };
+        let required = |name| value(name).unwrap_or_default();
+        Ok(Some(Self {
+            secret_key: SecretString::from(required("STRIPE_SECRET_KEY")),
+            webhook_secret: SecretString::from(required("STRIPE_WEBHOOK_SECRET")),
+            price_pro: required("STRIPE_PRICE_PRO"),
+            price_enterprise: required("STRIPE_PRICE_ENTERPRISE"),
+            api_base: url("STRIPE_API_BASE", "https://api.stripe.com".into())?,
+            public_url: url("MENTOR_PUBLIC_URL", format!("http://{bind}"))?,
+            grace_period: Duration::from_secs(grace_days * 24 * 3600),
+        }))
+    }
 }
 
 /// A provider wire format.
@@ -264,6 +350,7 @@ impl Settings {
             ai: AiSettings::default(),
             redis_url: None,
             redis_prefix: "mentor".into(),
+            billing: None,
         }
     }
 
@@ -315,6 +402,7 @@ impl Settings {
         if let Some(prefix) = get("MENTOR_REDIS_PREFIX") {
             settings.redis_prefix = prefix;
         }
+        settings.billing = BillingSettings::from_lookup(&get, &settings.bind)?;
         crate::db::DbKind::of_url(&settings.database_url).map_err(|reason| {
             ConfigError::Invalid {
                 name: "DATABASE_URL",
@@ -403,6 +491,42 @@ mod tests {
         assert!(s.allowed_origins.allows("https://app.example"));
         assert!(s.allowed_origins.allows("chrome-extension://abc"));
         assert!(!s.allowed_origins.allows("chrome-extension://other"));
+    }
+
+    #[test]
+    fn billing_is_off_without_stripe_settings_and_refuses_half_of_them() {
+        assert!(
+            settings(&[("JWT_SECRET", SECRET)])
+                .expect("valid")
+                .billing
+                .is_none()
+        );
+        let err = settings(&[("JWT_SECRET", SECRET), ("STRIPE_SECRET_KEY", "sk_test_1")])
+            .expect_err("half configured");
+        let text = err.to_string();
+        assert!(
+            text.contains("STRIPE_WEBHOOK_SECRET") && text.contains("STRIPE_PRICE_PRO"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn billing_settings_have_defaults_and_keep_their_secrets() {
+        let s = settings(&[
+            ("JWT_SECRET", SECRET),
+            ("STRIPE_SECRET_KEY", "sk_test_secret"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_secret"),
+            ("STRIPE_PRICE_PRO", "price_pro"),
+            ("STRIPE_PRICE_ENTERPRISE", "price_ent"),
+            ("MENTOR_PUBLIC_URL", "https://mentor.example/"),
+        ])
+        .expect("valid");
+        let billing = s.billing.as_ref().expect("on");
+        assert_eq!(billing.api_base, "https://api.stripe.com");
+        assert_eq!(billing.public_url, "https://mentor.example");
+        assert_eq!(billing.grace_period, Duration::from_secs(3 * 24 * 3600));
+        let debug = format!("{s:?}");
+        assert!(!debug.contains("sk_test_secret") && !debug.contains("whsec_secret"));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 pub mod ai;
 pub mod ask;
 pub mod auth;
+pub mod billing;
 pub mod config;
 pub mod conversations;
 pub mod db;

@@ -16,6 +16,7 @@ use crate::ai::{self, catalogue::Catalogue};
 use crate::ask::AskService;
 use crate::auth::Accounts;
 use crate::auth::tokens::AccessTokens;
+use crate::billing::Billing;
 use crate::config::Settings;
 use crate::db::Pool;
 use crate::error::ApiError;
@@ -86,12 +87,20 @@ impl Application {
             settings.jwt_secret_bytes(),
             settings.auth.access_token_ttl,
         ));
+        let catalogue = Arc::new(catalogue);
+        let billing = settings
+            .billing
+            .clone()
+            .map(|billing| Billing::new(billing, pool.clone(), catalogue.clone()));
+        if billing.is_none() {
+            tracing::info!("billing is off: set the STRIPE_* variables to sell plans");
+        }
         let state = web::Data::new(AppState {
             accounts: Accounts::new(pool.clone(), tokens.clone(), settings.auth.clone()),
             ask: AskService::new(
                 pool.clone(),
                 Arc::new(router),
-                Arc::new(catalogue),
+                catalogue,
                 settings.ai.max_output_tokens,
             ),
             pool,
@@ -99,6 +108,7 @@ impl Application {
             limiter,
             auth_requests_per_minute: settings.auth.auth_requests_per_minute,
             trust_proxy: settings.trust_proxy,
+            billing,
         });
         let origins = settings.allowed_origins.clone();
         let server = HttpServer::new(move || {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::ask::AskService;
 use crate::auth::Accounts;
 use crate::auth::tokens::AccessTokens;
+use crate::billing::Billing;
 use crate::db::Pool;
 use crate::rate_limit::Limiter;
 
@@ -24,4 +25,6 @@ pub struct AppState {
     pub auth_requests_per_minute: u32,
     /// Whether the client IP may be taken from proxy headers.
     pub trust_proxy: bool,
+    /// Stripe subscriptions, when configured.
+    pub billing: Option<Billing>,
 }

@@ -6,6 +6,7 @@
 
 pub mod ask;
 pub mod auth;
+pub mod billing;
 pub mod conversations;
 pub mod error;
 pub mod extension;
@@ -18,8 +19,9 @@ pub mod validation;
 
 pub use ask::*;
 pub use auth::*;
+pub use billing::*;
 pub use conversations::*;
 pub use error::{ErrorBody, ErrorCode};
 pub use models::*;
-pub use plans::{Plan, Role, Tier};
+pub use plans::{Plan, Role, SubscriptionStatus, Tier};
 pub use usage::*;

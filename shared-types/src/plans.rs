@@ -126,6 +126,39 @@ impl Plan {
 }
 string_enum!(Tier { Free => "free", Pro => "pro", Enterprise => "enterprise" });
 
+/// A Stripe subscription's status, as Stripe names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SubscriptionStatus {
+    /// Created, first payment not yet made.
+    Incomplete,
+    /// The first payment was never made.
+    IncompleteExpired,
+    /// In a free trial.
+    Trialing,
+    /// Paid up.
+    Active,
+    /// A renewal payment failed; Stripe is retrying.
+    PastDue,
+    /// Ended.
+    Canceled,
+    /// Retries ran out without payment.
+    Unpaid,
+    /// A trial ended without a payment method.
+    Paused,
+}
+string_enum!(SubscriptionStatus {
+    Incomplete => "incomplete",
+    IncompleteExpired => "incomplete_expired",
+    Trialing => "trialing",
+    Active => "active",
+    PastDue => "past_due",
+    Canceled => "canceled",
+    Unpaid => "unpaid",
+    Paused => "paused",
+});
+
 impl Tier {
     /// Every tier, cheapest first.
     pub const ALL: [Tier; 3] = [Tier::Free, Tier::Pro, Tier::Enterprise];

@@ -33,6 +33,10 @@ pub struct UserRow {
     pub updated_at: NaiveDateTime,
     /// Last successful sign-in.
     pub last_login_at: Option<NaiveDateTime>,
+    /// The Stripe customer, once the user has started a checkout.
+    pub stripe_customer_id: Option<String>,
+    /// A paid tier kept through a payment grace period ends here.
+    pub tier_expires_at: Option<NaiveDateTime>,
 }
 
 impl UserRow {
@@ -46,8 +50,13 @@ impl UserRow {
         self.role.parse().unwrap_or(Role::User)
     }
 
-    /// The tier; a value the CHECK constraint lets through always parses.
+    /// The tier in force now: the stored one, or free once a payment grace
+    /// period has run out. (A value the CHECK constraint lets through always
+    /// parses.)
     pub fn tier(&self) -> Tier {
+        if self.tier_expires_at.is_some_and(|end| end <= super::now()) {
+            return Tier::Free;
+        }
         self.subscription_tier.parse().unwrap_or(Tier::Free)
     }
 }

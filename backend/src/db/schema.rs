@@ -13,6 +13,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         last_login_at -> Nullable<Timestamp>,
+        stripe_customer_id -> Nullable<Text>,
+        tier_expires_at -> Nullable<Timestamp>,
     }
 }
 
@@ -79,6 +81,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    subscriptions (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        stripe_subscription_id -> Text,
+        stripe_price_id -> Text,
+        tier -> Text,
+        status -> Text,
+        current_period_end -> Nullable<Timestamp>,
+        cancel_at_period_end -> Bool,
+        past_due_since -> Nullable<Timestamp>,
+        last_event_at -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    stripe_events (id) {
+        id -> Text,
+        event_type -> Text,
+        received_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(subscriptions -> users (user_id));
 diesel::joinable!(conversations -> users (user_id));
 diesel::joinable!(messages -> conversations (conversation_id));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -86,5 +114,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     conversations,
     messages,
     quota_usage,
-    usage_events
+    usage_events,
+    subscriptions
 );

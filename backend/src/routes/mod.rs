@@ -3,6 +3,7 @@
 
 pub mod ask;
 pub mod auth;
+pub mod billing;
 pub mod conversations;
 pub mod health;
 pub mod models;
@@ -32,10 +33,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(web::resource("/health").get(health::health))
         .service(web::resource("/ready").get(health::ready))
+        .service(web::resource("/billing/success").get(billing::success_page))
+        .service(web::resource("/billing/cancel").get(billing::cancel_page))
         .service(
             web::scope("/api/v1")
                 .service(web::resource("/openapi.json").get(openapi::document))
                 .service(auth::scope())
+                .service(web::resource("/users/me/billing").get(billing::me))
+                .service(web::resource("/billing/plans").get(billing::plans))
+                .service(web::resource("/billing/checkout").post(billing::checkout))
+                .service(web::resource("/billing/portal").post(billing::portal))
+                .service(
+                    web::resource("/webhooks/stripe")
+                        .app_data(web::PayloadConfig::new(billing::WEBHOOK_LIMIT_BYTES))
+                        .post(billing::webhook),
+                )
                 .service(
                     web::resource("/users/me")
                         .get(users::me_get)

@@ -25,6 +25,11 @@ use utoipa::{Modify, OpenApi};
         super::conversations::list,
         super::conversations::get,
         super::conversations::delete,
+        super::billing::plans,
+        super::billing::checkout,
+        super::billing::portal,
+        super::billing::me,
+        super::billing::webhook,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -32,6 +37,7 @@ use utoipa::{Modify, OpenApi};
         (name = "users", description = "The signed-in user's account"),
         (name = "ask", description = "Questions, models and usage"),
         (name = "conversations", description = "Conversations kept on the server"),
+        (name = "billing", description = "Plans and Stripe subscriptions"),
         (name = "operations", description = "Probes and this document"),
     )
 )]
