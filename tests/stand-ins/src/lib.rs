@@ -1,6 +1,7 @@
-//! Local stand-ins for the AI providers, over real HTTP.
+//! Local stand-ins for the outside services, over real HTTP: the AI
+//! providers here, Stripe in [`stripe`].
 //!
-//! One server answers all three wire formats:
+//! One AI server answers all three wire formats:
 //! - OpenAI Chat Completions: `POST /v1/chat/completions` (base URL `{url}/v1`)
 //! - Anthropic Messages: `POST /v1/messages` (base URL `{url}`)
 //! - Gemini: `POST /v1beta/models/{model}:streamGenerateContent?alt=sse`
@@ -9,6 +10,7 @@
 //! Each request takes the next [`Scenario`] queued for its wire format, or
 //! answers normally when none is queued, and is recorded for assertions.
 
+pub mod stripe;
 mod wire;
 
 use std::collections::VecDeque;
@@ -17,6 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix_web::{App, HttpServer, web};
+pub use stripe::FakeStripe;
 pub use wire::Wire;
 
 /// How the stand-in answers one request.
