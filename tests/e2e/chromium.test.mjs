@@ -1,7 +1,8 @@
 // The built extension (dist/chrome) in Debian's Chromium against a real
 // backend: options, sign-up, a streamed answer and the usage meter, sign out
-// and in, history, the upgrade message, the in-page panel on a page with a
-// strict CSP, and "Ask about this job" on a saved posting.
+// and in, history, upgrading through Stripe Checkout and the portal (the
+// Stripe stand-in), the in-page panel on a page with a strict CSP, and "Ask
+// about this job" on a saved posting.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -13,7 +14,7 @@ let backend, pages, context, base;
 const user = account();
 
 before(async () => {
-  backend = await startBackend();
+  backend = await startBackend({ billing: true });
   pages = await startPages({ "/article.html": ARTICLE, "/job.html": jobFixture("workday-jsonld.html") });
   ({ context, base } = await launchChromium({ viewport: { width: 1100, height: 800 } }));
 });
@@ -87,12 +88,38 @@ test("history lists the conversation, opens it and deletes it", async () => {
   await page.close();
 });
 
-test("upgrading explains that billing is not set up on this server", async () => {
+test("Upgrade opens Stripe Checkout in a new tab; once Stripe reports the subscription the popup shows Pro", async () => {
   const page = await popup();
   await page.getByRole("tab", { name: "Account" }).click();
-  await page.getByRole("button", { name: "Upgrade to Pro" }).click();
-  await page.getByRole("alert").filter({ hasText: "Upgrades aren't available on this server yet" }).waitFor();
+  const [checkout] = await Promise.all([
+    context.waitForEvent("page"),
+    page.getByRole("button", { name: "Upgrade to Pro" }).click(),
+  ]);
+  await checkout.waitForURL(`${backend.stripeUrl}/c/pay/cs_test_*`);
+  await checkout.close();
+  const session = (await backend.stripeRequests()).find((r) => r.path === "/v1/checkout/sessions");
+  assert.equal(session.form["line_items[0][price]"], "price_pro");
+  assert.equal(session.form.mode, "subscription");
+  assert.equal(session.form.success_url, `${backend.url}/billing/success`);
+
+  // Stripe's signed event arrives; the popup shows the new plan on its next load.
+  const periodEnd = Math.floor(Date.now() / 1000) + 30 * 24 * 3600;
+  const reply = await backend.stripeEvent("customer.subscription.created", {
+    id: "sub_e2e", object: "subscription", customer: session.form.customer, status: "active",
+    cancel_at_period_end: false, metadata: {},
+    items: { object: "list", data: [{ price: { id: "price_pro" }, current_period_end: periodEnd }] },
+  });
+  assert.equal(reply.status, 200);
+  await page.reload();
+  await page.getByRole("tab", { name: "Account" }).click();
+  await page.getByTestId("plan").filter({ hasText: "Pro" }).waitFor();
   await page.screenshot({ path: join(ARTIFACTS, "chromium-popup-account.png") });
+  const [portal] = await Promise.all([
+    context.waitForEvent("page"),
+    page.getByRole("button", { name: "Manage subscription" }).click(),
+  ]);
+  await portal.waitForURL(`${backend.stripeUrl}/p/session/bps_test*`);
+  await portal.close();
   await page.close();
 });
 

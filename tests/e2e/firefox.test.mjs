@@ -1,6 +1,6 @@
 // The built extension (dist/firefox) in Debian's Firefox ESR, driven by
-// puppeteer-core over WebDriver BiDi: install it, point it at the backend, sign up
-// and get an answer. Firefox refuses page.goto to moz-extension:// URLs, so
+// puppeteer-core over WebDriver BiDi: install it, point it at the backend, sign up,
+// get an answer, and see Upgrade explain that this backend has no billing. Firefox refuses page.goto to moz-extension:// URLs, so
 // the test copy of the add-on also lists its pages as web-accessible and the
 // test reaches them from an ordinary page by setting location.href.
 import { test, before, after } from "node:test";
@@ -79,4 +79,9 @@ test("in Firefox, a new user signs up and gets an answer", async () => {
 
   const sent = await backend.aiRequests();
   assert.ok(JSON.stringify(sent.at(-1).body).includes("What is a borrow checker?"));
+
+  // This backend has no Stripe settings: Upgrade says so in words.
+  await (await page.waitForSelector("::-p-text(Account)")).click();
+  await (await page.waitForSelector("::-p-text(Upgrade to Pro)")).click();
+  await page.waitForSelector("::-p-text(Upgrades aren't available on this server yet)");
 });

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, mkdirSync } from "node:fs";
 import { createServer as netServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { randomBytes } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { chromium } from "playwright-core";
 
@@ -52,11 +52,27 @@ async function waitFor(url, child) {
   throw new Error(`${url} did not answer\n${child.log}`);
 }
 
-/** The AI stand-in (recording what it receives) and a backend using it. */
-export async function startBackend() {
-  const standIn = start(join(TARGET, "debug/mentor-stand-ins"), ["ai", "127.0.0.1:0", "--record"]);
+/** Starts `mentor-stand-ins <args>`; returns the URL it prints. */
+async function startStandIn(args) {
+  const standIn = start(join(TARGET, "debug/mentor-stand-ins"), args);
   const [line] = await once(standIn.stdout, "data");
-  const aiUrl = String(line).trim();
+  return String(line).trim();
+}
+
+/**
+ * The AI stand-in (recording what it receives) and a backend using it; with
+ * `{ billing: true }` also the Stripe stand-in, and billing turned on.
+ */
+export async function startBackend({ billing = false } = {}) {
+  const aiUrl = await startStandIn(["ai", "127.0.0.1:0", "--record"]);
+  const stripeUrl = billing ? await startStandIn(["stripe", "127.0.0.1:0"]) : undefined;
+  const stripeEnv = billing ? {
+    STRIPE_SECRET_KEY: "sk_test_e2e",
+    STRIPE_WEBHOOK_SECRET: "whsec_e2e",
+    STRIPE_PRICE_PRO: "price_pro",
+    STRIPE_PRICE_ENTERPRISE: "price_enterprise",
+    STRIPE_API_BASE: stripeUrl,
+  } : {};
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "mentor-e2e-"));
   const backend = start(join(TARGET, "debug/mentor"), ["serve"], {
@@ -67,6 +83,7 @@ export async function startBackend() {
     OPENAI_BASE_URL: `${aiUrl}/v1`,
     MENTOR_DEMO_PROVIDER: "0",
     RUST_LOG: "warn",
+    ...stripeEnv,
   });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(`${url}/health`, backend);
@@ -75,6 +92,25 @@ export async function startBackend() {
     /** The chat requests the stand-in received (OpenAI wire format). */
     async aiRequests() {
       return (await fetch(`${aiUrl}/_stand-in/requests`)).json();
+    },
+    /** The Stripe stand-in's address, when billing is on. */
+    stripeUrl,
+    /** Posts a Stripe event wrapping `object` to the webhook, signed as Stripe signs. */
+    async stripeEvent(type, object) {
+      const created = Math.floor(Date.now() / 1000);
+      const body = JSON.stringify({
+        id: `evt_${randomBytes(8).toString("hex")}`, object: "event", type, created, data: { object },
+      });
+      const signature = createHmac("sha256", stripeEnv.STRIPE_WEBHOOK_SECRET)
+        .update(`${created}.${body}`).digest("hex");
+      return fetch(`${url}/api/v1/webhooks/stripe`, {
+        method: "POST", body,
+        headers: { "content-type": "application/json", "stripe-signature": `t=${created},v1=${signature}` },
+      });
+    },
+    /** The requests the Stripe stand-in received, form fields as objects. */
+    async stripeRequests() {
+      return (await fetch(`${stripeUrl}/_stand-in/requests`)).json();
     },
   };
 }

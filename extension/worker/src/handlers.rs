@@ -9,7 +9,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use shared_types::extension::{ExtensionSettings, Status, WorkerRequest};
 use shared_types::{
-    ErrorBody, ErrorCode, LoginRequest, RefreshRequest, RegisterRequest, Tier, TokenResponse, User,
+    BillingUrl, CheckoutRequest, ErrorBody, ErrorCode, LoginRequest, RefreshRequest,
+    RegisterRequest, TokenResponse, User,
 };
 use wasm_bindgen::JsValue;
 
@@ -70,7 +71,8 @@ pub async fn handle(request: WorkerRequest, sender: &JsValue) -> Result<Value, E
             authed::<Value>(base, Call::new("DELETE", &path)).await
         }
         WorkerRequest::Upgrade { tier } => {
-            let call = Call::new("POST", "/api/v1/billing/checkout").json(&TierBody { tier });
+            let call =
+                Call::new("POST", "/api/v1/billing/checkout").json(&CheckoutRequest { tier });
             open_billing_page(base, call).await
         }
         WorkerRequest::ManageSubscription => {
@@ -91,11 +93,6 @@ pub async fn handle(request: WorkerRequest, sender: &JsValue) -> Result<Value, E
         WorkerRequest::Settings => json(Ok(settings::load().await)),
         WorkerRequest::SaveSettings(new) => save_settings(base, new).await,
     }
-}
-
-#[derive(Serialize)]
-struct TierBody {
-    tier: Tier,
 }
 
 /// Who is signed in; refreshes the user (and so the tier) when the backend answers.
@@ -141,23 +138,16 @@ async fn authed<T: DeserializeOwned>(base: &str, call: Call<'_>) -> Result<T, Er
     backend::json_of(response).await
 }
 
-#[derive(serde::Deserialize)]
-struct BillingUrl {
-    url: String,
-}
-
 /// Asks the backend for a Stripe page and opens it in a new tab.
 async fn open_billing_page(base: &str, call: Call<'_>) -> Result<Value, ErrorBody> {
-    let page = match authed::<Value>(base, call).await {
-        // A backend without the billing routes is one without billing.
+    let page = match authed::<BillingUrl>(base, call).await {
+        // A backend from before billing has no such route: no billing either.
         Err(e) if e.error == ErrorCode::NotFound => Err(ErrorBody {
             error: ErrorCode::BillingNotConfigured,
             message: "Billing is not configured on this server.".into(),
         }),
         other => other,
     }?;
-    let page: BillingUrl = serde_json::from_value(page)
-        .map_err(|e| mentor_browser::internal(format!("unexpected billing answer: {e}")))?;
     if !(page.url.starts_with("https://") || page.url.starts_with("http://")) {
         return Err(mentor_browser::internal(
             "the billing page address is not a web address",
