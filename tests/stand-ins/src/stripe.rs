@@ -161,11 +161,8 @@ pub fn event(id: &str, kind: &str, created: i64, object: Value) -> Value {
     })
 }
 
-fn record(
-    state: &State,
-    req: &HttpRequest,
-    form: Vec<(String, String)>,
-) -> Result<(), HttpResponse> {
+/// Records the request; answers Stripe's 401 when it carries no secret key.
+fn record(state: &State, req: &HttpRequest, form: Vec<(String, String)>) -> Option<HttpResponse> {
     let header = |name: &str| {
         req.headers()
             .get(name)
@@ -181,8 +178,8 @@ fn record(
         idempotency_key: header("idempotency-key"),
     });
     match authorization {
-        Some(key) if key.starts_with("Bearer sk_") => Ok(()),
-        _ => Err(error(
+        Some(key) if key.starts_with("Bearer sk_") => None,
+        _ => Some(error(
             401,
             "invalid_request_error",
             None,
@@ -218,7 +215,7 @@ async fn create_customer(
     form: web::Form<Vec<(String, String)>>,
 ) -> HttpResponse {
     let form = form.into_inner();
-    if let Err(refused) = record(&state, &req, form.clone()) {
+    if let Some(refused) = record(&state, &req, form.clone()) {
         return refused;
     }
     let key = req
@@ -249,7 +246,7 @@ async fn create_checkout(
     form: web::Form<Vec<(String, String)>>,
 ) -> HttpResponse {
     let form = form.into_inner();
-    if let Err(refused) = record(&state, &req, form.clone()) {
+    if let Some(refused) = record(&state, &req, form.clone()) {
         return refused;
     }
     for param in ["mode", "line_items[0][price]", "success_url"] {
@@ -293,7 +290,7 @@ async fn create_portal(
     form: web::Form<Vec<(String, String)>>,
 ) -> HttpResponse {
     let form = form.into_inner();
-    if let Err(refused) = record(&state, &req, form.clone()) {
+    if let Some(refused) = record(&state, &req, form.clone()) {
         return refused;
     }
     let Some(customer) = field(&form, "customer") else {
@@ -314,7 +311,7 @@ async fn subscription(
     state: web::Data<State>,
     id: web::Path<String>,
 ) -> HttpResponse {
-    if let Err(refused) = record(&state, &req, Vec::new()) {
+    if let Some(refused) = record(&state, &req, Vec::new()) {
         return refused;
     }
     match state.objects().subscriptions.get(id.as_str()) {
@@ -329,7 +326,7 @@ async fn subscription(
 }
 
 async fn price(req: HttpRequest, state: web::Data<State>, id: web::Path<String>) -> HttpResponse {
-    if let Err(refused) = record(&state, &req, Vec::new()) {
+    if let Some(refused) = record(&state, &req, Vec::new()) {
         return refused;
     }
     match state.objects().prices.get(id.as_str()) {
