@@ -292,10 +292,12 @@ fn apply(
             None => facts.user_id,
         },
     };
-    let Some(user_id) = user_id.filter(|id| users::find(conn, *id).is_ok_and(|u| u.is_some()))
-    else {
-        tracing::warn!(subscription = %facts.id, customer = %facts.customer, "Stripe subscription of no known user");
-        return Ok(());
+    let user_id = match user_id {
+        Some(id) if users::find(conn, id)?.is_some() => id,
+        _ => {
+            tracing::warn!(subscription = %facts.id, customer = %facts.customer, "Stripe subscription of no known user");
+            return Ok(());
+        }
     };
     let tier = tiers
         .iter()
