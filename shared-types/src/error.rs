@@ -56,6 +56,8 @@ pub enum ErrorCode {
     ServiceUnavailable,
     /// The operator has not configured Stripe, so plans cannot be bought.
     BillingNotConfigured,
+    /// Stripe failed or could not be reached.
+    PaymentProviderError,
     /// An unexpected server fault; details are in the server log.
     Internal,
 }
@@ -75,7 +77,7 @@ impl ErrorCode {
             Self::PayloadTooLarge => 413,
             Self::AccountLocked | Self::RateLimited | Self::QuotaExceeded => 429,
             Self::Internal => 500,
-            Self::UpstreamError => 502,
+            Self::UpstreamError | Self::PaymentProviderError => 502,
             Self::ServiceUnavailable | Self::NoProvider | Self::BillingNotConfigured => 503,
             Self::UpstreamTimeout => 504,
         }
@@ -106,6 +108,7 @@ impl ErrorCode {
             Self::UpstreamTimeout => "upstream_timeout",
             Self::ServiceUnavailable => "service_unavailable",
             Self::BillingNotConfigured => "billing_not_configured",
+            Self::PaymentProviderError => "payment_provider_error",
             Self::Internal => "internal",
         }
     }
@@ -156,6 +159,7 @@ mod tests {
             ErrorCode::UpstreamTimeout,
             ErrorCode::ServiceUnavailable,
             ErrorCode::BillingNotConfigured,
+            ErrorCode::PaymentProviderError,
             ErrorCode::Internal,
         ];
         for code in all {

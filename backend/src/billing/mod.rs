@@ -50,7 +50,7 @@ impl From<StripeError> for ApiError {
     fn from(error: StripeError) -> Self {
         tracing::error!(%error, "Stripe call failed");
         ApiError::new(
-            ErrorCode::UpstreamError,
+            ErrorCode::PaymentProviderError,
             "The payment provider could not be reached; please try again.",
         )
     }

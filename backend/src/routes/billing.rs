@@ -25,7 +25,7 @@ fn configured(state: &AppState) -> Result<&Billing, ApiError> {
 /// Every tier: its price, quotas, per-minute limit and models.
 #[utoipa::path(get, path = "/api/v1/billing/plans", tag = "billing", responses(
     (status = 200, body = [PlanOffer]),
-    (status = 502, description = "upstream_error: Stripe could not be reached", body = ErrorBody),
+    (status = 502, description = "payment_provider_error: Stripe failed or could not be reached", body = ErrorBody),
     (status = 503, description = "billing_not_configured", body = ErrorBody),
 ))]
 pub async fn plans(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
@@ -38,7 +38,7 @@ pub async fn plans(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
     (status = 200, body = BillingUrl),
     (status = 400, description = "invalid_request: not a paid tier", body = ErrorBody),
     (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
-    (status = 502, description = "upstream_error: Stripe could not be reached", body = ErrorBody),
+    (status = 502, description = "payment_provider_error: Stripe failed or could not be reached", body = ErrorBody),
     (status = 503, description = "billing_not_configured", body = ErrorBody),
 ))]
 pub async fn checkout(
@@ -55,7 +55,7 @@ pub async fn checkout(
     (status = 200, body = BillingUrl),
     (status = 400, description = "invalid_request: never subscribed", body = ErrorBody),
     (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
-    (status = 502, description = "upstream_error: Stripe could not be reached", body = ErrorBody),
+    (status = 502, description = "payment_provider_error: Stripe failed or could not be reached", body = ErrorBody),
     (status = 503, description = "billing_not_configured", body = ErrorBody),
 ))]
 pub async fn portal(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {

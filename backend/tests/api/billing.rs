@@ -651,3 +651,21 @@ async fn the_return_pages_tell_the_user_to_go_back_to_the_extension() {
         assert!(text.contains("extension"), "{text}");
     }
 }
+
+#[tokio::test]
+async fn stripe_out_of_reach_is_a_502_payment_provider_error() {
+    let Billed { app, stripe, _dir } = spawn_billed().await;
+    stripe.stop().await;
+    let s = app.register("ada@example.com").await;
+    app.request(
+        "POST",
+        "/api/v1/billing/checkout",
+        Some(&s.access),
+        Some(json!({"tier": "pro"})),
+    )
+    .await
+    .assert_error(502, "payment_provider_error");
+    app.request("GET", "/api/v1/billing/plans", None, None)
+        .await
+        .assert_error(502, "payment_provider_error");
+}

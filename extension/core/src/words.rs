@@ -23,6 +23,9 @@ pub fn user_message(error: &ErrorBody) -> String {
         ErrorCode::ModelNotAllowed => "Your plan doesn't include that model.",
         ErrorCode::UpstreamError => "The AI service failed to answer. Please try again.",
         ErrorCode::UpstreamTimeout => "The AI service took too long to answer. Please try again.",
+        ErrorCode::PaymentProviderError => {
+            "The payment service didn't answer. Please try again in a moment."
+        }
         ErrorCode::BillingNotConfigured => {
             "Upgrades aren't available on this server yet. Please try again later."
         }
