@@ -669,3 +669,14 @@ async fn stripe_out_of_reach_is_a_502_payment_provider_error() {
         .await
         .assert_error(502, "payment_provider_error");
 }
+
+#[tokio::test]
+async fn an_oversized_webhook_body_is_413_in_the_error_format() {
+    let billed = spawn_billed().await;
+    let payload = vec![b' '; 300 * 1024];
+    let header = signature::sign(&payload, WEBHOOK_SECRET.as_bytes(), now());
+    billed
+        .deliver_raw(payload, &header)
+        .await
+        .assert_error(413, "payload_too_large");
+}
