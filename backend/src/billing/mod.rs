@@ -248,7 +248,7 @@ impl Billing {
         self.pool
             .read(move |conn| Ok::<_, ApiError>(users::find(conn, user_id)?))
             .await?
-            .ok_or_else(|| ApiError::new(ErrorCode::InvalidToken, "This account no longer exists."))
+            .ok_or_else(account_gone)
     }
 
     /// The user's Stripe customer, created on first use.
@@ -340,7 +340,7 @@ fn apply(
             now,
         )
     });
-    let (tier, expires_at) = subscription::best(entitlements.collect::<Vec<_>>());
+    let (tier, expires_at) = subscription::best(entitlements);
     db::set_tier(conn, user_id, tier.as_str(), expires_at, now)?;
     tracing::info!(user_id, subscription = %facts.id, status = %facts.status, %tier, "subscription applied");
     Ok(())
@@ -349,9 +349,7 @@ fn apply(
 /// The user's tier and latest subscription.
 pub async fn status(pool: &Pool, user_id: i64) -> Result<BillingStatus, ApiError> {
     pool.read(move |conn| {
-        let user = users::find(conn, user_id)?.ok_or_else(|| {
-            ApiError::new(ErrorCode::InvalidToken, "This account no longer exists.")
-        })?;
+        let user = users::find(conn, user_id)?.ok_or_else(account_gone)?;
         let latest = db::for_user(conn, user_id)?.into_iter().next();
         Ok(BillingStatus {
             tier: user.tier(),
@@ -364,6 +362,11 @@ pub async fn status(pool: &Pool, user_id: i64) -> Result<BillingStatus, ApiError
         })
     })
     .await
+}
+
+/// A valid token for an account deleted since.
+fn account_gone() -> ApiError {
+    ApiError::new(ErrorCode::InvalidToken, "This account no longer exists.")
 }
 
 fn unix(secs: i64) -> Option<NaiveDateTime> {

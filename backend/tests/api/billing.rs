@@ -57,6 +57,11 @@ async fn spawn_billed() -> Billed {
     }
 }
 
+/// `sub_1`, on the Pro price, its period ending 30 days after `t`.
+fn pro_sub(customer: &str, status: &str, t: i64) -> Value {
+    subscription_object("sub_1", customer, "price_pro", status, t + 30 * DAY, false)
+}
+
 fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
@@ -112,11 +117,6 @@ impl Billed {
                 Some(json!({"tier": tier})),
             )
             .await
-    }
-
-    /// A subscription event for `sub` at `created`.
-    fn subscription_event(&self, id: &str, kind: &str, created: i64, sub: Value) -> Value {
-        event(id, kind, created, sub)
     }
 
     /// Registers a user and runs a checkout so they have a customer.
@@ -313,15 +313,8 @@ async fn the_portal_needs_a_customer_and_returns_stripes_page() {
 async fn webhooks_with_a_bad_signature_are_refused_and_change_nothing() {
     let billed = spawn_billed().await;
     let (s, customer) = billed.customer("ada@example.com").await;
-    let sub = subscription_object(
-        "sub_1",
-        &customer,
-        "price_pro",
-        "active",
-        now() + 30 * DAY,
-        false,
-    );
-    let good = billed.subscription_event("evt_1", "customer.subscription.created", now(), sub);
+    let sub = pro_sub(&customer, "active", now());
+    let good = event("evt_1", "customer.subscription.created", now(), sub);
     let payload = serde_json::to_vec(&good).expect("json");
     let header = signature::sign(&payload, WEBHOOK_SECRET.as_bytes(), now());
 
@@ -361,28 +354,18 @@ async fn a_replayed_event_is_answered_200_and_applied_once() {
     let billed = spawn_billed().await;
     let (s, customer) = billed.customer("ada@example.com").await;
     let t = now();
-    let active = subscription_object(
-        "sub_1",
-        &customer,
-        "price_pro",
-        "active",
-        t + 30 * DAY,
-        false,
-    );
-    let created =
-        billed.subscription_event("evt_1", "customer.subscription.created", t - 10, active);
+    let active = pro_sub(&customer, "active", t);
+    let created = event("evt_1", "customer.subscription.created", t - 10, active);
     assert_eq!(billed.deliver(&created).await.body["repeat"], false);
     // A later cancellation, then a replay of the first event.
-    let canceled = subscription_object(
-        "sub_1",
-        &customer,
-        "price_pro",
-        "canceled",
-        t + 30 * DAY,
-        false,
-    );
+    let canceled = pro_sub(&customer, "canceled", t);
     billed
-        .deliver(&billed.subscription_event("evt_2", "customer.subscription.deleted", t, canceled))
+        .deliver(&event(
+            "evt_2",
+            "customer.subscription.deleted",
+            t,
+            canceled,
+        ))
         .await;
     let replay = billed.deliver(&created).await;
     assert_eq!(
@@ -403,25 +386,11 @@ async fn an_older_event_arriving_late_never_overwrites_newer_state() {
     let billed = spawn_billed().await;
     let (s, customer) = billed.customer("ada@example.com").await;
     let t = now();
-    let canceled = subscription_object(
-        "sub_1",
-        &customer,
-        "price_pro",
-        "canceled",
-        t + 30 * DAY,
-        false,
-    );
-    let active = subscription_object(
-        "sub_1",
-        &customer,
-        "price_pro",
-        "active",
-        t + 30 * DAY,
-        false,
-    );
+    let canceled = pro_sub(&customer, "canceled", t);
+    let active = pro_sub(&customer, "active", t);
     // Stripe sent created (t-60) then deleted (t); they arrive the other way round.
     billed
-        .deliver(&billed.subscription_event(
+        .deliver(&event(
             "evt_new",
             "customer.subscription.deleted",
             t,
@@ -429,7 +398,7 @@ async fn an_older_event_arriving_late_never_overwrites_newer_state() {
         ))
         .await;
     let late = billed
-        .deliver(&billed.subscription_event(
+        .deliver(&event(
             "evt_old",
             "customer.subscription.created",
             t - 60,
@@ -449,11 +418,9 @@ async fn past_due_keeps_the_tier_for_the_grace_period_then_falls_to_free() {
     let billed = spawn_billed().await;
     let (s, customer) = billed.customer("ada@example.com").await;
     let t = now();
-    let sub = |status: &str| {
-        subscription_object("sub_1", &customer, "price_pro", status, t + 30 * DAY, false)
-    };
+    let sub = |status: &str| pro_sub(&customer, status, t);
     billed
-        .deliver(&billed.subscription_event(
+        .deliver(&event(
             "evt_1",
             "customer.subscription.created",
             t - 100,

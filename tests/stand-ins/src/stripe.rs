@@ -194,6 +194,16 @@ fn error(status: u16, kind: &str, code: Option<&str>, message: &str) -> HttpResp
         .json(json!({"error": {"type": kind, "code": code, "message": message}}))
 }
 
+/// Stripe's answer for an id it does not know.
+fn no_such(status: u16, kind: &str, id: &str) -> HttpResponse {
+    error(
+        status,
+        "invalid_request_error",
+        Some("resource_missing"),
+        &format!("No such {kind}: '{id}'"),
+    )
+}
+
 fn missing(param: &str) -> HttpResponse {
     error(
         400,
@@ -257,21 +267,11 @@ async fn create_checkout(
     let mut objects = state.objects();
     let customer = field(&form, "customer").unwrap_or_default();
     if !objects.customers.contains_key(customer) {
-        return error(
-            400,
-            "invalid_request_error",
-            Some("resource_missing"),
-            &format!("No such customer: '{customer}'"),
-        );
+        return no_such(400, "customer", customer);
     }
     let price = field(&form, "line_items[0][price]").unwrap_or_default();
     if !objects.prices.contains_key(price) {
-        return error(
-            400,
-            "invalid_request_error",
-            Some("resource_missing"),
-            &format!("No such price: '{price}'"),
-        );
+        return no_such(400, "price", price);
     }
     objects.next += 1;
     let id = format!("cs_test_{}", objects.next);
@@ -311,32 +311,29 @@ async fn subscription(
     state: web::Data<State>,
     id: web::Path<String>,
 ) -> HttpResponse {
-    if let Some(refused) = record(&state, &req, Vec::new()) {
-        return refused;
-    }
-    match state.objects().subscriptions.get(id.as_str()) {
-        Some(subscription) => HttpResponse::Ok().json(subscription),
-        None => error(
-            404,
-            "invalid_request_error",
-            Some("resource_missing"),
-            &format!("No such subscription: '{id}'"),
-        ),
-    }
+    retrieve(&req, &state, "subscription", &id, |objects| {
+        &objects.subscriptions
+    })
 }
 
 async fn price(req: HttpRequest, state: web::Data<State>, id: web::Path<String>) -> HttpResponse {
-    if let Some(refused) = record(&state, &req, Vec::new()) {
+    retrieve(&req, &state, "price", &id, |objects| &objects.prices)
+}
+
+/// `GET /v1/<kind>s/{id}`: the stored object, or Stripe's 404.
+fn retrieve(
+    req: &HttpRequest,
+    state: &State,
+    kind: &str,
+    id: &str,
+    stored: impl Fn(&Objects) -> &HashMap<String, Value>,
+) -> HttpResponse {
+    if let Some(refused) = record(state, req, Vec::new()) {
         return refused;
     }
-    match state.objects().prices.get(id.as_str()) {
-        Some(price) => HttpResponse::Ok().json(price),
-        None => error(
-            404,
-            "invalid_request_error",
-            Some("resource_missing"),
-            &format!("No such price: '{id}'"),
-        ),
+    match stored(&state.objects()).get(id) {
+        Some(object) => HttpResponse::Ok().json(object),
+        None => no_such(404, kind, id),
     }
 }
 
