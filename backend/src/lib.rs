@@ -12,6 +12,7 @@ pub mod extractors;
 pub mod quota;
 pub mod rate_limit;
 pub mod routes;
+pub mod skills;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

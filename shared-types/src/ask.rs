@@ -10,7 +10,7 @@ use crate::error::ErrorBody;
 pub const QUESTION_MAX_CHARS: usize = 8_000;
 
 /// A question, optionally continuing a conversation, with page context.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AskRequest {
     /// The question, at most [`QUESTION_MAX_CHARS`] characters.
@@ -24,6 +24,25 @@ pub struct AskRequest {
     /// What the user is looking at.
     #[serde(default)]
     pub context: Option<AskContext>,
+    /// Whether the active resume goes into the context (default true).
+    #[serde(default = "yes")]
+    pub use_resume: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for AskRequest {
+    fn default() -> Self {
+        Self {
+            question: String::new(),
+            conversation_id: None,
+            model: None,
+            context: None,
+            use_resume: true,
+        }
+    }
 }
 
 /// The page the question is about. Long fields are trimmed by the server to
@@ -78,6 +97,9 @@ pub struct AskResponse {
     pub answer: String,
     /// The model that answered.
     pub model: String,
+    /// Whether the user's active resume was part of the context.
+    #[serde(default)]
+    pub resume_used: bool,
     /// Tokens, cost and the quota after this question.
     pub usage: Usage,
 }
@@ -118,6 +140,9 @@ pub struct StreamMeta {
     pub message_id: MessageId,
     /// The model answering.
     pub model: String,
+    /// Whether the user's active resume is part of the context.
+    #[serde(default)]
+    pub resume_used: bool,
 }
 
 /// The `delta` event: the next piece of the answer.
@@ -202,6 +227,7 @@ mod tests {
                 conversation_id: ConversationId(3),
                 message_id: MessageId(9),
                 model: "m".into(),
+                resume_used: true,
             }),
             StreamEvent::Delta(StreamDelta {
                 text: "line\nnext".into(),

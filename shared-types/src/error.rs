@@ -58,6 +58,17 @@ pub enum ErrorCode {
     BillingNotConfigured,
     /// Stripe failed or could not be reached.
     PaymentProviderError,
+    /// The upload is not a PDF, DOCX, TXT or Markdown file.
+    UnsupportedMediaType,
+    /// The document has no text that can be read (scanned, encrypted,
+    /// empty, or garbled); paste the text instead.
+    UnreadableDocument,
+    /// The user already has as many resumes as allowed.
+    ResumeLimitReached,
+    /// The plan's job saves for today are used up.
+    JobLimitReached,
+    /// Matching needs an active resume, and the user has none.
+    NoActiveResume,
     /// An unexpected server fault; details are in the server log.
     Internal,
 }
@@ -73,9 +84,14 @@ impl ErrorCode {
             Self::WrongPassword | Self::Forbidden | Self::ModelNotAllowed => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
-            Self::EmailTaken => 409,
+            Self::EmailTaken | Self::ResumeLimitReached | Self::NoActiveResume => 409,
             Self::PayloadTooLarge => 413,
-            Self::AccountLocked | Self::RateLimited | Self::QuotaExceeded => 429,
+            Self::UnsupportedMediaType => 415,
+            Self::UnreadableDocument => 422,
+            Self::AccountLocked
+            | Self::RateLimited
+            | Self::QuotaExceeded
+            | Self::JobLimitReached => 429,
             Self::Internal => 500,
             Self::UpstreamError | Self::PaymentProviderError => 502,
             Self::ServiceUnavailable | Self::NoProvider | Self::BillingNotConfigured => 503,
@@ -109,6 +125,11 @@ impl ErrorCode {
             Self::ServiceUnavailable => "service_unavailable",
             Self::BillingNotConfigured => "billing_not_configured",
             Self::PaymentProviderError => "payment_provider_error",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::UnreadableDocument => "unreadable_document",
+            Self::ResumeLimitReached => "resume_limit_reached",
+            Self::JobLimitReached => "job_limit_reached",
+            Self::NoActiveResume => "no_active_resume",
             Self::Internal => "internal",
         }
     }
@@ -160,6 +181,11 @@ mod tests {
             ErrorCode::ServiceUnavailable,
             ErrorCode::BillingNotConfigured,
             ErrorCode::PaymentProviderError,
+            ErrorCode::UnsupportedMediaType,
+            ErrorCode::UnreadableDocument,
+            ErrorCode::ResumeLimitReached,
+            ErrorCode::JobLimitReached,
+            ErrorCode::NoActiveResume,
             ErrorCode::Internal,
         ];
         for code in all {

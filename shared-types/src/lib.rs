@@ -7,6 +7,7 @@
 pub mod ask;
 pub mod auth;
 pub mod billing;
+pub mod career;
 pub mod conversations;
 pub mod error;
 pub mod extension;
@@ -20,6 +21,7 @@ pub mod validation;
 pub use ask::*;
 pub use auth::*;
 pub use billing::*;
+pub use career::*;
 pub use conversations::*;
 pub use error::{ErrorBody, ErrorCode};
 pub use models::*;

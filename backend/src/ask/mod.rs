@@ -193,6 +193,7 @@ impl AskService {
             conversation_id: ConversationId(reservation.conversation_id),
             message_id: MessageId(reservation.answer_id),
             model: started.model.id.clone(),
+            resume_used: false,
         };
         let (sender, events) = mpsc::channel(64);
         tokio::spawn(run::drive(

@@ -109,6 +109,7 @@ async fn collect(
             message_id: meta.message_id,
             answer,
             model: meta.model,
+            resume_used: meta.resume_used,
             usage,
         })),
         _ => Err(ApiError::internal("the answer ended without its usage")),

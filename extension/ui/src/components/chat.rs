@@ -174,6 +174,7 @@ pub fn chat(props: &ChatProps) -> Html {
                 } else {
                     None
                 },
+                use_resume: true,
             };
             state.dispatch(ChatAction::Asked(question));
             draft.set(String::new());

@@ -1,0 +1,275 @@
+//! Finds canonical skills in text: no I/O, no AI, deterministic.
+//!
+//! [`extract`] tokenises the text ([`tokens`]), looks each token up in the
+//! vocabulary's alias index ([`vocabulary`]), keeps the longest alias that
+//! matches there, applies the rules for ambiguous names ([`rules`]), and
+//! tells required skills from preferred ones by the posting's sections
+//! ([`sections`]). [`analysis`] holds the skills picture and job match, as
+//! plain functions over stored skills.
+
+pub mod analysis;
+pub mod rules;
+pub mod sections;
+pub mod tokens;
+pub mod vocabulary;
+
+use std::collections::HashMap;
+
+use shared_types::{PostingSkill, SkillCategory};
+
+use sections::Part;
+use vocabulary::{Strictness, VOCABULARY};
+
+/// A skill found in a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// The canonical name.
+    pub name: String,
+    /// Its category.
+    pub category: SkillCategory,
+    /// False when every mention sits in a "nice to have" part.
+    pub required: bool,
+    /// Byte offset of the first mention.
+    pub first_at: usize,
+    /// How many times it is mentioned.
+    pub mentions: u32,
+}
+
+impl From<&Found> for PostingSkill {
+    fn from(f: &Found) -> Self {
+        PostingSkill {
+            name: f.name.clone(),
+            category: f.category,
+            required: f.required,
+        }
+    }
+}
+
+struct Hit {
+    start: usize,
+    len: usize,
+    skill: u32,
+    in_context: bool,
+}
+
+/// The skills in `text`, in order of first mention.
+pub fn extract(text: &str) -> Vec<Found> {
+    let vocabulary = &*VOCABULARY;
+    let tokens = tokens::tokenize(text);
+    let lower: Vec<String> = tokens.iter().map(|t| t.text.to_lowercase()).collect();
+
+    let mut hits: Vec<Hit> = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        let matched = vocabulary.by_first.get(&lower[i]).and_then(|aliases| {
+            aliases.iter().find(|alias| {
+                let len = alias.lower.len();
+                if i + len > tokens.len()
+                    || lower[i..i + len] != alias.lower[..]
+                    || tokens[i + 1..i + len].iter().any(|t| t.punct_before)
+                {
+                    return false;
+                }
+                let case_ok = alias.strictness == Strictness::AnyCase
+                    || tokens[i..i + len]
+                        .iter()
+                        .zip(&alias.written)
+                        .all(|(t, w)| t.text == w);
+                let name = &vocabulary.skills[alias.skill as usize].name;
+                case_ok && !rules::refused_by_neighbours(&tokens, i, len, name)
+            })
+        });
+        match matched {
+            Some(alias) => {
+                hits.push(Hit {
+                    start: i,
+                    len: alias.lower.len(),
+                    skill: alias.skill,
+                    in_context: alias.strictness == Strictness::InContext,
+                });
+                i += alias.lower.len();
+            }
+            None => i += 1,
+        }
+    }
+
+    // Ambiguous names need a technical neighbour; one accepted ambiguous
+    // name can vouch for the next ("Go, R and C").
+    let is_technical =
+        |skill: u32| vocabulary.skills[skill as usize].category == SkillCategory::Technical;
+    let mut technical_at = vec![false; tokens.len()];
+    for hit in hits
+        .iter()
+        .filter(|h| !h.in_context && is_technical(h.skill))
+    {
+        technical_at[hit.start..hit.start + hit.len].fill(true);
+    }
+    let mut accepted: Vec<bool> = hits.iter().map(|h| !h.in_context).collect();
+    loop {
+        let mut changed = false;
+        for (k, hit) in hits.iter().enumerate() {
+            if accepted[k] {
+                continue;
+            }
+            let near = rules::window(&tokens, hit.start, hit.len).any(|j| technical_at[j])
+                || rules::programming_word_near(&tokens, hit.start, hit.len);
+            if near {
+                accepted[k] = true;
+                technical_at[hit.start..hit.start + hit.len].fill(true);
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+
+    let spans = sections::parts(text);
+    let mut found: Vec<Found> = Vec::new();
+    let mut index: HashMap<u32, usize> = HashMap::new();
+    for (hit, _) in hits.iter().zip(&accepted).filter(|(_, ok)| **ok) {
+        let at = tokens[hit.start].start;
+        let part = sections::part_at(&spans, at);
+        if part == Part::Ignored {
+            continue;
+        }
+        let required = part != Part::Preferred;
+        match index.get(&hit.skill) {
+            Some(&k) => {
+                found[k].required |= required;
+                found[k].mentions += 1;
+            }
+            None => {
+                let skill = &vocabulary.skills[hit.skill as usize];
+                index.insert(hit.skill, found.len());
+                found.push(Found {
+                    name: skill.name.clone(),
+                    category: skill.category,
+                    required,
+                    first_at: at,
+                    mentions: 1,
+                });
+            }
+        }
+    }
+    found
+}
+
+/// The line of `text` around byte `at`, at most about 160 characters, for
+/// showing where a skill is mentioned.
+pub fn snippet(text: &str, at: usize) -> String {
+    const SIDE: usize = 70;
+    let at = at.min(text.len());
+    let line_start = text[..at].rfind('\n').map_or(0, |p| p + 1);
+    let line_end = text[at..].find('\n').map_or(text.len(), |p| at + p);
+    let before: Vec<(usize, char)> = text[line_start..at].char_indices().collect();
+    let start = if before.len() > SIDE {
+        line_start + before[before.len() - SIDE].0
+    } else {
+        line_start
+    };
+    let end = text[at..line_end]
+        .char_indices()
+        .nth(SIDE + 20)
+        .map_or(line_end, |(o, _)| at + o);
+    let mut out = String::new();
+    if start > line_start {
+        out.push('…');
+    }
+    out.push_str(text[start..end].trim());
+    if end < line_end {
+        out.push('…');
+    }
+    out.trim_start_matches(['-', '*', '•', ' ']).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(text: &str) -> Vec<String> {
+        extract(text).into_iter().map(|f| f.name).collect()
+    }
+
+    #[test]
+    fn aliases_map_to_canonical_names() {
+        assert_eq!(
+            names("We run k8s on GCP with Postgres, JS and ReactJS."),
+            [
+                "Kubernetes",
+                "Google Cloud Platform",
+                "PostgreSQL",
+                "JavaScript",
+                "React"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_longest_alias_wins() {
+        assert_eq!(
+            names("Spring Boot and React Native"),
+            ["Spring Boot", "React Native"]
+        );
+    }
+
+    #[test]
+    fn ambiguous_words_need_a_technical_sense() {
+        assert_eq!(
+            names("Services written in Go and Python."),
+            ["Go", "Python"]
+        );
+        assert!(names("You will go to meetings and excel at planning.").is_empty());
+        assert!(names("Send your CV and a cover letter.").is_empty());
+        assert!(names("Report to the C-suite on R&D spending.").is_empty());
+        assert_eq!(
+            names("Languages: Go, R, C and SQL"),
+            ["Go", "R", "C", "SQL"]
+        );
+        assert_eq!(names("Strong Excel skills"), ["Microsoft Excel"]);
+        assert!(names("Learn Rust? Prevent rust on the hull.").contains(&"Rust".to_string()));
+        assert_eq!(names("prevent rust on the hull"), Vec::<String>::new());
+        assert_eq!(
+            names("Computer vision models with PyTorch; CV experience"),
+            ["Computer Vision", "PyTorch"]
+        );
+    }
+
+    #[test]
+    fn nice_to_have_skills_are_not_required() {
+        let found =
+            extract("Requirements:\n- Python\n- SQL\nNice to have:\n- Kafka\n- Python at scale\n");
+        let required: Vec<(&str, bool)> = found
+            .iter()
+            .map(|f| (f.name.as_str(), f.required))
+            .collect();
+        assert_eq!(
+            required,
+            [("Python", true), ("SQL", true), ("Apache Kafka", false)]
+        );
+    }
+
+    #[test]
+    fn skills_under_benefits_are_not_asked_for() {
+        assert_eq!(
+            names("Requirements:\nSQL\nBenefits:\nFree Python courses\n"),
+            ["SQL"]
+        );
+    }
+
+    #[test]
+    fn snippets_show_the_line_around_a_mention() {
+        let text = "Summary\n- Built payment APIs in Rust serving 2M users\nOther";
+        let at = text.find("Rust").expect("present");
+        assert_eq!(
+            snippet(text, at),
+            "Built payment APIs in Rust serving 2M users"
+        );
+        let long = format!("{}Rust{}", "a ".repeat(100), " b".repeat(100));
+        let s = snippet(&long, 200);
+        assert!(
+            s.starts_with('…') && s.ends_with('…') && s.contains("Rust"),
+            "{s}"
+        );
+    }
+}
