@@ -41,6 +41,12 @@ pub struct Settings {
     /// Stripe subscriptions; `None` (billing routes answer 503) until the
     /// operator sets the `STRIPE_*` variables.
     pub billing: Option<BillingSettings>,
+    /// `MENTOR_MAX_RESUMES`: resumes one user may keep (default 10).
+    pub max_resumes: u32,
+    /// How uploaded documents are read: the extractor program (the running
+    /// binary unless `MENTOR_EXTRACTOR` names another) and its limits
+    /// (`MENTOR_EXTRACT_TIMEOUT_SECS`, `MENTOR_EXTRACT_MEMORY_MB`).
+    pub extractor: crate::resumes::sandbox::Limits,
 }
 
 /// Stripe billing settings.
@@ -351,6 +357,10 @@ impl Settings {
             redis_url: None,
             redis_prefix: "mentor".into(),
             billing: None,
+            max_resumes: 10,
+            extractor: crate::resumes::sandbox::Limits::new(
+                std::env::current_exe().unwrap_or_else(|_| "mentor".into()),
+            ),
         }
     }
 
@@ -403,6 +413,21 @@ impl Settings {
             settings.redis_prefix = prefix;
         }
         settings.billing = BillingSettings::from_lookup(&get, &settings.bind)?;
+        if let Some(max) = get("MENTOR_MAX_RESUMES") {
+            settings.max_resumes = parse("MENTOR_MAX_RESUMES", &max)?;
+        }
+        if let Some(program) = get("MENTOR_EXTRACTOR").filter(|p| !p.trim().is_empty()) {
+            settings.extractor.program = program.into();
+        }
+        if let Some(secs) = get("MENTOR_EXTRACT_TIMEOUT_SECS") {
+            let secs: u64 = parse("MENTOR_EXTRACT_TIMEOUT_SECS", &secs)?;
+            settings.extractor.timeout = Duration::from_secs(secs.max(1));
+            settings.extractor.cpu_seconds = secs.max(1);
+        }
+        if let Some(mb) = get("MENTOR_EXTRACT_MEMORY_MB") {
+            let mb: u64 = parse("MENTOR_EXTRACT_MEMORY_MB", &mb)?;
+            settings.extractor.memory_bytes = mb.max(64) * 1024 * 1024;
+        }
         crate::db::DbKind::of_url(&settings.database_url).map_err(|reason| {
             ConfigError::Invalid {
                 name: "DATABASE_URL",

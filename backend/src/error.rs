@@ -153,3 +153,32 @@ impl From<crate::ask::AskError> for ApiError {
         }
     }
 }
+
+impl From<crate::resumes::ResumeError> for ApiError {
+    fn from(err: crate::resumes::ResumeError) -> Self {
+        use crate::resumes::ResumeError as R;
+        let message = err.to_string();
+        match err {
+            R::InvalidInput(_) => Self::invalid(message),
+            R::NotFound => Self::new(ErrorCode::NotFound, message),
+            R::LimitReached(_) => Self::new(ErrorCode::ResumeLimitReached, message),
+            R::Unsupported(_) => Self::new(ErrorCode::UnsupportedMediaType, message),
+            R::Unreadable(_) => Self::new(ErrorCode::UnreadableDocument, message),
+            R::Db(db) => db.into(),
+        }
+    }
+}
+
+impl From<crate::jobs::JobError> for ApiError {
+    fn from(err: crate::jobs::JobError) -> Self {
+        use crate::jobs::JobError as J;
+        let message = err.to_string();
+        match err {
+            J::InvalidInput(_) => Self::invalid(message),
+            J::NotFound => Self::new(ErrorCode::NotFound, message),
+            J::LimitReached(_) => Self::new(ErrorCode::JobLimitReached, message),
+            J::NoActiveResume => Self::new(ErrorCode::NoActiveResume, message),
+            J::Db(db) => db.into(),
+        }
+    }
+}

@@ -1,4 +1,5 @@
-//! The `mentor` command: `serve` (default), `migrate`, `admin create`.
+//! The `mentor` command: `serve` (default), `migrate`, `admin create`, and
+//! the hidden `extract-text` that the server runs to read uploaded resumes.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
@@ -27,6 +28,14 @@ enum Command {
         #[command(subcommand)]
         action: AdminAction,
     },
+    /// Internal: read a document on stdin and print its text as JSON, under
+    /// resource limits (the server runs this for each uploaded resume).
+    #[command(hide = true)]
+    ExtractText {
+        /// pdf or docx.
+        #[arg(long)]
+        format: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -41,15 +50,20 @@ enum AdminAction {
 }
 
 fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // The extractor reads untrusted files: no .env, no logging, its own limits.
+    if let Some(Command::ExtractText { format }) = &cli.command {
+        return mentor::resumes::sandbox::child_main(format);
+    }
     // A missing .env is normal outside development.
     let _ = dotenvy::dotenv();
-    let cli = Cli::parse();
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(),
         Command::Migrate => migrate(),
         Command::Admin {
             action: AdminAction::Create { email },
         } => create_admin(&email),
+        Command::ExtractText { .. } => Ok(()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

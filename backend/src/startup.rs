@@ -20,7 +20,9 @@ use crate::billing::Billing;
 use crate::config::Settings;
 use crate::db::Pool;
 use crate::error::ApiError;
+use crate::jobs::Jobs;
 use crate::rate_limit::Limiter;
+use crate::resumes::Resumes;
 use crate::routes;
 use crate::state::AppState;
 
@@ -97,6 +99,12 @@ impl Application {
         }
         let state = web::Data::new(AppState {
             accounts: Accounts::new(pool.clone(), tokens.clone(), settings.auth.clone()),
+            resumes: Resumes::new(
+                pool.clone(),
+                settings.extractor.clone(),
+                settings.max_resumes,
+            ),
+            jobs: Jobs::new(pool.clone()),
             ask: AskService::new(
                 pool.clone(),
                 Arc::new(router),

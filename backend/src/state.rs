@@ -7,7 +7,9 @@ use crate::auth::Accounts;
 use crate::auth::tokens::AccessTokens;
 use crate::billing::Billing;
 use crate::db::Pool;
+use crate::jobs::Jobs;
 use crate::rate_limit::Limiter;
+use crate::resumes::Resumes;
 
 /// Shared application state, held in `web::Data`.
 pub struct AppState {
@@ -27,4 +29,8 @@ pub struct AppState {
     pub trust_proxy: bool,
     /// Stripe subscriptions, when configured.
     pub billing: Option<Billing>,
+    /// The users' resumes.
+    pub resumes: Resumes,
+    /// Saved jobs, the skills picture and job match.
+    pub jobs: Jobs,
 }

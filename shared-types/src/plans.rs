@@ -72,6 +72,9 @@ pub struct Plan {
     pub per_minute: u32,
     /// Model ids in order of preference.
     pub fallback_models: Vec<String>,
+    /// New jobs a user may save per UTC day; `None` means unlimited.
+    #[serde(default)]
+    pub job_saves_per_day: Option<u32>,
 }
 
 impl Plan {
@@ -83,6 +86,7 @@ impl Plan {
                 tier,
                 monthly_questions: Some(10),
                 per_minute: 5,
+                job_saves_per_day: Some(50),
                 fallback_models: models(&[
                     "gpt-4o-mini",
                     "claude-3-5-haiku-latest",
@@ -97,6 +101,7 @@ impl Plan {
                 tier,
                 monthly_questions: Some(500),
                 per_minute: 15,
+                job_saves_per_day: Some(500),
                 fallback_models: models(&[
                     "gpt-4o",
                     "claude-sonnet-4-0",
@@ -111,6 +116,7 @@ impl Plan {
                 tier,
                 monthly_questions: None,
                 per_minute: 60,
+                job_saves_per_day: None,
                 fallback_models: models(&[
                     "claude-sonnet-4-0",
                     "gpt-4o",

@@ -18,6 +18,7 @@
 //! monthly_questions = 20            # or "unlimited"
 //! per_minute = 5
 //! fallback_models = ["llama3-local", "gpt-4o-mini"]
+//! job_saves_per_day = 50            # or "unlimited"
 //! ```
 
 use std::path::Path;
@@ -234,6 +235,7 @@ struct FilePlan {
     monthly_questions: Option<QuestionLimit>,
     per_minute: Option<u32>,
     fallback_models: Option<Vec<String>>,
+    job_saves_per_day: Option<QuestionLimit>,
 }
 
 #[derive(Deserialize)]
@@ -241,6 +243,19 @@ struct FilePlan {
 enum QuestionLimit {
     Count(u32),
     Word(String),
+}
+
+impl QuestionLimit {
+    /// The limit, `None` for "unlimited".
+    fn count(self, field: &str) -> Result<Option<u32>, String> {
+        match self {
+            Self::Count(n) => Ok(Some(n)),
+            Self::Word(w) if w == "unlimited" => Ok(None),
+            Self::Word(w) => Err(format!(
+                "{field}: '{w}' is neither a number nor \"unlimited\""
+            )),
+        }
+    }
 }
 
 impl Catalogue {
@@ -296,15 +311,10 @@ impl Catalogue {
             let tier: Tier = tier_name.parse()?;
             let plan = self.plan_mut(tier);
             if let Some(limit) = p.monthly_questions {
-                plan.monthly_questions = match limit {
-                    QuestionLimit::Count(n) => Some(n),
-                    QuestionLimit::Word(w) if w == "unlimited" => None,
-                    QuestionLimit::Word(w) => {
-                        return Err(format!(
-                            "monthly_questions: '{w}' is neither a number nor \"unlimited\""
-                        ));
-                    }
-                };
+                plan.monthly_questions = limit.count("monthly_questions")?;
+            }
+            if let Some(limit) = p.job_saves_per_day {
+                plan.job_saves_per_day = limit.count("job_saves_per_day")?;
             }
             if let Some(rate) = p.per_minute {
                 plan.per_minute = rate;

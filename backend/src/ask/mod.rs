@@ -20,7 +20,9 @@ use crate::ai::catalogue::{Catalogue, ChainError};
 use crate::ai::router::AiRouter;
 use crate::ai::{ChatMessage, ChatRole, ProviderError, ProviderErrorKind};
 use crate::db::models::NewUsageEvent;
-use crate::db::{self, DbError, Pool, conversations, quota as quota_db, usage_events, users};
+use crate::db::{
+    self, DbError, Pool, conversations, quota as quota_db, resumes, usage_events, users,
+};
 use crate::quota::Period;
 
 /// Earlier messages loaded to continue a conversation.
@@ -151,9 +153,14 @@ impl AskService {
             )));
         }
         let continuing = request.conversation_id.map(|c| c.0);
-        let (tier, history) = self
+        let use_resume = request.use_resume;
+        let Loaded {
+            tier,
+            history,
+            resume,
+        } = self
             .pool
-            .read(move |conn| load(conn, user.0, continuing))
+            .read(move |conn| load(conn, user.0, continuing, use_resume))
             .await?;
         let chain = self
             .catalogue
@@ -177,7 +184,16 @@ impl AskService {
         let started = self
             .router
             .start(&chain, |model| {
-                prompt::build(model, &question, context.as_ref(), &history, max_output)
+                prompt::build(
+                    model,
+                    &question,
+                    prompt::Context {
+                        page: context.as_ref(),
+                        resume: resume.as_deref(),
+                    },
+                    &history,
+                    max_output,
+                )
             })
             .await;
         let started = match started {
@@ -193,7 +209,7 @@ impl AskService {
             conversation_id: ConversationId(reservation.conversation_id),
             message_id: MessageId(reservation.answer_id),
             model: started.model.id.clone(),
-            resume_used: false,
+            resume_used: resume.is_some(),
         };
         let (sender, events) = mpsc::channel(64);
         tokio::spawn(run::drive(
@@ -278,13 +294,27 @@ impl AskService {
     }
 }
 
-/// The user's tier and, when continuing, the conversation's recent turns.
+/// What an ask reads before it starts.
+struct Loaded {
+    tier: Tier,
+    history: Vec<ChatMessage>,
+    resume: Option<String>,
+}
+
+/// The user's tier, the active resume's text (when wanted and there is one)
+/// and, when continuing, the conversation's recent turns.
 fn load(
     conn: &mut db::Db,
     user_id: i64,
     conversation: Option<i64>,
-) -> Result<(Tier, Vec<ChatMessage>), AskError> {
+    use_resume: bool,
+) -> Result<Loaded, AskError> {
     let user = users::find(conn, user_id)?.ok_or(AskError::AccountGone)?;
+    let resume = if use_resume {
+        resumes::active_text(conn, user_id)?
+    } else {
+        None
+    };
     let mut history = Vec::new();
     if let Some(id) = conversation {
         conversations::find_owned(conn, user_id, id)?.ok_or(AskError::ConversationNotFound)?;
@@ -303,7 +333,11 @@ fn load(
             });
         }
     }
-    Ok((user.tier(), history))
+    Ok(Loaded {
+        tier: user.tier(),
+        history,
+        resume,
+    })
 }
 
 /// Counts the question and writes it, with an empty answer to fill later,

@@ -230,3 +230,225 @@ pub struct NewUsageEvent {
     /// When.
     pub created_at: NaiveDateTime,
 }
+
+/// Parses a stored JSON array column; a damaged value reads as empty.
+fn json_list<T: serde::de::DeserializeOwned>(text: &str) -> Vec<T> {
+    serde_json::from_str(text).unwrap_or_default()
+}
+
+/// A row of `resumes`.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = super::schema::resumes)]
+pub struct ResumeRow {
+    /// Primary key.
+    pub id: i64,
+    /// Owner.
+    pub user_id: i64,
+    /// The user's name for it.
+    pub title: String,
+    /// The text.
+    pub text: String,
+    /// Words in the text.
+    pub word_count: i32,
+    /// `pdf`, `docx`, `txt`, `markdown` or `pasted`.
+    pub format: String,
+    /// Extraction warnings, a JSON array of strings.
+    pub warnings: String,
+    /// The skills found, a JSON array of `PostingSkill`.
+    pub skills: String,
+    /// Whether asks use it.
+    pub is_active: bool,
+    /// Creation time.
+    pub created_at: NaiveDateTime,
+    /// Last change.
+    pub updated_at: NaiveDateTime,
+}
+
+impl ResumeRow {
+    /// The skills found in it.
+    pub fn skills(&self) -> Vec<shared_types::PostingSkill> {
+        json_list(&self.skills)
+    }
+
+    fn format(&self) -> shared_types::ResumeFormat {
+        self.format
+            .parse()
+            .unwrap_or(shared_types::ResumeFormat::Pasted)
+    }
+}
+
+impl From<&ResumeRow> for shared_types::Resume {
+    fn from(row: &ResumeRow) -> Self {
+        Self {
+            id: row.id,
+            title: row.title.clone(),
+            text: row.text.clone(),
+            word_count: u32::try_from(row.word_count).unwrap_or_default(),
+            format: row.format(),
+            warnings: json_list(&row.warnings),
+            is_active: row.is_active,
+            skills: row.skills(),
+            created_at: super::rfc3339(row.created_at),
+            updated_at: super::rfc3339(row.updated_at),
+        }
+    }
+}
+
+impl From<&ResumeRow> for shared_types::ResumeSummary {
+    fn from(row: &ResumeRow) -> Self {
+        Self {
+            id: row.id,
+            title: row.title.clone(),
+            word_count: u32::try_from(row.word_count).unwrap_or_default(),
+            format: row.format(),
+            is_active: row.is_active,
+            created_at: super::rfc3339(row.created_at),
+        }
+    }
+}
+
+/// A new row of `resumes`.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = super::schema::resumes)]
+pub struct NewResume {
+    /// Owner.
+    pub user_id: i64,
+    /// Its title.
+    pub title: String,
+    /// The text.
+    pub text: String,
+    /// Words in the text.
+    pub word_count: i32,
+    /// Where the text came from.
+    pub format: String,
+    /// JSON array of warnings.
+    pub warnings: String,
+    /// JSON array of skills.
+    pub skills: String,
+    /// Whether it starts active.
+    pub is_active: bool,
+    /// Creation time.
+    pub created_at: NaiveDateTime,
+    /// Same as `created_at`.
+    pub updated_at: NaiveDateTime,
+}
+
+/// A row of `jobs`.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = super::schema::jobs)]
+pub struct JobRow {
+    /// Primary key.
+    pub id: i64,
+    /// Owner.
+    pub user_id: i64,
+    /// The job title.
+    pub title: String,
+    /// The hiring company.
+    pub company: Option<String>,
+    /// Where the job is.
+    pub location: Option<String>,
+    /// The description.
+    pub description: String,
+    /// The posting's address.
+    pub url: Option<String>,
+    /// Where it was found.
+    pub source: Option<String>,
+    /// `saved`, `applied`, ...
+    pub status: String,
+    /// The user's notes.
+    pub notes: Option<String>,
+    /// The skills found, a JSON array of `PostingSkill`.
+    pub skills: String,
+    /// Creation time.
+    pub created_at: NaiveDateTime,
+    /// Last change.
+    pub updated_at: NaiveDateTime,
+}
+
+impl JobRow {
+    /// The skills the posting asks for.
+    pub fn skills(&self) -> Vec<shared_types::PostingSkill> {
+        json_list(&self.skills)
+    }
+
+    fn status(&self) -> shared_types::JobStatus {
+        self.status
+            .parse()
+            .unwrap_or(shared_types::JobStatus::Saved)
+    }
+}
+
+impl From<&JobRow> for shared_types::Job {
+    fn from(row: &JobRow) -> Self {
+        Self {
+            id: row.id,
+            title: row.title.clone(),
+            company: row.company.clone(),
+            location: row.location.clone(),
+            description: row.description.clone(),
+            url: row.url.clone(),
+            source: row.source.clone(),
+            status: row.status(),
+            notes: row.notes.clone(),
+            skills: row.skills(),
+            created_at: super::rfc3339(row.created_at),
+            updated_at: super::rfc3339(row.updated_at),
+        }
+    }
+}
+
+/// The columns of `jobs` a list shows.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = super::schema::jobs)]
+pub struct JobSummaryRow {
+    /// Primary key.
+    pub id: i64,
+    /// The job title.
+    pub title: String,
+    /// The hiring company.
+    pub company: Option<String>,
+    /// Where the job is.
+    pub location: Option<String>,
+    /// The posting's address.
+    pub url: Option<String>,
+    /// `saved`, `applied`, ...
+    pub status: String,
+    /// Creation time.
+    pub created_at: NaiveDateTime,
+}
+
+impl From<&JobSummaryRow> for shared_types::JobSummary {
+    fn from(row: &JobSummaryRow) -> Self {
+        Self {
+            id: row.id,
+            title: row.title.clone(),
+            company: row.company.clone(),
+            location: row.location.clone(),
+            url: row.url.clone(),
+            status: row.status.parse().unwrap_or(shared_types::JobStatus::Saved),
+            created_at: super::rfc3339(row.created_at),
+        }
+    }
+}
+
+/// A posting's fields as saved (new, or over an earlier save of its URL).
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = super::schema::jobs, treat_none_as_null = true)]
+pub struct JobPostingFields {
+    /// The job title.
+    pub title: String,
+    /// The hiring company.
+    pub company: Option<String>,
+    /// Where the job is.
+    pub location: Option<String>,
+    /// The description.
+    pub description: String,
+    /// The posting's address.
+    pub url: Option<String>,
+    /// Where it was found.
+    pub source: Option<String>,
+    /// JSON array of skills.
+    pub skills: String,
+    /// Last change.
+    pub updated_at: NaiveDateTime,
+}

@@ -106,6 +106,50 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    resumes (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        title -> Text,
+        text -> Text,
+        word_count -> Integer,
+        format -> Text,
+        warnings -> Text,
+        skills -> Text,
+        is_active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+// `search` (PostgreSQL) and `jobs_fts` (SQLite) are only reached through
+// raw SQL in `db::jobs`.
+diesel::table! {
+    jobs (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        title -> Text,
+        company -> Nullable<Text>,
+        location -> Nullable<Text>,
+        description -> Text,
+        url -> Nullable<Text>,
+        source -> Nullable<Text>,
+        status -> Text,
+        notes -> Nullable<Text>,
+        skills -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    job_saves (user_id, day) {
+        user_id -> BigInt,
+        day -> Text,
+        used -> Integer,
+    }
+}
+
 diesel::joinable!(subscriptions -> users (user_id));
 diesel::joinable!(conversations -> users (user_id));
 diesel::joinable!(messages -> conversations (conversation_id));

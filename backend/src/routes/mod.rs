@@ -6,8 +6,10 @@ pub mod auth;
 pub mod billing;
 pub mod conversations;
 pub mod health;
+pub mod jobs;
 pub mod models;
 pub mod openapi;
+pub mod resumes;
 pub mod usage;
 pub mod users;
 
@@ -59,6 +61,38 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .app_data(json_config().limit(ask::ASK_JSON_LIMIT_BYTES))
                         .post(ask::ask),
                 )
+                .service(
+                    web::resource("/resumes")
+                        .post(resumes::create)
+                        .get(resumes::list),
+                )
+                .service(
+                    web::resource("/resumes/{id}")
+                        .get(resumes::get)
+                        .patch(resumes::update)
+                        .delete(resumes::delete),
+                )
+                .service(web::resource("/resumes/{id}/activate").post(resumes::activate))
+                .service(
+                    web::resource("/jobs")
+                        .app_data(json_config().limit(jobs::JOB_JSON_LIMIT_BYTES))
+                        .post(jobs::save)
+                        .get(jobs::list),
+                )
+                .service(web::resource("/jobs/delete").post(jobs::delete_many))
+                .service(
+                    web::resource("/jobs/{id}")
+                        .get(jobs::get)
+                        .patch(jobs::update)
+                        .delete(jobs::delete),
+                )
+                .service(web::resource("/jobs/{id}/match").get(jobs::match_saved))
+                .service(
+                    web::resource("/match")
+                        .app_data(json_config().limit(jobs::JOB_JSON_LIMIT_BYTES))
+                        .post(jobs::match_posting),
+                )
+                .service(web::resource("/skills/analysis").get(jobs::analysis))
                 .service(web::resource("/models").get(models::list))
                 .service(web::resource("/usage").get(usage::report))
                 .service(web::resource("/conversations").get(conversations::list))

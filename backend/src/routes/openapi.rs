@@ -7,7 +7,7 @@ use utoipa::{Modify, OpenApi};
 /// The API description, generated from the handlers' annotations.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "AI Mentor API", description = "Accounts, sessions and (later) questions for the AI Mentor extension."),
+    info(title = "AI Mentor API", description = "Accounts, questions, career context and billing for the AI Mentor extension."),
     paths(
         super::health::health,
         super::health::ready,
@@ -30,6 +30,21 @@ use utoipa::{Modify, OpenApi};
         super::billing::portal,
         super::billing::me,
         super::billing::webhook,
+        super::resumes::create,
+        super::resumes::list,
+        super::resumes::get,
+        super::resumes::update,
+        super::resumes::activate,
+        super::resumes::delete,
+        super::jobs::save,
+        super::jobs::list,
+        super::jobs::get,
+        super::jobs::update,
+        super::jobs::delete,
+        super::jobs::delete_many,
+        super::jobs::analysis,
+        super::jobs::match_saved,
+        super::jobs::match_posting,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -38,6 +53,8 @@ use utoipa::{Modify, OpenApi};
         (name = "ask", description = "Questions, models and usage"),
         (name = "conversations", description = "Conversations kept on the server"),
         (name = "billing", description = "Plans and Stripe subscriptions"),
+        (name = "resumes", description = "The user's resumes: upload, text, the active one"),
+        (name = "jobs", description = "Saved jobs, the skills picture and job match"),
         (name = "operations", description = "Probes and this document"),
     )
 )]

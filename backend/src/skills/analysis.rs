@@ -117,11 +117,9 @@ pub fn match_resume(
     }
     let earned = REQUIRED_WEIGHT * required.matched + preferred.matched;
     let possible = REQUIRED_WEIGHT * required.total + preferred.total;
-    let score = if possible == 0 {
-        0
-    } else {
-        ((100 * earned + possible / 2) / possible).min(100) as u8
-    };
+    let score = (100 * earned + possible / 2)
+        .checked_div(possible)
+        .map_or(0, |s| s.min(100) as u8);
     let formula = format!(
         "score = 100 × ({w} × required matched + preferred matched) / ({w} × required + preferred) \
          = 100 × ({w} × {} + {}) / ({w} × {} + {}) = {score}",

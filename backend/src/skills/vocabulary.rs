@@ -88,7 +88,7 @@ impl Vocabulary {
         vocabulary.load_curated();
         vocabulary.load_onet();
         for aliases in vocabulary.by_first.values_mut() {
-            aliases.sort_by(|a, b| b.lower.len().cmp(&a.lower.len()));
+            aliases.sort_by_key(|a| std::cmp::Reverse(a.lower.len()));
         }
         vocabulary
     }

@@ -94,6 +94,8 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
         retry_backoff: std::time::Duration::from_millis(5),
         ..AiSettings::default()
     };
+    // Uploaded documents are read by the real binary, as in production.
+    settings.extractor.program = env!("CARGO_BIN_EXE_mentor").into();
     customize(&mut settings);
     let pool = Pool::new(&settings.database_url, 2).expect("pool");
     let app = Application::build(settings.clone())
@@ -292,6 +294,30 @@ impl TestApp {
             },
             parse_sse(&text),
         )
+    }
+
+    /// Uploads a file as multipart/form-data to `POST /api/v1/resumes`.
+    pub async fn upload_resume(
+        &self,
+        token: &str,
+        file_name: &str,
+        bytes: Vec<u8>,
+        title: Option<&str>,
+    ) -> Reply {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string());
+        let mut form = reqwest::multipart::Form::new().part("file", part);
+        if let Some(title) = title {
+            form = form.text("title", title.to_string());
+        }
+        let response = self
+            .client
+            .post(format!("{}/api/v1/resumes", self.address))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("request sent");
+        Reply::from(response).await
     }
 
     /// Runs a query on the app's database.

@@ -29,7 +29,8 @@ pub fn user_message(error: &ErrorBody) -> String {
         ErrorCode::BillingNotConfigured => {
             "Upgrades aren't available on this server yet. Please try again later."
         }
-        ErrorCode::PayloadTooLarge => "That's too much text to send at once. Select less.",
+        ErrorCode::PayloadTooLarge => "That's too much to send at once (files up to 5 MB).",
+        ErrorCode::NoActiveResume => "Add your resume first (Resume tab) to see how you match.",
         ErrorCode::NotFound => "That's no longer there.",
         ErrorCode::Internal | ErrorCode::MethodNotAllowed => {
             "Something went wrong on our side. Please try again."
@@ -40,7 +41,11 @@ pub fn user_message(error: &ErrorBody) -> String {
         | ErrorCode::AccountLocked
         | ErrorCode::UnknownModel
         | ErrorCode::NoProvider
-        | ErrorCode::ServiceUnavailable => return error.message.clone(),
+        | ErrorCode::ServiceUnavailable
+        | ErrorCode::UnsupportedMediaType
+        | ErrorCode::UnreadableDocument
+        | ErrorCode::ResumeLimitReached
+        | ErrorCode::JobLimitReached => return error.message.clone(),
     };
     fixed.to_string()
 }
@@ -49,7 +54,7 @@ pub fn user_message(error: &ErrorBody) -> String {
 pub fn suggests_upgrade(error: &ErrorBody) -> bool {
     matches!(
         error.error,
-        ErrorCode::QuotaExceeded | ErrorCode::ModelNotAllowed
+        ErrorCode::QuotaExceeded | ErrorCode::ModelNotAllowed | ErrorCode::JobLimitReached
     )
 }
 

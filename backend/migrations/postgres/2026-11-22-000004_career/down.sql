@@ -1,0 +1,3 @@
+DROP TABLE job_saves;
+DROP TABLE jobs;
+DROP TABLE resumes;

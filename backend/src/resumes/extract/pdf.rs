@@ -1,0 +1,124 @@
+//! Text from PDF files, with pdf-extract (pure Rust, over lopdf).
+//!
+//! pdf-extract writes glyphs in content-stream order and places line breaks
+//! and spaces from their positions; it maps glyphs to Unicode through the
+//! fonts' ToUnicode maps and encodings. What it does not do, this module
+//! does: it refuses encrypted and over-long documents before parsing their
+//! pages, and it drops running headers and footers (a line that starts or
+//! ends most pages, page numbers aside) after their first appearance.
+//! Known weak spots (its issue tracker): columns in unusual content order
+//! come out interleaved, and some fonts without ToUnicode maps give garbage;
+//! the garbage check upstream turns the latter into a clear 422.
+
+use std::collections::HashMap;
+
+use pdf_extract::{Document, PlainTextOutput, output_doc_page};
+
+use super::Failure;
+
+/// More pages than any resume has.
+pub const MAX_PAGES: usize = 30;
+
+/// The text of each page.
+pub fn pages(bytes: &[u8]) -> Result<Vec<String>, Failure> {
+    let mut doc = Document::load_mem(bytes).map_err(|e| {
+        if e.to_string().to_lowercase().contains("decrypt") {
+            Failure::Encrypted
+        } else {
+            Failure::Corrupt("PDF".into())
+        }
+    })?;
+    if doc.is_encrypted() && doc.decrypt("").is_err() {
+        return Err(Failure::Encrypted);
+    }
+    let numbers: Vec<u32> = doc.get_pages().keys().copied().collect();
+    if numbers.len() > MAX_PAGES {
+        return Err(Failure::TooManyPages(numbers.len()));
+    }
+    let mut pages = Vec::with_capacity(numbers.len());
+    for number in numbers {
+        let mut text = String::new();
+        {
+            let mut output = PlainTextOutput::new(&mut text);
+            output_doc_page(&doc, &mut output, number)
+                .map_err(|_| Failure::Corrupt("PDF".into()))?;
+        }
+        pages.push(text);
+    }
+    Ok(pages)
+}
+
+/// Joins pages, keeping a running header or footer only where it first
+/// appears. Returns the text and whether anything was dropped.
+pub fn join_pages(pages: &[String]) -> (String, bool) {
+    const EDGE: usize = 3;
+    let shape = |line: &str| -> String {
+        line.trim()
+            .chars()
+            .map(|c| if c.is_ascii_digit() { '#' } else { c })
+            .collect()
+    };
+    let edges = |page: &str| -> Vec<String> {
+        let lines: Vec<&str> = page.lines().filter(|l| !l.trim().is_empty()).collect();
+        let mut picked: Vec<&str> = lines.iter().take(EDGE).copied().collect();
+        picked.extend(lines.iter().rev().take(EDGE));
+        let mut shapes: Vec<String> = picked.into_iter().map(shape).collect();
+        shapes.sort();
+        shapes.dedup();
+        shapes
+    };
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for page in pages {
+        for s in edges(page) {
+            *counts.entry(s).or_default() += 1;
+        }
+    }
+    let running = |s: &str| {
+        pages.len() >= 2 && counts.get(s).copied().unwrap_or(0) * 2 > pages.len() && counts[s] >= 2
+    };
+    let mut seen: Vec<String> = Vec::new();
+    let mut dropped = false;
+    let mut out = String::new();
+    for page in pages {
+        let page_edges = edges(page);
+        for line in page.lines() {
+            let s = shape(line);
+            if !s.is_empty() && running(&s) && page_edges.contains(&s) {
+                if seen.contains(&s) {
+                    dropped = true;
+                    continue;
+                }
+                seen.push(s);
+            }
+            out.push_str(line);
+            out.push('\n');
+        }
+        out.push('\n');
+    }
+    (out, dropped)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn running_headers_and_footers_are_kept_once() {
+        let pages = vec![
+            "Jane Doe — Resume\nExperience\nRust at Acme\nPage 1 of 2\n".to_string(),
+            "Jane Doe — Resume\nEducation\nBSc\nPage 2 of 2\n".to_string(),
+        ];
+        let (text, dropped) = join_pages(&pages);
+        assert!(dropped);
+        assert_eq!(text.matches("Jane Doe — Resume").count(), 1);
+        assert_eq!(text.matches("Page").count(), 1);
+        assert!(text.contains("Rust at Acme") && text.contains("BSc"));
+    }
+
+    #[test]
+    fn a_single_page_keeps_everything() {
+        let (text, dropped) = join_pages(&["A\nB\n".to_string()]);
+        assert!(!dropped);
+        assert!(text.starts_with("A\nB"));
+    }
+}

@@ -1,0 +1,208 @@
+//! `/api/v1/resumes`: the caller's resumes.
+
+use actix_multipart::Multipart;
+use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::{StreamExt, TryStreamExt};
+use shared_types::{
+    CreateResume, ErrorBody, ErrorCode, RESUME_FILE_MAX_BYTES, Resume, ResumeSummary, UpdateResume,
+};
+
+use crate::error::ApiError;
+use crate::extractors::AuthUser;
+use crate::state::AppState;
+
+/// The largest pasted-text body (100,000 characters of up to 4 bytes).
+pub const PASTE_LIMIT_BYTES: usize = 512 * 1024;
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        ErrorCode::PayloadTooLarge,
+        format!(
+            "The file is larger than {} MB.",
+            RESUME_FILE_MAX_BYTES / (1024 * 1024)
+        ),
+    )
+}
+
+/// The file and title of a multipart upload.
+struct Upload {
+    file_name: Option<String>,
+    bytes: Vec<u8>,
+    title: Option<String>,
+}
+
+async fn read_multipart(mut form: Multipart) -> Result<Upload, ApiError> {
+    let bad = |e: actix_multipart::MultipartError| {
+        ApiError::invalid(format!("The upload could not be read: {e}"))
+    };
+    let (mut file, mut title) = (None, None);
+    while let Some(mut field) = form.try_next().await.map_err(bad)? {
+        match field.name() {
+            Some("file") => {
+                let name = field
+                    .content_disposition()
+                    .and_then(|d| d.get_filename())
+                    .map(str::to_string);
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field.next().await {
+                    let chunk = chunk.map_err(bad)?;
+                    if bytes.len() + chunk.len() > RESUME_FILE_MAX_BYTES {
+                        return Err(too_large());
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                file = Some((name, bytes));
+            }
+            Some("title") => {
+                let mut text = Vec::new();
+                while let Some(chunk) = field.next().await {
+                    text.extend_from_slice(&chunk.map_err(bad)?);
+                    if text.len() > 4_096 {
+                        return Err(ApiError::invalid("The title is too long."));
+                    }
+                }
+                title = Some(String::from_utf8_lossy(&text).into_owned());
+            }
+            _ => while field.next().await.is_some() {},
+        }
+    }
+    let (file_name, bytes) =
+        file.ok_or_else(|| ApiError::invalid("The upload has no 'file' field."))?;
+    if bytes.is_empty() {
+        return Err(ApiError::new(
+            ErrorCode::UnreadableDocument,
+            "The file is empty. Upload a resume with text in it, or paste the text.",
+        ));
+    }
+    Ok(Upload {
+        file_name,
+        bytes,
+        title,
+    })
+}
+
+/// Adds a resume: a file (multipart `file`, optional `title`) of PDF, DOCX,
+/// TXT or Markdown up to 5 MB, or pasted text as JSON `{title, text}`.
+#[utoipa::path(post, path = "/api/v1/resumes", tag = "resumes", security(("bearer" = [])),
+    request_body(content = CreateResume, description = "JSON for pasted text, or multipart/form-data with `file` and an optional `title`"),
+    responses(
+        (status = 201, body = Resume),
+        (status = 400, description = "invalid_request", body = ErrorBody),
+        (status = 409, description = "resume_limit_reached", body = ErrorBody),
+        (status = 413, description = "payload_too_large", body = ErrorBody),
+        (status = 415, description = "unsupported_media_type", body = ErrorBody),
+        (status = 422, description = "unreadable_document: encrypted, scanned, empty or garbled", body = ErrorBody),
+    ))]
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: AuthUser,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let content_type = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let resume = if content_type.starts_with("multipart/form-data") {
+        let upload = read_multipart(Multipart::new(req.headers(), payload)).await?;
+        state
+            .resumes
+            .upload(user.id, upload.title, upload.file_name, upload.bytes)
+            .await?
+    } else if content_type.starts_with("application/json") {
+        let body = read_limited(payload, PASTE_LIMIT_BYTES).await?;
+        let pasted: CreateResume = serde_json::from_slice(&body)
+            .map_err(|e| ApiError::invalid(format!("The JSON body is invalid: {e}")))?;
+        state
+            .resumes
+            .paste(user.id, pasted.title, pasted.text)
+            .await?
+    } else {
+        return Err(ApiError::new(
+            ErrorCode::UnsupportedMediaType,
+            "Send the resume as multipart/form-data (a file) or as JSON {title, text}.",
+        ));
+    };
+    Ok(HttpResponse::Created().json(resume))
+}
+
+async fn read_limited(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, ApiError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|e| ApiError::invalid(format!("The body could not be read: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::new(
+                ErrorCode::PayloadTooLarge,
+                format!("The request body is larger than {} KB.", limit / 1024),
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// The caller's resumes, newest first, without their text.
+#[utoipa::path(get, path = "/api/v1/resumes", tag = "resumes", security(("bearer" = [])),
+    responses((status = 200, body = [ResumeSummary]), (status = 401, body = ErrorBody)))]
+pub async fn list(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(state.resumes.list(user.id).await?))
+}
+
+/// One resume with its text, warnings and skills.
+#[utoipa::path(get, path = "/api/v1/resumes/{id}", tag = "resumes", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The resume id")),
+    responses((status = 200, body = Resume), (status = 404, description = "not_found", body = ErrorBody)))]
+pub async fn get(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(state.resumes.get(user.id, id.into_inner()).await?))
+}
+
+/// Changes the title, or the text where extraction got it wrong.
+#[utoipa::path(patch, path = "/api/v1/resumes/{id}", tag = "resumes", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The resume id")), request_body = UpdateResume,
+    responses((status = 200, body = Resume), (status = 400, body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+pub async fn update(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+    body: web::Json<UpdateResume>,
+) -> Result<HttpResponse, ApiError> {
+    let UpdateResume { title, text } = body.into_inner();
+    Ok(HttpResponse::Ok().json(
+        state
+            .resumes
+            .update(user.id, id.into_inner(), title, text)
+            .await?,
+    ))
+}
+
+/// Makes this resume the one asks use.
+#[utoipa::path(post, path = "/api/v1/resumes/{id}/activate", tag = "resumes", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The resume id")),
+    responses((status = 200, body = Resume), (status = 404, description = "not_found", body = ErrorBody)))]
+pub async fn activate(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(state.resumes.activate(user.id, id.into_inner()).await?))
+}
+
+/// Deletes a resume; if it was active, the newest other one becomes active.
+#[utoipa::path(delete, path = "/api/v1/resumes/{id}", tag = "resumes", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The resume id")),
+    responses((status = 204, description = "Deleted"), (status = 404, description = "not_found", body = ErrorBody)))]
+pub async fn delete(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    state.resumes.delete(user.id, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
