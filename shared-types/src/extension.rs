@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ask::{AskRequest, JobPosting, StreamMeta, Usage};
 use crate::auth::User;
+use crate::career::{JobStatus, SaveJob, UpdateJob, UpdateResume};
 use crate::conversations::ConversationId;
 use crate::error::ErrorBody;
 use crate::plans::Tier;
@@ -76,13 +77,95 @@ pub enum WorkerRequest {
         /// The ticket from [`PanelTicket`].
         ticket: String,
     },
+    /// From the panel: saves the posting on the page when `save` is set,
+    /// then tells whether it is saved and how the active resume matches it.
+    /// Answers [`JobCard`].
+    JobCard {
+        /// The page's address.
+        url: String,
+        /// The posting.
+        posting: JobPosting,
+        /// Save it first.
+        #[serde(default)]
+        save: bool,
+    },
     /// Answers [`ExtensionSettings`].
     Settings,
     /// Saves settings; changing the backend signs out. Answers [`ExtensionSettings`].
     SaveSettings(ExtensionSettings),
 }
 
-/// The service worker's answer to a [`WorkerRequest`].
+/// A request from the career page to the service worker: resumes, saved
+/// jobs and the skills picture. Its own enum, tagged by `type` like
+/// [`WorkerRequest`] with names of its own, so the popup's wasm carries
+/// none of its code. Answered with a [`WorkerReply`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum CareerRequest {
+    /// The user's resumes. Answers a list of [`crate::ResumeSummary`].
+    Resumes,
+    /// One resume with its text. Answers [`crate::Resume`].
+    Resume {
+        /// Which one.
+        id: i64,
+    },
+    /// Uploads a file the page read as a `data:` URL. Answers [`crate::Resume`].
+    UploadResume {
+        /// The file's name (its extension tells TXT from Markdown).
+        file_name: String,
+        /// `data:<type>;base64,<bytes>`.
+        data_url: String,
+    },
+    /// Adds pasted text as a resume. Answers [`crate::Resume`].
+    PasteResume(crate::career::CreateResume),
+    /// Corrects a resume's title or text. Answers [`crate::Resume`].
+    UpdateResume {
+        /// Which one.
+        id: i64,
+        /// What changes.
+        change: UpdateResume,
+    },
+    /// Makes a resume the active one. Answers [`crate::Resume`].
+    ActivateResume {
+        /// Which one.
+        id: i64,
+    },
+    /// Deletes a resume. Answers `null`.
+    DeleteResume {
+        /// Which one.
+        id: i64,
+    },
+    /// A page of saved jobs. Answers [`crate::JobPage`].
+    Jobs {
+        /// Words to search for.
+        #[serde(default)]
+        q: Option<String>,
+        /// Only jobs with this status.
+        #[serde(default)]
+        status: Option<JobStatus>,
+        /// Continue after this job (from `next_before`).
+        #[serde(default)]
+        before: Option<i64>,
+    },
+    /// Saves a posting. Answers [`crate::Job`].
+    SaveJob(SaveJob),
+    /// Changes a saved job's status or notes. Answers [`crate::Job`].
+    UpdateJob {
+        /// Which one.
+        id: i64,
+        /// What changes.
+        change: UpdateJob,
+    },
+    /// Deletes a saved job. Answers `null`.
+    DeleteJob {
+        /// Which one.
+        id: i64,
+    },
+    /// Which skills the saved jobs want. Answers [`crate::SkillsAnalysis`].
+    SkillsAnalysis,
+}
+
+/// The service worker's answer to a [`WorkerRequest`] or [`CareerRequest`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum WorkerReply {
@@ -141,6 +224,16 @@ pub struct PanelContext {
     /// The job posting found on the page, if any.
     #[serde(default)]
     pub job_posting: Option<JobPosting>,
+}
+
+/// The panel's card for a job posting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobCard {
+    /// The saved job with this posting's address, if any.
+    pub saved: Option<i64>,
+    /// The match with the active resume (score, matched and missing skills),
+    /// or what to do to get one, as safe HTML rendered by the worker.
+    pub match_html: String,
 }
 
 /// A message on the [`ASK_PORT`] from the page to the worker.

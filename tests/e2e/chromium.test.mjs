@@ -1,13 +1,15 @@
 // The built extension (dist/chrome) in Debian's Chromium against a real
 // backend: options, sign-up, a streamed answer and the usage meter, sign out
 // and in, history, upgrading through Stripe Checkout and the portal (the
-// Stripe stand-in), the in-page panel on a page with a strict CSP, and "Ask
-// about this job" on a saved posting.
+// Stripe stand-in), the in-page panel on a page with a strict CSP, a PDF
+// resume uploaded in the Resume tab, and on a job posting the match card,
+// Save job and "Ask about this job" with the resume as context; then the
+// saved job in the Jobs tab and the Skills chart.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
-  ARTICLE, ARTIFACTS, account, jobFixture, launchChromium, startBackend, startPages, stopProcesses,
+  ARTICLE, ARTIFACTS, ROOT, account, jobFixture, launchChromium, startBackend, startPages, stopProcesses,
 } from "./harness.mjs";
 
 let backend, pages, context, base;
@@ -164,21 +166,79 @@ test("selected text on a page with a strict CSP gets an answer in the panel", as
   await page.close();
 });
 
-test("on a job posting, 'Ask about this job' sends the extracted posting", async () => {
+test("the Resume tab uploads a PDF resume and shows its text", async () => {
+  const page = await popup();
+  await page.getByRole("tab", { name: "Resume" }).click();
+  await page.waitForURL(/career\.html#resume$/);
+  await page.getByText("No resume yet.").waitFor();
+  await page.getByLabel("Resume file (PDF, DOCX, TXT or Markdown)")
+    .setInputFiles(join(ROOT, "tests/fixtures/resumes/two-column.pdf"));
+  const text = page.getByTestId("resume-text");
+  await text.waitFor();
+  const extracted = await text.inputValue();
+  assert.match(extracted, /Zoë Ferrández-Müller/);
+  assert.match(extracted, /Wrote efficient Spark jobs in Python/);
+  await page.getByTestId("active").waitFor();
+  await page.screenshot({ path: join(ARTIFACTS, "chromium-resume.png") });
+
+  // A fix to the extracted text is kept.
+  await text.fill(`${extracted}\nAlso: Kubernetes operators in Go.`);
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await page.getByText(/\d+ words, \d+ skills found/).filter({ hasText: /words/ }).waitFor();
+  await page.reload();
+  await page.getByRole("button", { name: "two-column", exact: true }).click();
+  assert.match(await page.getByTestId("resume-text").inputValue(), /Kubernetes operators in Go\./);
+  await page.close();
+});
+
+test("on a job posting the panel matches the resume, saves the job, and asks with the resume", async () => {
   const page = await context.newPage();
   await page.goto(`${pages.url}/job.html`);
   await page.getByRole("button", { name: "Ask AI Mentor about this job" }).click();
   const panel = page.frameLocator("#ai-mentor-panel");
   await panel.getByTestId("job").filter({ hasText: "Senior Data Engineer" }).waitFor();
+  const card = panel.getByTestId("match");
+  await card.filter({ hasText: "/100 match" }).waitFor();
+  assert.deepEqual(await card.locator(".chips.have li").allTextContents(), ["SQL", "Python"]);
+  assert.deepEqual(await card.locator(".chips.missing li").allTextContents(), ["Rust"]);
+  await panel.getByRole("button", { name: "Save job" }).click();
+  await panel.getByRole("button", { name: "Saved ✓" }).waitFor();
   await panel.getByRole("button", { name: "Ask about this job" }).click();
   await panel.getByTestId("answer").filter({ hasText: "Hello from the stand-in." }).waitFor();
   await page.screenshot({ path: join(ARTIFACTS, "chromium-panel-job.png") });
 
   const prompt = JSON.stringify((await backend.aiRequests()).at(-1).body.messages);
-  for (const expected of ["Senior Data Engineer", "Initech", "Austin, TX, US", "You will own our pipelines."]) {
+  for (const expected of ["Senior Data Engineer", "Initech", "Austin, TX, US", "You will own our pipelines.",
+    "The user's resume", "Zoë Ferrández-Müller"]) {
     assert.ok(prompt.includes(expected), `the prompt carries ${expected}`);
   }
   await panel.getByRole("button", { name: "Close" }).click();
   await page.locator("#ai-mentor-panel").waitFor({ state: "detached" });
+  await page.close();
+});
+
+test("the Jobs tab lists the saved job and the Skills tab charts what it asks for", async () => {
+  const page = await popup();
+  await page.getByRole("tab", { name: "Jobs" }).click();
+  const job = page.getByTestId("saved-job").filter({ hasText: "Senior Data Engineer" });
+  await job.waitFor();
+  assert.match(await job.textContent(), /Initech · Austin, TX, US/);
+  await page.getByLabel("Status of Senior Data Engineer").selectOption("applied");
+  await page.getByLabel("Show").selectOption("applied");
+  await job.waitFor();
+  await page.getByLabel("Search saved jobs").fill("nothing like this");
+  await page.getByText("No saved job matches.").waitFor();
+  await page.getByLabel("Search saved jobs").fill("pipelines");
+  await job.waitFor();
+
+  await page.getByRole("tab", { name: "Skills" }).click();
+  const chart = page.getByTestId("skills-chart");
+  await chart.waitFor();
+  const bars = async (kind) => (await chart.locator(`g.bar.${kind}`).evaluateAll(
+    (gs) => gs.map((g) => g.dataset.skill))).sort();
+  assert.deepEqual(await bars("have"), ["Python", "SQL"]);
+  assert.deepEqual(await bars("missing"), ["Rust"]);
+  await page.getByText("Worth building: Rust").waitFor();
+  await page.screenshot({ path: join(ARTIFACTS, "chromium-skills.png") });
   await page.close();
 });

@@ -1,6 +1,8 @@
 // The built extension (dist/firefox) in Debian's Firefox ESR, driven by
 // puppeteer-core over WebDriver BiDi: install it, point it at the backend, sign up,
-// get an answer, and see Upgrade explain that this backend has no billing. Firefox refuses page.goto to moz-extension:// URLs, so
+// get an answer, and see Upgrade explain that this backend has no billing;
+// upload a DOCX resume and save a job from the panel on a posting. Firefox
+// refuses page.goto to moz-extension:// URLs, so
 // the test copy of the add-on also lists its pages as web-accessible and the
 // test reaches them from an ordinary page by setting location.href.
 import { test, before, after } from "node:test";
@@ -10,18 +12,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import puppeteer from "puppeteer-core";
-import { ARTICLE, ARTIFACTS, ROOT, account, stopProcesses, startBackend, startPages } from "./harness.mjs";
+import {
+  ARTICLE, ARTIFACTS, ROOT, account, jobFixture, stopProcesses, startBackend, startPages,
+} from "./harness.mjs";
 
 const UUID = randomUUID();
 let backend, pages, browser, page;
 
 before(async () => {
   backend = await startBackend();
-  pages = await startPages({ "/start.html": ARTICLE });
+  pages = await startPages({ "/start.html": ARTICLE, "/job.html": jobFixture("workday-jsonld.html") });
   const dir = mkdtempSync(join(tmpdir(), "mentor-firefox-"));
   cpSync(join(ROOT, "dist/firefox"), dir, { recursive: true });
   const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
-  manifest.web_accessible_resources[0].resources.push("popup.html", "options.html");
+  manifest.web_accessible_resources[0].resources.push("popup.html", "options.html", "career.html");
   writeFileSync(join(dir, "manifest.json"), JSON.stringify(manifest));
   const geckoId = manifest.browser_specific_settings.gecko.id;
   browser = await puppeteer.launch({
@@ -84,4 +88,26 @@ test("in Firefox, a new user signs up and gets an answer", async () => {
   await (await page.waitForSelector("::-p-text(Account)")).click();
   await (await page.waitForSelector("::-p-text(Upgrade to Pro)")).click();
   await page.waitForSelector("::-p-text(Upgrades aren't available on this server yet)");
+});
+
+test("in Firefox, the user uploads a resume and saves a job from the panel", async () => {
+  await open("career.html#resume");
+  const input = await page.waitForSelector("input[type=file]");
+  await input.uploadFile(join(ROOT, "tests/fixtures/resumes/one-column.docx"));
+  const text = await page.waitForSelector("[data-testid=resume-text]");
+  assert.match(await text.evaluate((t) => t.value), /Jonas Lindqvist/);
+  await page.waitForSelector("[data-testid=active]");
+  await page.screenshot({ path: join(ARTIFACTS, "firefox-resume.png") });
+
+  await page.goto(`${pages.url}/job.html`);
+  // The button lives in a shadow root: pierce it.
+  await (await page.waitForSelector("[data-testid=ai-mentor-job-button] >>> button")).click();
+  const frame = await (await page.waitForSelector("#ai-mentor-panel")).contentFrame();
+  await frame.waitForSelector("[data-testid=match] ::-p-text(/100 match)");
+  await (await frame.waitForSelector("::-p-text(Save job)")).click();
+  await frame.waitForSelector("::-p-text(Saved ✓)");
+  await page.screenshot({ path: join(ARTIFACTS, "firefox-panel-job.png") });
+
+  await open("career.html#jobs");
+  await page.waitForSelector("[data-testid=saved-job] ::-p-text(Senior Data Engineer)");
 });

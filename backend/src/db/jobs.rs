@@ -23,6 +23,8 @@ pub struct ListFilter {
     pub status: Option<String>,
     /// Only jobs with ids below this.
     pub before: Option<i64>,
+    /// Only the job saved from this address.
+    pub url: Option<String>,
 }
 
 /// The id of the user's job saved from `url`.
@@ -99,6 +101,9 @@ pub fn list(
     }
     if let Some(before) = filter.before {
         query = query.filter(j::id.lt(before));
+    }
+    if let Some(url) = &filter.url {
+        query = query.filter(j::url.eq(url.clone()));
     }
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         query = match conn {

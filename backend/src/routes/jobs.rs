@@ -27,6 +27,8 @@ pub struct ListQuery {
     pub limit: Option<i64>,
     /// Only jobs older than this id (from `next_before`).
     pub before: Option<i64>,
+    /// Only the job saved from this exact address.
+    pub url: Option<String>,
 }
 
 /// Which jobs the analysis covers.
@@ -74,6 +76,7 @@ pub async fn list(
         q: query.q,
         status: query.status.map(|s| s.as_str().to_string()),
         before: query.before,
+        url: query.url,
     };
     let page = state
         .jobs

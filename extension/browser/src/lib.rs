@@ -14,16 +14,18 @@ pub use json::{from_js, to_js};
 pub use port::{Port, Sender};
 
 use serde::de::DeserializeOwned;
-use shared_types::extension::WorkerRequest;
 use shared_types::{ErrorBody, ErrorCode};
 use wasm_bindgen::JsCast;
 
-/// Sends `request` to the service worker and reads its typed answer.
+/// Sends `request` (a `WorkerRequest` or `CareerRequest`) to the service
+/// worker and reads its typed answer.
 ///
 /// The [`WorkerReply`](shared_types::extension::WorkerReply) is read field by field rather than through serde:
 /// its tag and `serde_json::Value` would pull generic buffering code into
 /// every page's wasm for nothing.
-pub async fn ask_worker<T: DeserializeOwned>(request: &WorkerRequest) -> Result<T, ErrorBody> {
+pub async fn ask_worker<T: DeserializeOwned, R: serde::Serialize>(
+    request: &R,
+) -> Result<T, ErrorBody> {
     let reply = runtime_send_message(&to_js(request)).await.map_err(|e| {
         internal(format!(
             "the background worker did not answer: {}",

@@ -22,7 +22,7 @@ pub fn render(markdown: &str) -> String {
             Some(Event::InlineHtml(CowStr::from(if safe {
                 format!(
                     "<a href=\"{}\" target=\"_blank\" rel=\"noopener noreferrer\">",
-                    escape_attribute(&dest_url)
+                    escape(&dest_url)
                 )
             } else {
                 "<span>".to_string()
@@ -51,7 +51,9 @@ fn safe_url(url: &str) -> bool {
         .any(|scheme| lower.starts_with(scheme))
 }
 
-fn escape_attribute(value: &str) -> String {
+/// `value` with the characters that mean something in HTML escaped, for
+/// text and attribute values alike.
+pub fn escape(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
         match c {

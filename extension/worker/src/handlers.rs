@@ -10,12 +10,12 @@ use serde_json::Value;
 use shared_types::extension::{ExtensionSettings, Status, WorkerRequest};
 use shared_types::{
     BillingUrl, CheckoutRequest, ErrorBody, ErrorCode, LoginRequest, RefreshRequest,
-    RegisterRequest, TokenResponse, User,
+    RegisterRequest, SaveJob, TokenResponse, User,
 };
 use wasm_bindgen::JsValue;
 
 use crate::backend::{self, Call};
-use crate::{session, settings, tickets};
+use crate::{career, session, settings, tickets};
 
 /// The answer to `request` from `sender` (a `runtime.MessageSender`).
 pub async fn handle(request: WorkerRequest, sender: &JsValue) -> Result<Value, ErrorBody> {
@@ -90,6 +90,23 @@ pub async fn handle(request: WorkerRequest, sender: &JsValue) -> Result<Value, E
                 message: "This panel has expired. Open it again from the page.".into(),
             }),
         },
+        WorkerRequest::JobCard { url, posting, save } => {
+            if save {
+                let job = SaveJob {
+                    title: posting
+                        .title
+                        .clone()
+                        .unwrap_or_else(|| "Job posting".into()),
+                    company: posting.company.clone(),
+                    location: posting.location.clone(),
+                    description: posting.description.clone().unwrap_or_default(),
+                    url: Some(url.clone()),
+                    source: None,
+                };
+                career::save_job(base, job).await?;
+            }
+            json(career::job_card(base, &url, posting).await)
+        }
         WorkerRequest::Settings => json(Ok(settings::load().await)),
         WorkerRequest::SaveSettings(new) => save_settings(base, new).await,
     }
@@ -133,7 +150,10 @@ async fn sign_out(base: &str) {
     }
 }
 
-async fn authed<T: DeserializeOwned>(base: &str, call: Call<'_>) -> Result<T, ErrorBody> {
+pub(crate) async fn authed<T: DeserializeOwned>(
+    base: &str,
+    call: Call<'_>,
+) -> Result<T, ErrorBody> {
     let response = session::send(base, &call).await?;
     backend::json_of(response).await
 }
@@ -173,7 +193,7 @@ async fn save_settings(base: &str, mut new: ExtensionSettings) -> Result<Value, 
     json(Ok(new))
 }
 
-fn json<T: Serialize>(result: Result<T, ErrorBody>) -> Result<Value, ErrorBody> {
+pub(crate) fn json<T: Serialize>(result: Result<T, ErrorBody>) -> Result<Value, ErrorBody> {
     result.and_then(|value| {
         serde_json::to_value(value).map_err(|e| mentor_browser::internal(e.to_string()))
     })
@@ -181,7 +201,7 @@ fn json<T: Serialize>(result: Result<T, ErrorBody>) -> Result<Value, ErrorBody> 
 
 /// Whether the message came from one of the extension's own pages rather
 /// than a content script in a web page.
-fn sent_by_extension_page(sender: &JsValue) -> bool {
+pub(crate) fn sent_by_extension_page(sender: &JsValue) -> bool {
     let url = js_sys::Reflect::get(sender, &"url".into())
         .ok()
         .and_then(|u| u.as_string())

@@ -5,13 +5,14 @@
 
 mod ask;
 mod backend;
+mod career;
 mod handlers;
 mod session;
 mod settings;
 mod tickets;
 
 use mentor_browser::{from_js, to_js};
-use shared_types::extension::{ContentCommand, WorkerReply, WorkerRequest};
+use shared_types::extension::{CareerRequest, ContentCommand, WorkerReply, WorkerRequest};
 use shared_types::{ErrorBody, ErrorCode};
 use wasm_bindgen::prelude::*;
 
@@ -34,15 +35,19 @@ pub async fn on_installed() {
     }
 }
 
-/// `runtime.onMessage`: answers a [`WorkerRequest`] with a [`WorkerReply`].
+/// `runtime.onMessage`: answers a [`WorkerRequest`] or a [`CareerRequest`]
+/// with a [`WorkerReply`].
 #[wasm_bindgen]
 pub async fn on_message(message: JsValue, sender: JsValue) -> JsValue {
     let result = match from_js::<WorkerRequest>(&message) {
         Ok(request) => handlers::handle(request, &sender).await,
-        Err(e) => Err(ErrorBody {
-            error: ErrorCode::InvalidRequest,
-            message: e,
-        }),
+        Err(e) => match from_js::<CareerRequest>(&message) {
+            Ok(request) => career::handle(request, &sender).await,
+            Err(_) => Err(ErrorBody {
+                error: ErrorCode::InvalidRequest,
+                message: e,
+            }),
+        },
     };
     to_js(&match result {
         Ok(data) => WorkerReply::Ok { data },

@@ -1,8 +1,8 @@
 //! The in-page panel: asks about the selection or the job posting the
 //! content script found, with the page's address and title as context.
 
-use shared_types::extension::{PanelContext, Status, WorkerRequest};
-use shared_types::{AskContext, ErrorBody};
+use shared_types::extension::{JobCard, PanelContext, Status, WorkerRequest};
+use shared_types::{AskContext, ErrorBody, JobPosting};
 use yew::prelude::*;
 
 use super::use_status;
@@ -77,12 +77,53 @@ fn about(page: &PanelContext) -> Html {
                 <section class="job" data-testid="job">
                     <strong>{ job.title.clone().unwrap_or_else(|| "Job posting".into()) }</strong>
                     <span class="muted">{ [job.company.as_deref(), job.location.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" · ") }</span>
+                    <JobActions url={page.url.clone()} posting={job.clone()} />
                 </section>
             }
             if let Some(selection) = &page.selection {
                 <blockquote class="selection">{ selection.chars().take(400).collect::<String>() }</blockquote>
             }
             <Chat context={Some(context)} suggestions={suggestions} />
+        </>
+    }
+}
+
+/// Properties of [`JobActions`].
+#[derive(Properties, PartialEq)]
+struct JobActionsProps {
+    url: AttrValue,
+    posting: JobPosting,
+}
+
+/// "Save job" (or "Saved") and the match card, both from the worker.
+#[function_component(JobActions)]
+fn job_actions(props: &JobActionsProps) -> Html {
+    let card = use_state(|| None::<Result<JobCard, ErrorBody>>);
+    let fetch = {
+        let (card, url, posting) = (card.clone(), props.url.to_string(), props.posting.clone());
+        move |save: bool| {
+            let card = card.clone();
+            let request = WorkerRequest::JobCard {
+                url: url.clone(),
+                posting: posting.clone(),
+                save,
+            };
+            services::request(request, move |r| card.set(Some(r)));
+        }
+    };
+    {
+        let fetch = fetch.clone();
+        use_effect_with((), move |_| fetch(false));
+    }
+    let saved = matches!(&*card, Some(Ok(JobCard { saved: Some(_), .. })));
+    html! {
+        <>
+            <button class="save" disabled={saved} onclick={move |_| fetch(true)}>{ if saved { "Saved ✓" } else { "Save job" } }</button>
+            { match &*card {
+                None => html! { <p class="muted">{ "Matching with your resume…" }</p> },
+                Some(Ok(card)) => Html::from_html_unchecked(AttrValue::from(card.match_html.clone())),
+                Some(Err(e)) => html! { <ErrorNote error={Some(e.clone())} /> },
+            } }
         </>
     }
 }

@@ -1,5 +1,6 @@
 //! The toolbar popup: sign in, then Ask, History and Account tabs, with the
-//! usage meter always in view.
+//! usage meter always in view. The Resume, Jobs and Skills tabs are links to
+//! the career page (its own wasm), which links back here by `#tab`.
 
 use shared_types::extension::{Status, WorkerRequest};
 use shared_types::{ConversationId, ErrorBody, QuotaStatus, Tier, UsageReport};
@@ -26,7 +27,11 @@ enum Tab {
 pub fn popup() -> Html {
     let status = use_status();
     let quota = use_state(|| None::<QuotaStatus>);
-    let tab = use_state(|| Tab::Ask);
+    let tab = use_state(|| match services::location_hash().as_str() {
+        "history" => Tab::History,
+        "account" => Tab::Account,
+        _ => Tab::Ask,
+    });
     let open = use_state(|| None::<ConversationId>);
     let billing_error = use_state(|| None::<ErrorBody>);
 
@@ -88,6 +93,9 @@ pub fn popup() -> Html {
                             onclick={Callback::from(move |_| tab.set(which))}>{ label }</button>
                 }
             };
+            let career = |hash: &'static str, label: &'static str| {
+                html! { <a role="tab" class="tab" href={format!("career.html#{hash}")}>{ label }</a> }
+            };
             let open_conversation = {
                 let (open, tab) = (open.clone(), tab.clone());
                 Callback::from(move |id| {
@@ -104,6 +112,9 @@ pub fn popup() -> Html {
                     <nav role="tablist">
                         { tab_button(Tab::Ask, "Ask") }
                         { tab_button(Tab::History, "History") }
+                        { career("resume", "Resume") }
+                        { career("jobs", "Jobs") }
+                        { career("skills", "Skills") }
                         { tab_button(Tab::Account, "Account") }
                     </nav>
                     if let Some(q) = &*quota {
