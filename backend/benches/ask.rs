@@ -11,10 +11,11 @@
 //! `MENTOR_BENCH_RATE` (asks per second, default 1000) and
 //! `MENTOR_BENCH_SECONDS` (default 10) tune the run.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use diesel::{Connection, PgConnection, RunQueryDsl};
 use mentor::config::{AiSettings, ProviderSettings, Settings, Wire};
 use mentor::startup::Application;
 use mentor_stand_ins::FakeAi;
@@ -108,20 +109,6 @@ fn report(run: &Run, baseline: &Run) {
     );
 }
 
-fn fresh_postgres(admin_url: &str) -> String {
-    let name = format!("mentor_bench_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = PgConnection::establish(admin_url).expect("PostgreSQL reachable");
-    diesel::sql_query(format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .expect("create database");
-    // Keep the admin URL's options (such as `?sslmode=disable`).
-    let (path, options) = admin_url
-        .split_once('?')
-        .map_or((admin_url, String::new()), |(p, o)| (p, format!("?{o}")));
-    let (base, _) = path.rsplit_once('/').expect("admin URL has a database");
-    format!("{base}/{name}{options}")
-}
-
 #[tokio::main(flavor = "multi_thread", worker_threads = 1)]
 async fn main() {
     let rate: u32 = std::env::var("MENTOR_BENCH_RATE")
@@ -135,7 +122,7 @@ async fn main() {
     let fake = FakeAi::start_on("127.0.0.1:0", false).expect("stand-in");
     let dir = tempfile::tempdir().expect("dir");
     let (database_url, db_name) = match std::env::var("MENTOR_BENCH_POSTGRES_URL") {
-        Ok(admin) => (fresh_postgres(&admin), "postgres"),
+        Ok(admin) => (common::fresh_postgres(&admin), "postgres"),
         Err(_) => (
             format!("sqlite://{}", dir.path().join("bench.db").display()),
             "sqlite",

@@ -10,10 +10,12 @@
 //! `cargo bench -p mentor-backend --bench career` (SQLite), or with
 //! `MENTOR_BENCH_POSTGRES_URL=postgres://...` for PostgreSQL.
 
+mod common;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use diesel::{Connection, PgConnection, RunQueryDsl};
+use diesel::Connection;
 use mentor::config::Settings;
 use mentor::db::models::JobPostingFields;
 use mentor::db::{Pool, jobs};
@@ -63,19 +65,6 @@ fn summary(mut times: Vec<Duration>, unit: &str) -> String {
     )
 }
 
-fn fresh_postgres(admin_url: &str) -> String {
-    let name = format!("mentor_bench_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = PgConnection::establish(admin_url).expect("PostgreSQL reachable");
-    diesel::sql_query(format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .expect("create database");
-    let (path, options) = admin_url
-        .split_once('?')
-        .map_or((admin_url, String::new()), |(p, o)| (p, format!("?{o}")));
-    let (base, _) = path.rsplit_once('/').expect("admin URL has a database");
-    format!("{base}/{name}{options}")
-}
-
 fn bench_extraction(postings: &[String]) {
     let mut posting = String::new();
     for p in postings.iter().cycle() {
@@ -108,7 +97,7 @@ async fn main() {
     let postings = postings();
     let dir = tempfile::tempdir().expect("dir");
     let (database_url, db_name) = match std::env::var("MENTOR_BENCH_POSTGRES_URL") {
-        Ok(admin) => (fresh_postgres(&admin), "postgres"),
+        Ok(admin) => (common::fresh_postgres(&admin), "postgres"),
         Err(_) => (
             format!("sqlite://{}", dir.path().join("bench.db").display()),
             "sqlite",

@@ -155,9 +155,22 @@ fn skills_extraction_quality_on_the_labelled_set() {
     score(&jobs, &mut table, verbose);
     score(&resumes, &mut table, verbose);
 
+    let vocabulary = &vocabulary::VOCABULARY.skills;
+    let per_category: Vec<String> = CATEGORIES
+        .iter()
+        .map(|c| {
+            let n = vocabulary.iter().filter(|s| s.category == *c).count();
+            format!("{n} {}", c.as_str())
+        })
+        .collect();
+    println!(
+        "\nVocabulary: {} skills ({})",
+        vocabulary.len(),
+        per_category.join(", ")
+    );
     let mut all = BTreeMap::<SkillCategory, Counts>::new();
     println!(
-        "\nSkills extraction on {} job postings and {} resumes:",
+        "Skills extraction on {} job postings and {} resumes:",
         jobs.len(),
         resumes.len()
     );

@@ -11,29 +11,6 @@ pub const RESUME_TEXT_MAX_CHARS: usize = 100_000;
 /// The largest resume file accepted, in bytes.
 pub const RESUME_FILE_MAX_BYTES: usize = 5 * 1024 * 1024;
 
-/// Implements `as_str` and `FromStr` for a snake_case unit enum.
-macro_rules! text_enum {
-    ($ty:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
-        impl $ty {
-            /// The snake_case name, as stored and serialised.
-            pub const fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $text),+ }
-            }
-        }
-
-        impl std::str::FromStr for $ty {
-            type Err = String;
-
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                match s {
-                    $($text => Ok(Self::$variant),)+
-                    other => Err(format!("unknown {} '{other}'", stringify!($ty))),
-                }
-            }
-        }
-    };
-}
-
 /// What kind of skill a skill is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -48,7 +25,7 @@ pub enum SkillCategory {
     /// Spoken and signed languages.
     Language,
 }
-text_enum!(SkillCategory { Technical => "technical", Soft => "soft", Certification => "certification", Language => "language" });
+string_enum!(SkillCategory { Technical => "technical", Soft => "soft", Certification => "certification", Language => "language" });
 
 /// A skill a posting asks for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,7 +55,7 @@ pub enum ResumeFormat {
     /// Text pasted in.
     Pasted,
 }
-text_enum!(ResumeFormat { Pdf => "pdf", Docx => "docx", Txt => "txt", Markdown => "markdown", Pasted => "pasted" });
+string_enum!(ResumeFormat { Pdf => "pdf", Docx => "docx", Txt => "txt", Markdown => "markdown", Pasted => "pasted" });
 
 /// `POST /resumes` as JSON: pasted text.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -165,7 +142,7 @@ pub enum JobStatus {
     /// Put away.
     Archived,
 }
-text_enum!(JobStatus { Saved => "saved", Applied => "applied", Interviewing => "interviewing", Offer => "offer", Rejected => "rejected", Archived => "archived" });
+string_enum!(JobStatus { Saved => "saved", Applied => "applied", Interviewing => "interviewing", Offer => "offer", Rejected => "rejected", Archived => "archived" });
 
 /// `POST /jobs`: a posting to save.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

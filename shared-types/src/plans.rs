@@ -26,36 +26,6 @@ pub enum Tier {
     Enterprise,
 }
 
-/// Implements `as_str` and `FromStr` for a snake_case unit enum, so database
-/// text columns and JWT claims convert the same way serde does.
-macro_rules! string_enum {
-    ($ty:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
-        impl $ty {
-            /// The snake_case name, as stored and serialised.
-            pub const fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $text),+ }
-            }
-        }
-
-        impl std::str::FromStr for $ty {
-            type Err = String;
-
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                match s {
-                    $($text => Ok(Self::$variant),)+
-                    other => Err(format!("unknown {} '{other}'", stringify!($ty))),
-                }
-            }
-        }
-
-        impl std::fmt::Display for $ty {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
 string_enum!(Role { User => "user", Admin => "admin" });
 
 /// What a tier buys: its monthly question quota, its per-minute limit, and

@@ -8,17 +8,12 @@ use shared_types::{ErrorBody, ErrorCode, JobPage, JobPosting, MatchRequest, Matc
 use wasm_bindgen::JsValue;
 
 use crate::backend::{self, Call};
-use crate::handlers::{authed, sent_by_extension_page};
+use crate::handlers::{authed, only_extension_pages};
 use crate::settings;
 
 /// The answer to `request` from `sender`; only the extension's own pages may ask.
 pub async fn handle(request: CareerRequest, sender: &JsValue) -> Result<Value, ErrorBody> {
-    if !sent_by_extension_page(sender) {
-        return Err(ErrorBody {
-            error: ErrorCode::Forbidden,
-            message: "Web pages may only open the panel.".into(),
-        });
-    }
+    only_extension_pages(sender)?;
     let base = settings::load().await.backend_url;
     let base = base.as_str();
     match request {

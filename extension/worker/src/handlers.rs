@@ -19,12 +19,8 @@ use crate::{career, session, settings, tickets};
 
 /// The answer to `request` from `sender` (a `runtime.MessageSender`).
 pub async fn handle(request: WorkerRequest, sender: &JsValue) -> Result<Value, ErrorBody> {
-    let from_extension = sent_by_extension_page(sender);
-    if !from_extension && !matches!(request, WorkerRequest::OpenPanel(_)) {
-        return Err(ErrorBody {
-            error: ErrorCode::Forbidden,
-            message: "Web pages may only open the panel.".into(),
-        });
+    if !matches!(request, WorkerRequest::OpenPanel(_)) {
+        only_extension_pages(sender)?;
     }
     let base = settings::load().await.backend_url;
     let base = base.as_str();
@@ -199,9 +195,21 @@ pub(crate) fn json<T: Serialize>(result: Result<T, ErrorBody>) -> Result<Value, 
     })
 }
 
+/// Refuses a message from a content script in a web page: such pages may
+/// only open the panel.
+pub(crate) fn only_extension_pages(sender: &JsValue) -> Result<(), ErrorBody> {
+    if sent_by_extension_page(sender) {
+        return Ok(());
+    }
+    Err(ErrorBody {
+        error: ErrorCode::Forbidden,
+        message: "Web pages may only open the panel.".into(),
+    })
+}
+
 /// Whether the message came from one of the extension's own pages rather
 /// than a content script in a web page.
-pub(crate) fn sent_by_extension_page(sender: &JsValue) -> bool {
+fn sent_by_extension_page(sender: &JsValue) -> bool {
     let url = js_sys::Reflect::get(sender, &"url".into())
         .ok()
         .and_then(|u| u.as_string())
