@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Prints the extension's size and speed budgets against their targets:
 # each page's wasm (gzip, after wasm-opt) <= 150 KB (popup, panel and options
-# share mentor_ui; the career page has mentor_career), popup first render in
-# headless Chromium <= 150 ms, the every-page content script <= 10 KB.
+# share mentor_ui; the career page has mentor_career), popup and career page
+# first render in headless Chromium <= 150 ms, the every-page content script
+# <= 10 KB.
 # Builds the extension first. Usage: scripts/budgets.sh [page loads]
 source "$(dirname "$0")/lib.sh"
 
@@ -26,3 +27,7 @@ line="$(cd tests/e2e && node first-render.mjs "${1:-10}")"
 echo "$line"
 median="$(sed -n 's/.*median \([0-9.]*\) ms.*/\1/p' <<<"$line")"
 report "popup first render (median)" "$median" 150 ms
+line="$(cd tests/e2e && node first-render.mjs "${1:-10}" career)"
+echo "$line"
+median="$(sed -n 's/.*median \([0-9.]*\) ms.*/\1/p' <<<"$line")"
+report "career page first render (median)" "$median" 150 ms

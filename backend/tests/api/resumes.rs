@@ -217,6 +217,37 @@ async fn a_document_that_takes_too_long_is_stopped_at_the_time_limit() {
 }
 
 #[tokio::test]
+async fn an_extractor_that_crashes_or_runs_out_of_memory_gives_422_and_the_server_goes_on() {
+    // A reader that dies at once, as a panic or an abort would.
+    let app = spawn_app_with(|s| s.extractor.program = "/bin/false".into()).await;
+    let s = app.register("crash@example.com").await;
+    let reply = app
+        .upload_resume(&s.access, "cv.pdf", fixture("one-column.pdf"), None)
+        .await;
+    reply.assert_error(422, "unreadable_document");
+    assert!(
+        reply.body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("could not be read safely")
+    );
+
+    // The real reader with 32 MB of address space: the limit holds and the
+    // child fails, not the server.
+    let app = spawn_app_with(|s| s.extractor.memory_bytes = 32 * 1024 * 1024).await;
+    let s = app.register("small@example.com").await;
+    let reply = app
+        .upload_resume(&s.access, "cv.pdf", fixture("two-column.pdf"), None)
+        .await;
+    reply.assert_error(422, "unreadable_document");
+    assert_eq!(resume_count(&app), 0);
+    let ok = app
+        .upload_resume(&s.access, "cv.txt", PASTED.as_bytes().to_vec(), None)
+        .await;
+    assert_eq!(ok.status, 201, "{}", ok.body);
+}
+
+#[tokio::test]
 async fn wrong_types_get_415_and_big_files_413() {
     let app = spawn_app().await;
     let s = app.register("eve@example.com").await;

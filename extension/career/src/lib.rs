@@ -40,6 +40,7 @@ impl View {
 #[function_component(Career)]
 fn career() -> Html {
     let view = use_state(|| View::from_hash(&services::location_hash()));
+    use_effect_with((), |_| services::mark("first-render"));
     let tab = |which: View, label: &'static str| {
         let view = view.clone();
         let selected = *view == which;

@@ -1,5 +1,5 @@
 //! What the career page needs from the browser: requests to the service
-//! worker, the address's `#view`, and reading a picked file.
+//! worker, the address's `#view`, reading a picked file, and timing marks.
 
 use serde::de::DeserializeOwned;
 use shared_types::ErrorBody;
@@ -21,6 +21,13 @@ pub fn location_hash() -> String {
         .and_then(|w| w.location().hash().ok())
         .map(|h| h.trim_start_matches('#').to_string())
         .unwrap_or_default()
+}
+
+/// Records a `performance.mark` (the budget script reads `first-render`).
+pub fn mark(name: &str) {
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.mark(name);
+    }
 }
 
 /// Reads `file` as a `data:` URL (the browser does the encoding), then calls
