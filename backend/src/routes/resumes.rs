@@ -31,39 +31,56 @@ struct Upload {
     title: Option<String>,
 }
 
-async fn read_multipart(mut form: Multipart) -> Result<Upload, ApiError> {
-    let bad = |e: actix_multipart::MultipartError| {
-        ApiError::invalid(format!("The upload could not be read: {e}"))
+/// The most bytes a whole upload may carry: the file and a little more.
+const UPLOAD_LIMIT_BYTES: usize = RESUME_FILE_MAX_BYTES + 64 * 1024;
+
+/// Reads the next chunk of `field` into `into`, counting it against the
+/// upload's limit; `false` at the field's end.
+async fn next_chunk(
+    field: &mut actix_multipart::Field,
+    into: &mut Vec<u8>,
+    total: &mut usize,
+) -> Result<bool, ApiError> {
+    let Some(chunk) = field.next().await else {
+        return Ok(false);
     };
-    let (mut file, mut title) = (None, None);
-    while let Some(mut field) = form.try_next().await.map_err(bad)? {
+    let chunk =
+        chunk.map_err(|e| ApiError::invalid(format!("The upload could not be read: {e}")))?;
+    *total += chunk.len();
+    if *total > UPLOAD_LIMIT_BYTES {
+        return Err(too_large());
+    }
+    into.extend_from_slice(&chunk);
+    Ok(true)
+}
+
+async fn read_multipart(mut form: Multipart) -> Result<Upload, ApiError> {
+    let (mut file, mut title, mut total) = (None, None, 0usize);
+    while let Some(mut field) = form
+        .try_next()
+        .await
+        .map_err(|e| ApiError::invalid(format!("The upload could not be read: {e}")))?
+    {
+        let mut bytes = Vec::new();
         match field.name() {
             Some("file") => {
                 let name = field
                     .content_disposition()
                     .and_then(|d| d.get_filename())
                     .map(str::to_string);
-                let mut bytes = Vec::new();
-                while let Some(chunk) = field.next().await {
-                    let chunk = chunk.map_err(bad)?;
-                    if bytes.len() + chunk.len() > RESUME_FILE_MAX_BYTES {
+                while next_chunk(&mut field, &mut bytes, &mut total).await? {
+                    if bytes.len() > RESUME_FILE_MAX_BYTES {
                         return Err(too_large());
                     }
-                    bytes.extend_from_slice(&chunk);
                 }
                 file = Some((name, bytes));
             }
             Some("title") => {
-                let mut text = Vec::new();
-                while let Some(chunk) = field.next().await {
-                    text.extend_from_slice(&chunk.map_err(bad)?);
-                    if text.len() > 4_096 {
-                        return Err(ApiError::invalid("The title is too long."));
-                    }
-                }
-                title = Some(String::from_utf8_lossy(&text).into_owned());
+                while next_chunk(&mut field, &mut bytes, &mut total).await? {}
+                title = Some(String::from_utf8_lossy(&bytes).into_owned());
             }
-            _ => while field.next().await.is_some() {},
+            // Other fields are read (the stream must move on) and dropped.
+            _ => while next_chunk(&mut field, &mut Vec::new(), &mut total).await? {},
         }
     }
     let (file_name, bytes) =

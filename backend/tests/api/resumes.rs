@@ -261,6 +261,24 @@ async fn wrong_types_get_415_and_big_files_413() {
     app.upload_resume(&s.access, "cv.zip", b"PK\x03\x04zzzz".to_vec(), None)
         .await
         .assert_error(415, "unsupported_media_type");
+    // Padding in another field counts too.
+    let padding = reqwest::multipart::Part::bytes(vec![b'x'; 5 * 1024 * 1024 + 100_000]);
+    let form = reqwest::multipart::Form::new().part("junk", padding).part(
+        "file",
+        reqwest::multipart::Part::bytes(PASTED.as_bytes().to_vec()).file_name("cv.txt"),
+    );
+    let padded = app
+        .client
+        .post(format!("{}/api/v1/resumes", app.address))
+        .bearer_auth(&s.access)
+        .multipart(form)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(padded.status(), 413);
+    app.upload_resume(&s.access, "cv.txt", Vec::new(), None)
+        .await
+        .assert_error(422, "unreadable_document");
     let big = vec![b'a'; 5 * 1024 * 1024 + 1];
     app.upload_resume(&s.access, "big.txt", big, None)
         .await
