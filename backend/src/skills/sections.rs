@@ -90,8 +90,14 @@ fn heading_part(heading: &str) -> Part {
     }
 }
 
-/// The heading text of `line`, if it is a heading.
+/// The heading text of `line`, if it is a heading. A list item never is.
 fn heading(line: &str) -> Option<&str> {
+    let bullet = line
+        .trim_start()
+        .starts_with(['-', '*', '•', '·', '–', '—', '+', '▪', '◦']);
+    if bullet && !line.trim_start().starts_with("**") {
+        return None;
+    }
     let t = line.trim().trim_start_matches('#').trim();
     let t = t
         .strip_prefix("**")
@@ -170,6 +176,15 @@ mod tests {
         assert_eq!(at("Rust"), Part::Required);
         assert_eq!(at("Kafka"), Part::Preferred);
         assert_eq!(at("Health"), Part::Ignored);
+    }
+
+    #[test]
+    fn a_list_item_that_reads_like_a_heading_is_not_one() {
+        let text = "Nice to have:\n- Experience with Kafka\n- Terraform\n";
+        let spans = parts(text);
+        let at = |s: &str| part_at(&spans, text.find(s).expect("present"));
+        assert_eq!(at("Kafka"), Part::Preferred);
+        assert_eq!(at("Terraform"), Part::Preferred);
     }
 
     #[test]
