@@ -43,6 +43,9 @@ pub struct Settings {
     pub billing: Option<BillingSettings>,
     /// `MENTOR_MAX_RESUMES`: resumes one user may keep (default 10).
     pub max_resumes: u32,
+    /// `MENTOR_AUDIT_RETENTION_DAYS`: how long audit entries are kept
+    /// (default 365).
+    pub audit_retention_days: u32,
     /// How uploaded documents are read: the extractor program (the running
     /// binary unless `MENTOR_EXTRACTOR` names another) and its limits
     /// (`MENTOR_EXTRACT_TIMEOUT_SECS`, `MENTOR_EXTRACT_MEMORY_MB`).
@@ -358,6 +361,7 @@ impl Settings {
             redis_prefix: "mentor".into(),
             billing: None,
             max_resumes: 10,
+            audit_retention_days: 365,
             extractor: crate::resumes::sandbox::Limits::new(
                 std::env::current_exe().unwrap_or_else(|_| "mentor".into()),
             ),
@@ -413,6 +417,9 @@ impl Settings {
             settings.redis_prefix = prefix;
         }
         settings.billing = BillingSettings::from_lookup(&get, &settings.bind)?;
+        if let Some(days) = get("MENTOR_AUDIT_RETENTION_DAYS") {
+            settings.audit_retention_days = parse("MENTOR_AUDIT_RETENTION_DAYS", &days)?;
+        }
         if let Some(max) = get("MENTOR_MAX_RESUMES") {
             settings.max_resumes = parse("MENTOR_MAX_RESUMES", &max)?;
         }

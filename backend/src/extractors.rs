@@ -1,13 +1,17 @@
-//! Request extractors: the signed-in user from a bearer token, and the
-//! client IP used for rate limits.
+//! Request extractors: the signed-in user from a bearer token, an admin
+//! (whose role is checked in the database), where a request came from, and
+//! the client IP used for rate limits.
 
 use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
 use shared_types::{ErrorCode, Role, Tier, UserId};
 
+use crate::audit::Origin;
+use crate::db::{DbError, users};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -74,6 +78,66 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
         tier: claims.tier,
         session: claims.sid,
     })
+}
+
+/// An admin: a valid access token whose user is an admin in the database
+/// now. The role is read on every request, so a demoted admin's token stops
+/// working at once; anyone else gets 403 `forbidden`.
+#[derive(Debug, Clone)]
+pub struct AdminUser {
+    /// The admin's id.
+    pub id: UserId,
+    /// The admin's email as it is now.
+    pub email: String,
+}
+
+impl FromRequest for AdminUser {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let user = authenticate(req);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let user = user?;
+            let state = state.ok_or_else(|| ApiError::internal("AppState is not registered"))?;
+            let id = user.id.0;
+            let row = state
+                .pool
+                .read(move |conn| users::find(conn, id).map_err(DbError::from))
+                .await?;
+            match row {
+                Some(row) if row.role() == Role::Admin => Ok(AdminUser {
+                    id: user.id,
+                    email: row.email,
+                }),
+                _ => Err(ApiError::new(
+                    ErrorCode::Forbidden,
+                    "Only an administrator may do this.",
+                )),
+            }
+        })
+    }
+}
+
+impl FromRequest for Origin {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let trust_proxy = req
+            .app_data::<web::Data<AppState>>()
+            .is_some_and(|s| s.trust_proxy);
+        let user_agent = req
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        ready(Ok(Origin {
+            ip: Some(client_ip(req, trust_proxy)),
+            user_agent,
+        }))
+    }
 }
 
 /// The client's IP: the socket peer, or the proxy-reported address when the

@@ -2,6 +2,7 @@
 
 pub mod ai;
 pub mod ask;
+pub mod audit;
 pub mod auth;
 pub mod billing;
 pub mod config;
@@ -10,6 +11,7 @@ pub mod db;
 pub mod error;
 pub mod extractors;
 pub mod jobs;
+pub mod maintenance;
 pub mod quota;
 pub mod rate_limit;
 pub mod resumes;

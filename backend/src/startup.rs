@@ -74,7 +74,7 @@ impl Application {
         })?;
 
         pool.spawn_checkpoints();
-        crate::auth::spawn_session_cleanup(pool.clone());
+        crate::maintenance::spawn_hourly(pool.clone(), settings.audit_retention_days);
         let catalogue =
             Catalogue::load(settings.ai.config_file.as_deref()).map_err(StartupError::Config)?;
         let router = ai::build_router(&settings.ai).map_err(StartupError::Config)?;

@@ -34,6 +34,7 @@ macro_rules! string_enum {
     };
 }
 
+pub mod admin;
 pub mod ask;
 pub mod auth;
 pub mod billing;
@@ -48,6 +49,7 @@ pub mod sse;
 pub mod usage;
 pub mod validation;
 
+pub use admin::*;
 pub use ask::*;
 pub use auth::*;
 pub use billing::*;

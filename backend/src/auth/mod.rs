@@ -10,12 +10,14 @@ use std::time::Duration;
 
 use diesel::Connection;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use serde_json::json;
 use shared_types::validation::{self, PasswordProblem};
 use shared_types::{
     DeleteMeRequest, LoginRequest, RegisterRequest, Role, TokenResponse, UpdateMeRequest, User,
     UserId,
 };
 
+use crate::audit::{self, Action, Actor, Event, Origin};
 use crate::config::AuthSettings;
 use crate::db::models::{NewRefreshToken, NewUser, UserRow};
 use crate::db::{self, Db, DbError, Pool, refresh_tokens, users};
@@ -84,7 +86,11 @@ impl Accounts {
     }
 
     /// Creates an account and signs it in.
-    pub async fn register(&self, req: RegisterRequest) -> Result<TokenResponse, AuthError> {
+    pub async fn register(
+        &self,
+        req: RegisterRequest,
+        origin: &Origin,
+    ) -> Result<TokenResponse, AuthError> {
         let email = validation::normalize_email(&req.email).map_err(AuthError::InvalidEmail)?;
         validation::validate_password(&req.password, &email).map_err(AuthError::WeakPassword)?;
         let full_name = match req.full_name.as_deref() {
@@ -96,6 +102,7 @@ impl Accounts {
             .await?
             .map_err(AuthError::Internal)?;
         let refresh_ttl = self.rules.refresh_token_ttl;
+        let origin = origin.clone();
         let (user, refresh) = self
             .pool
             .write(move |conn| {
@@ -120,6 +127,11 @@ impl Accounts {
                     })?;
                     let user = users::record_login(conn, user.id, now)?;
                     let refresh = start_session(conn, user.id, None, refresh_ttl)?;
+                    audit::record(
+                        conn,
+                        &origin,
+                        Event::new(actor(&user), Action::AccountCreated).on_user(user.id),
+                    )?;
                     Ok::<_, AuthError>((user, refresh))
                 })
             })
@@ -128,31 +140,50 @@ impl Accounts {
     }
 
     /// Checks credentials, applying the lockout rule, and signs in.
-    pub async fn login(&self, req: LoginRequest) -> Result<TokenResponse, AuthError> {
+    pub async fn login(
+        &self,
+        req: LoginRequest,
+        origin: &Origin,
+    ) -> Result<TokenResponse, AuthError> {
         let email = validation::normalize_email(&req.email).map_err(AuthError::InvalidEmail)?;
-        let found = self
-            .pool
-            .read(move |conn| users::find_by_email(conn, &email).map_err(AuthError::from))
-            .await?;
+        let found = {
+            let email = email.clone();
+            self.pool
+                .read(move |conn| users::find_by_email(conn, &email).map_err(AuthError::from))
+                .await?
+        };
         let password = req.password;
         let Some(user) = found else {
             blocking(move || password::verify_dummy(&password)).await?;
+            let event = Event::new(Actor::User { id: None, email }, Action::SignInFailed)
+                .details(json!({"reason": "unknown_email"}));
+            self.audit(origin, event).await?;
             return Err(AuthError::InvalidCredentials);
         };
         if let Some(retry_after) = remaining_lock(&user) {
+            let event = Event::new(actor(&user), Action::SignInFailed)
+                .on_user(user.id)
+                .details(json!({"reason": "locked"}));
+            self.audit(origin, event).await?;
             return Err(AuthError::Locked { retry_after });
         }
         let phc = user.password_hash.clone();
         if !blocking(move || password::verify(&password, &phc)).await? {
-            return Err(self.count_failure(user.id).await?);
+            return Err(self.count_failure(&user, origin).await?);
         }
         let refresh_ttl = self.rules.refresh_token_ttl;
+        let origin = origin.clone();
         let (user, refresh) = self
             .pool
             .write(move |conn| {
                 conn.transaction(|conn| {
                     let user = users::record_login(conn, user.id, db::now())?;
                     let refresh = start_session(conn, user.id, None, refresh_ttl)?;
+                    audit::record(
+                        conn,
+                        &origin,
+                        Event::new(actor(&user), Action::SignIn).on_user(user.id),
+                    )?;
                     Ok::<_, AuthError>((user, refresh))
                 })
             })
@@ -160,23 +191,42 @@ impl Accounts {
         self.token_response(&user, refresh)
     }
 
+    /// Writes one audit row on its own.
+    async fn audit(&self, origin: &Origin, event: Event) -> Result<(), AuthError> {
+        let origin = origin.clone();
+        self.pool
+            .write(move |conn| audit::record(conn, &origin, event).map_err(AuthError::from))
+            .await
+    }
+
     /// Counts a failed sign-in; the error to return (locked at the threshold).
-    async fn count_failure(&self, id: i64) -> Result<AuthError, AuthError> {
+    async fn count_failure(&self, user: &UserRow, origin: &Origin) -> Result<AuthError, AuthError> {
         let (threshold, duration) = (self.rules.lockout_threshold, self.rules.lockout_duration);
+        let (id, who, origin) = (user.id, actor(user), origin.clone());
         self.pool
             .write(move |conn| {
-                let failures = users::record_failed_login(conn, id)?;
-                if failures < threshold {
-                    return Ok(AuthError::InvalidCredentials);
-                }
-                users::lock(conn, id, db::now() + to_chrono(duration))?;
-                tracing::warn!(
-                    user_id = id,
-                    failures,
-                    "account locked after repeated failed sign-ins"
-                );
-                Ok(AuthError::Locked {
-                    retry_after: duration,
+                conn.transaction(|conn| {
+                    let failures = users::record_failed_login(conn, id)?;
+                    let failed = Event::new(who.clone(), Action::SignInFailed)
+                        .on_user(id)
+                        .details(json!({"reason": "wrong_password", "failures": failures}));
+                    audit::record(conn, &origin, failed)?;
+                    if failures < threshold {
+                        return Ok(AuthError::InvalidCredentials);
+                    }
+                    users::lock(conn, id, db::now() + to_chrono(duration))?;
+                    let locked = Event::new(who, Action::AccountLocked)
+                        .on_user(id)
+                        .details(json!({"failures": failures, "seconds": duration.as_secs()}));
+                    audit::record(conn, &origin, locked)?;
+                    tracing::warn!(
+                        user_id = id,
+                        failures,
+                        "account locked after repeated failed sign-ins"
+                    );
+                    Ok(AuthError::Locked {
+                        retry_after: duration,
+                    })
                 })
             })
             .await
@@ -184,8 +234,13 @@ impl Accounts {
 
     /// Trades a live refresh token for a new pair; the old one stops working.
     /// A token that was already rotated revokes its whole family.
-    pub async fn refresh(&self, token: String) -> Result<TokenResponse, AuthError> {
+    pub async fn refresh(
+        &self,
+        token: String,
+        origin: &Origin,
+    ) -> Result<TokenResponse, AuthError> {
         let hash = tokens::hash_refresh_token(&token);
+        let origin = origin.clone();
         let refresh_ttl = self.rules.refresh_token_ttl;
         let (user, refresh) = self
             .pool
@@ -209,6 +264,12 @@ impl Accounts {
                     && old.revoked_at.is_some()
                 {
                     let revoked = refresh_tokens::revoke_family(conn, &old.family_id, db::now())?;
+                    if let Some(user) = users::find(conn, old.user_id)? {
+                        let event = Event::new(actor(&user), Action::RefreshTokenReused)
+                            .on_user(user.id)
+                            .details(json!({"sessions_revoked": revoked}));
+                        audit::record(conn, &origin, event)?;
+                    }
                     tracing::warn!(
                         user_id = old.user_id,
                         revoked,
@@ -248,6 +309,7 @@ impl Accounts {
         id: UserId,
         session: String,
         req: UpdateMeRequest,
+        origin: &Origin,
     ) -> Result<User, AuthError> {
         let full_name = match req.full_name.as_deref() {
             Some(name) => {
@@ -279,6 +341,7 @@ impl Accounts {
                 Some(hash.ok_or(AuthError::WrongPassword)?)
             }
         };
+        let origin = origin.clone();
         let row = self
             .pool
             .write(move |conn| {
@@ -289,7 +352,12 @@ impl Accounts {
                     }
                     if let Some(hash) = &new_hash {
                         users::set_password_hash(conn, row.id, hash, now)?;
-                        refresh_tokens::revoke_other_sessions(conn, row.id, &session, now)?;
+                        let revoked =
+                            refresh_tokens::revoke_other_sessions(conn, row.id, &session, now)?;
+                        let event = Event::new(actor(&row), Action::PasswordChanged)
+                            .on_user(row.id)
+                            .details(json!({"other_sessions_revoked": revoked}));
+                        audit::record(conn, &origin, event)?;
                     }
                     users::find(conn, row.id)?.ok_or(AuthError::InvalidToken)
                 })
@@ -299,15 +367,27 @@ impl Accounts {
     }
 
     /// Deletes the account and everything it owns, once the password matches.
-    pub async fn delete_me(&self, id: UserId, req: DeleteMeRequest) -> Result<(), AuthError> {
+    pub async fn delete_me(
+        &self,
+        id: UserId,
+        req: DeleteMeRequest,
+        origin: &Origin,
+    ) -> Result<(), AuthError> {
         let row = self.load(id).await?;
         let phc = row.password_hash.clone();
         let password = req.password;
         if !blocking(move || password::verify(&password, &phc)).await? {
             return Err(AuthError::WrongPassword);
         }
+        let origin = origin.clone();
         self.pool
-            .write(move |conn| users::delete(conn, row.id).map_err(AuthError::from))
+            .write(move |conn| {
+                conn.transaction(|conn| {
+                    users::delete(conn, row.id)?;
+                    let event = Event::new(actor(&row), Action::AccountDeleted).on_user(row.id);
+                    audit::record(conn, &origin, event).map_err(AuthError::from)
+                })
+            })
             .await?;
         tracing::info!(user_id = id.0, "account deleted");
         Ok(())
@@ -340,27 +420,19 @@ impl Accounts {
     }
 }
 
+/// The audit actor for `user`: their id and their email as it is now.
+fn actor(user: &UserRow) -> Actor {
+    Actor::User {
+        id: Some(user.id),
+        email: user.email.clone(),
+    }
+}
+
 /// Deletes refresh tokens past their expiry (they can no longer be used);
 /// returns how many went.
 pub async fn delete_expired_sessions(pool: &Pool) -> Result<usize, DbError> {
     pool.write(|conn| refresh_tokens::delete_expired(conn, db::now()).map_err(DbError::from))
         .await
-}
-
-/// Starts a task that deletes expired refresh tokens every hour. Several
-/// replicas may each run it: the delete is idempotent.
-pub fn spawn_session_cleanup(pool: Pool) {
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(Duration::from_secs(3600));
-        loop {
-            every.tick().await;
-            match delete_expired_sessions(&pool).await {
-                Ok(0) => {}
-                Ok(deleted) => tracing::info!(deleted, "expired refresh tokens deleted"),
-                Err(e) => tracing::warn!(error = %e, "could not delete expired refresh tokens"),
-            }
-        }
-    });
 }
 
 /// A refresh token just issued, and the session family it belongs to.
@@ -423,25 +495,39 @@ pub fn create_or_promote_admin(
 ) -> Result<(User, bool), AuthError> {
     let email = validation::normalize_email(email).map_err(AuthError::InvalidEmail)?;
     let mut conn = pool.get()?;
+    let granted = |conn: &mut Db, row: &UserRow, created: bool| {
+        let event = Event::new(Actor::System, Action::AdminGranted)
+            .on_user(row.id)
+            .details(json!({"email": row.email, "created": created}));
+        audit::record(conn, &Origin::default(), event)
+    };
     if let Some(existing) = users::find_by_email(&mut conn, &email)? {
-        users::promote_to_admin(&mut conn, existing.id, db::now())?;
-        let row = users::find(&mut conn, existing.id)?.ok_or(AuthError::InvalidToken)?;
+        let row = conn.transaction(|conn| {
+            users::promote_to_admin(conn, existing.id, db::now())?;
+            let row = users::find(conn, existing.id)?.ok_or(AuthError::InvalidToken)?;
+            granted(conn, &row, false)?;
+            Ok::<_, AuthError>(row)
+        })?;
         return Ok((User::from(&row), false));
     }
     let password = password().map_err(AuthError::InvalidInput)?;
     validation::validate_password(&password, &email).map_err(AuthError::WeakPassword)?;
     let hash = password::hash(&password).map_err(AuthError::Internal)?;
     let now = db::now();
-    let row = users::insert(
-        &mut conn,
-        &NewUser {
-            email: &email,
-            password_hash: &hash,
-            full_name: None,
-            role: Role::Admin.as_str(),
-            created_at: now,
-            updated_at: now,
-        },
-    )?;
+    let row = conn.transaction(|conn| {
+        let row = users::insert(
+            conn,
+            &NewUser {
+                email: &email,
+                password_hash: &hash,
+                full_name: None,
+                role: Role::Admin.as_str(),
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        granted(conn, &row, true)?;
+        Ok::<_, AuthError>(row)
+    })?;
     Ok((User::from(&row), true))
 }

@@ -19,6 +19,7 @@ use shared_types::{BillingStatus, ErrorCode, PlanOffer, Price, SubscriptionStatu
 use tokio::sync::RwLock;
 
 use crate::ai::catalogue::Catalogue;
+use crate::audit::{self, Action, Actor, Event, Origin};
 use crate::config::BillingSettings;
 use crate::db::subscriptions::{self as db, SubscriptionChange};
 use crate::db::{self as database, Db, Pool, users};
@@ -292,9 +293,13 @@ fn apply(
             None => facts.user_id,
         },
     };
-    let user_id = match user_id {
-        Some(id) if users::find(conn, id)?.is_some() => id,
-        _ => {
+    let (user_id, tier_before) = match user_id
+        .map(|id| users::find(conn, id))
+        .transpose()?
+        .flatten()
+    {
+        Some(user) => (user.id, user.tier()),
+        None => {
             tracing::warn!(subscription = %facts.id, customer = %facts.customer, "Stripe subscription of no known user");
             return Ok(());
         }
@@ -342,6 +347,15 @@ fn apply(
     });
     let (tier, expires_at) = subscription::best(entitlements);
     db::set_tier(conn, user_id, tier.as_str(), expires_at, now)?;
+    let event = Event::new(Actor::Stripe, Action::SubscriptionChanged)
+        .on_user(user_id)
+        .details(serde_json::json!({
+            "subscription": facts.id,
+            "status": facts.status.as_str(),
+            "tier_before": tier_before.as_str(),
+            "tier_after": tier.as_str(),
+        }));
+    audit::record(conn, &Origin::default(), event)?;
     tracing::info!(user_id, subscription = %facts.id, status = %facts.status, %tier, "subscription applied");
     Ok(())
 }

@@ -5,6 +5,7 @@
 //! [`Pool::read`] and [`Pool::write`], which run a closure on the blocking
 //! thread pool.
 
+pub mod audit;
 mod connection;
 pub mod conversations;
 pub mod jobs;

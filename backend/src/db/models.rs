@@ -452,3 +452,75 @@ pub struct JobPostingFields {
     /// Last change.
     pub updated_at: NaiveDateTime,
 }
+
+/// A row of `audit_log`.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = super::schema::audit_log)]
+pub struct AuditRow {
+    /// Primary key.
+    pub id: i64,
+    /// When.
+    pub at: NaiveDateTime,
+    /// `user`, `system` or `stripe`.
+    pub actor_type: String,
+    /// The acting user.
+    pub actor_id: Option<i64>,
+    /// Their email then.
+    pub actor_email: Option<String>,
+    /// What happened.
+    pub action: String,
+    /// What it happened to.
+    pub target_type: Option<String>,
+    /// Which one.
+    pub target_id: Option<String>,
+    /// The client's IP.
+    pub ip: Option<String>,
+    /// The client's User-Agent.
+    pub user_agent: Option<String>,
+    /// A JSON object.
+    pub details: String,
+}
+
+impl From<&AuditRow> for shared_types::AuditEntry {
+    fn from(row: &AuditRow) -> Self {
+        Self {
+            id: row.id,
+            at: super::rfc3339(row.at),
+            actor_type: row.actor_type.clone(),
+            actor_id: row.actor_id,
+            actor_email: row.actor_email.clone(),
+            action: row.action.clone(),
+            target_type: row.target_type.clone(),
+            target_id: row.target_id.clone(),
+            ip: row.ip.clone(),
+            user_agent: row.user_agent.clone(),
+            details: serde_json::from_str(&row.details).unwrap_or_default(),
+        }
+    }
+}
+
+/// A new row of `audit_log`.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = super::schema::audit_log)]
+pub struct NewAuditRow {
+    /// When.
+    pub at: NaiveDateTime,
+    /// `user`, `system` or `stripe`.
+    pub actor_type: String,
+    /// The acting user.
+    pub actor_id: Option<i64>,
+    /// Their email now.
+    pub actor_email: Option<String>,
+    /// What happened.
+    pub action: String,
+    /// What it happened to.
+    pub target_type: Option<String>,
+    /// Which one.
+    pub target_id: Option<String>,
+    /// The client's IP.
+    pub ip: Option<String>,
+    /// The client's User-Agent.
+    pub user_agent: Option<String>,
+    /// A JSON object.
+    pub details: String,
+}

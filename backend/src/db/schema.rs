@@ -150,6 +150,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor_type -> Text,
+        actor_id -> Nullable<BigInt>,
+        actor_email -> Nullable<Text>,
+        action -> Text,
+        target_type -> Nullable<Text>,
+        target_id -> Nullable<Text>,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        details -> Text,
+    }
+}
+
+diesel::table! {
+    audit_prune_gate (id) {
+        id -> Integer,
+        open -> Bool,
+    }
+}
+
 diesel::joinable!(subscriptions -> users (user_id));
 diesel::joinable!(conversations -> users (user_id));
 diesel::joinable!(messages -> conversations (conversation_id));

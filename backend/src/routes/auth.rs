@@ -9,6 +9,7 @@ use shared_types::{
     ErrorBody, ErrorCode, LoginRequest, RefreshRequest, RegisterRequest, TokenResponse,
 };
 
+use crate::audit::Origin;
 use crate::error::ApiError;
 use crate::extractors::client_ip;
 use crate::state::AppState;
@@ -63,9 +64,10 @@ async fn limit_per_ip(
 ))]
 pub async fn register(
     state: web::Data<AppState>,
+    origin: Origin,
     body: web::Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let tokens = state.accounts.register(body.into_inner()).await?;
+    let tokens = state.accounts.register(body.into_inner(), &origin).await?;
     tracing::info!(user_id = tokens.user.id.0, "account registered");
     Ok(HttpResponse::Created().json(tokens))
 }
@@ -79,9 +81,10 @@ pub async fn register(
 ))]
 pub async fn login(
     state: web::Data<AppState>,
+    origin: Origin,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let tokens = state.accounts.login(body.into_inner()).await?;
+    let tokens = state.accounts.login(body.into_inner(), &origin).await?;
     Ok(HttpResponse::Ok().json(tokens))
 }
 
@@ -92,11 +95,12 @@ pub async fn login(
 ))]
 pub async fn refresh(
     state: web::Data<AppState>,
+    origin: Origin,
     body: web::Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let tokens = state
         .accounts
-        .refresh(body.into_inner().refresh_token)
+        .refresh(body.into_inner().refresh_token, &origin)
         .await?;
     Ok(HttpResponse::Ok().json(tokens))
 }

@@ -1,6 +1,7 @@
 //! HTTP routes, one file per resource. Handlers parse, authorise, call the
 //! domain and map the result; the rules live in the domain modules.
 
+pub mod admin;
 pub mod ask;
 pub mod auth;
 pub mod billing;
@@ -40,6 +41,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::scope("/api/v1")
                 .service(web::resource("/openapi.json").get(openapi::document))
+                .service(web::resource("/admin/audit").get(admin::audit_log))
                 .service(auth::scope())
                 .service(web::resource("/users/me/billing").get(billing::me))
                 .service(web::resource("/billing/plans").get(billing::plans))

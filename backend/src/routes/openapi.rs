@@ -45,6 +45,7 @@ use utoipa::{Modify, OpenApi};
         super::jobs::analysis,
         super::jobs::match_saved,
         super::jobs::match_posting,
+        super::admin::audit_log,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -55,6 +56,7 @@ use utoipa::{Modify, OpenApi};
         (name = "billing", description = "Plans and Stripe subscriptions"),
         (name = "resumes", description = "The user's resumes: upload, text, the active one"),
         (name = "jobs", description = "Saved jobs, the skills picture and job match"),
+        (name = "admin", description = "The operator's routes (admins only)"),
         (name = "operations", description = "Probes and this document"),
     )
 )]

@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, web};
 use shared_types::{DeleteMeRequest, ErrorBody, UpdateMeRequest, User};
 
+use crate::audit::Origin;
 use crate::error::ApiError;
 use crate::extractors::AuthUser;
 use crate::state::AppState;
@@ -26,11 +27,12 @@ pub async fn me_get(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRe
 pub async fn me_patch(
     state: web::Data<AppState>,
     user: AuthUser,
+    origin: Origin,
     body: web::Json<UpdateMeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let updated = state
         .accounts
-        .update_me(user.id, user.session, body.into_inner())
+        .update_me(user.id, user.session, body.into_inner(), &origin)
         .await?;
     Ok(HttpResponse::Ok().json(updated))
 }
@@ -44,8 +46,12 @@ pub async fn me_patch(
 pub async fn me_delete(
     state: web::Data<AppState>,
     user: AuthUser,
+    origin: Origin,
     body: web::Json<DeleteMeRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    state.accounts.delete_me(user.id, body.into_inner()).await?;
+    state
+        .accounts
+        .delete_me(user.id, body.into_inner(), &origin)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

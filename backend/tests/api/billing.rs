@@ -379,6 +379,29 @@ async fn a_replayed_event_is_answered_200_and_applied_once() {
         stripe_events.count().get_result(conn).expect("count")
     });
     assert_eq!(recorded, 2);
+    // Each applied event left one audit row, by Stripe, with the tiers.
+    let audited: Vec<(String, String)> = billed.app.with_db(|conn| {
+        use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
+        use mentor::db::schema::audit_log::dsl::*;
+        audit_log
+            .filter(action.eq("billing.subscription_changed"))
+            .order(id.asc())
+            .select((actor_type, details))
+            .load(conn)
+            .expect("audit rows")
+    });
+    let tiers: Vec<(String, Value)> = audited
+        .into_iter()
+        .map(|(who, d)| (who, serde_json::from_str(&d).expect("json")))
+        .collect();
+    assert_eq!(tiers.len(), 2);
+    assert_eq!(tiers[0].0, "stripe");
+    assert_eq!(
+        (&tiers[0].1["tier_before"], &tiers[0].1["tier_after"]),
+        (&json!("free"), &json!("pro"))
+    );
+    assert_eq!(tiers[1].1["tier_after"], "free");
+    assert_eq!(tiers[1].1["status"], "canceled");
 }
 
 #[tokio::test]

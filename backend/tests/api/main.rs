@@ -4,6 +4,7 @@ mod helpers;
 
 mod ask;
 mod ask_failures;
+mod audit;
 mod billing;
 mod conversations;
 mod errors;

@@ -1,0 +1,180 @@
+//! The audit log: who did what, when, from where. Append-only: the database
+//! refuses to change or delete its rows except for the retention task (see
+//! the `audit` migrations).
+//!
+//! Every audited action writes its row through [`record`], inside the same
+//! transaction as the action itself, so the row and the change stand or fall
+//! together. Details never carry a password, token or key.
+
+use chrono::NaiveDateTime;
+use diesel::QueryResult;
+use serde_json::Value;
+use shared_types::{AuditEntry, AuditPage};
+
+use crate::db::audit::{self as queries, Filter};
+use crate::db::models::NewAuditRow;
+use crate::db::{self, Db, DbError, Pool};
+
+/// The most entries one page holds.
+pub const MAX_PAGE: i64 = 500;
+/// The most characters of a User-Agent kept.
+const USER_AGENT_CHARS: usize = 300;
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// An account was created.
+    AccountCreated,
+    /// A user signed in.
+    SignIn,
+    /// A sign-in failed (unknown email, wrong password, or a locked account).
+    SignInFailed,
+    /// Repeated failures locked an account.
+    AccountLocked,
+    /// A user changed their password.
+    PasswordChanged,
+    /// A rotated refresh token was presented again: its session was revoked.
+    RefreshTokenReused,
+    /// A user deleted their account.
+    AccountDeleted,
+    /// Stripe changed a subscription, and so perhaps the tier.
+    SubscriptionChanged,
+    /// The command line created an admin or promoted an account.
+    AdminGranted,
+}
+
+impl Action {
+    /// The name stored and shown, `area.verb`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::AccountCreated => "auth.account_created",
+            Self::SignIn => "auth.sign_in",
+            Self::SignInFailed => "auth.sign_in_failed",
+            Self::AccountLocked => "auth.account_locked",
+            Self::PasswordChanged => "auth.password_changed",
+            Self::RefreshTokenReused => "auth.refresh_token_reused",
+            Self::AccountDeleted => "auth.account_deleted",
+            Self::SubscriptionChanged => "billing.subscription_changed",
+            Self::AdminGranted => "admin.granted",
+        }
+    }
+}
+
+/// Who acted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    /// A user (or someone trying to be one: an id only when it is known).
+    User {
+        /// The account, when known.
+        id: Option<i64>,
+        /// The email as it was.
+        email: String,
+    },
+    /// The server itself, or its operator at the command line.
+    System,
+    /// Stripe, through a signed webhook event.
+    Stripe,
+}
+
+/// Where a request came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    /// The client's IP address.
+    pub ip: Option<String>,
+    /// The client's User-Agent.
+    pub user_agent: Option<String>,
+}
+
+/// One audited event.
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// Who acted.
+    pub actor: Actor,
+    /// What happened.
+    pub action: Action,
+    /// What it happened to: a type (`user`, `subscription`) and an id.
+    pub target: Option<(&'static str, String)>,
+    /// More about it, a JSON object.
+    pub details: Value,
+}
+
+impl Event {
+    /// An event by `actor`, with no target and no details yet.
+    pub fn new(actor: Actor, action: Action) -> Self {
+        Self {
+            actor,
+            action,
+            target: None,
+            details: Value::Object(Default::default()),
+        }
+    }
+
+    /// The same event about a user.
+    pub fn on_user(mut self, id: i64) -> Self {
+        self.target = Some(("user", id.to_string()));
+        self
+    }
+
+    /// The same event with details.
+    pub fn details(mut self, details: Value) -> Self {
+        self.details = details;
+        self
+    }
+}
+
+/// Appends `event` to the log (call it inside the action's transaction).
+pub fn record(conn: &mut Db, origin: &Origin, event: Event) -> QueryResult<()> {
+    let (actor_type, actor_id, actor_email) = match event.actor {
+        Actor::User { id, email } => ("user", id, Some(email)),
+        Actor::System => ("system", None, None),
+        Actor::Stripe => ("stripe", None, None),
+    };
+    let (target_type, target_id) = match event.target {
+        Some((kind, id)) => (Some(kind.to_string()), Some(id)),
+        None => (None, None),
+    };
+    queries::insert(
+        conn,
+        &NewAuditRow {
+            at: db::now(),
+            actor_type: actor_type.into(),
+            actor_id,
+            actor_email,
+            action: event.action.as_str().into(),
+            target_type,
+            target_id,
+            ip: origin.ip.clone(),
+            user_agent: origin
+                .user_agent
+                .as_ref()
+                .map(|ua| ua.chars().take(USER_AGENT_CHARS).collect()),
+            details: event.details.to_string(),
+        },
+    )?;
+    Ok(())
+}
+
+/// A page of the log, newest first.
+pub async fn list(pool: &Pool, filter: Filter, limit: i64) -> Result<AuditPage, DbError> {
+    let limit = limit.clamp(1, MAX_PAGE);
+    let rows = pool
+        .read(move |conn| queries::list(conn, &filter, limit + 1).map_err(DbError::from))
+        .await?;
+    let more = rows.len() as i64 > limit;
+    let entries: Vec<AuditEntry> = rows.iter().take(limit as usize).map(Into::into).collect();
+    Ok(AuditPage {
+        next_before: if more {
+            entries.last().map(|e| e.id)
+        } else {
+            None
+        },
+        entries,
+    })
+}
+
+/// Deletes entries older than `retention_days`; returns how many went.
+pub async fn prune(pool: &Pool, retention_days: u32) -> Result<usize, DbError> {
+    let cutoff: NaiveDateTime = db::now() - chrono::TimeDelta::days(i64::from(retention_days));
+    pool.write(move |conn| queries::prune(conn, cutoff).map_err(DbError::from))
+        .await
+}
