@@ -46,6 +46,11 @@ pub struct Settings {
     /// `MENTOR_AUDIT_RETENTION_DAYS`: how long audit entries are kept
     /// (default 365).
     pub audit_retention_days: u32,
+    /// `MENTOR_METRICS_TOKEN`: serves `GET /metrics` to a bearer of it.
+    pub metrics_token: Option<SecretString>,
+    /// `MENTOR_METRICS_BIND`: serves `GET /metrics`, without a token, on
+    /// this separate address (a private interface).
+    pub metrics_bind: Option<String>,
     /// How uploaded documents are read: the extractor program (the running
     /// binary unless `MENTOR_EXTRACTOR` names another) and its limits
     /// (`MENTOR_EXTRACT_TIMEOUT_SECS`, `MENTOR_EXTRACT_MEMORY_MB`).
@@ -362,6 +367,8 @@ impl Settings {
             billing: None,
             max_resumes: 10,
             audit_retention_days: 365,
+            metrics_token: None,
+            metrics_bind: None,
             extractor: crate::resumes::sandbox::Limits::new(
                 std::env::current_exe().unwrap_or_else(|_| "mentor".into()),
             ),
@@ -417,6 +424,10 @@ impl Settings {
             settings.redis_prefix = prefix;
         }
         settings.billing = BillingSettings::from_lookup(&get, &settings.bind)?;
+        settings.metrics_token = get("MENTOR_METRICS_TOKEN")
+            .filter(|t| !t.trim().is_empty())
+            .map(SecretString::from);
+        settings.metrics_bind = get("MENTOR_METRICS_BIND").filter(|b| !b.trim().is_empty());
         if let Some(days) = get("MENTOR_AUDIT_RETENTION_DAYS") {
             settings.audit_retention_days = parse("MENTOR_AUDIT_RETENTION_DAYS", &days)?;
         }

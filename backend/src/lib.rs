@@ -12,6 +12,7 @@ pub mod error;
 pub mod extractors;
 pub mod jobs;
 pub mod maintenance;
+pub mod metrics;
 pub mod quota;
 pub mod rate_limit;
 pub mod resumes;

@@ -148,6 +148,7 @@ pub struct RedisLimiter {
     fallback: LocalLimiter,
     period: Duration,
     last_warning: Mutex<Option<Instant>>,
+    degraded: std::sync::atomic::AtomicBool,
 }
 
 /// How long one Redis call may take before the fallback decides.
@@ -167,6 +168,7 @@ impl RedisLimiter {
             fallback: LocalLimiter::new(period),
             period,
             last_warning: Mutex::new(None),
+            degraded: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -177,13 +179,17 @@ impl RedisLimiter {
         let period_us = self.period.as_micros() as u64;
         let interval_us = period_us / u64::from(limit);
         match tokio::time::timeout(REDIS_TIMEOUT, self.run(key, interval_us, period_us)).await {
-            Ok(Ok([allowed, a, b])) => Decision::from_gcra(
-                allowed == 1,
-                limit,
-                interval_us,
-                a.max(0) as u64,
-                b.max(0) as u64,
-            ),
+            Ok(Ok([allowed, a, b])) => {
+                self.degraded
+                    .store(false, std::sync::atomic::Ordering::Relaxed);
+                Decision::from_gcra(
+                    allowed == 1,
+                    limit,
+                    interval_us,
+                    a.max(0) as u64,
+                    b.max(0) as u64,
+                )
+            }
             Ok(Err(e)) => self.fall_back(key, limit, &e.to_string()),
             Err(_) => self.fall_back(key, limit, "no answer within 500 ms"),
         }
@@ -221,6 +227,8 @@ impl RedisLimiter {
     }
 
     fn fall_back(&self, key: &str, limit: u32, why: &str) -> Decision {
+        self.degraded
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         let now = Instant::now();
         let mut last = self.last_warning.lock().unwrap_or_else(|p| p.into_inner());
         if last.is_none_or(|at| now.duration_since(at) > Duration::from_secs(30)) {
@@ -250,6 +258,15 @@ impl Limiter {
             Some(url) => Self::Redis(Box::new(RedisLimiter::new(url, prefix, minute)?)),
             None => Self::Local(LocalLimiter::new(minute)),
         })
+    }
+
+    /// Whether the limiter is falling back to per-process limits because
+    /// Redis did not answer its last call.
+    pub fn degraded(&self) -> bool {
+        match self {
+            Self::Local(_) => false,
+            Self::Redis(redis) => redis.degraded.load(std::sync::atomic::Ordering::Relaxed),
+        }
     }
 
     /// Counts one request for `key`, allowing `limit` per minute.

@@ -21,6 +21,7 @@ use crate::config::Settings;
 use crate::db::Pool;
 use crate::error::ApiError;
 use crate::jobs::Jobs;
+use crate::metrics::Metrics;
 use crate::rate_limit::Limiter;
 use crate::resumes::Resumes;
 use crate::routes;
@@ -49,13 +50,17 @@ pub enum StartupError {
 pub struct Application {
     server: Server,
     address: SocketAddr,
+    metrics_address: Option<SocketAddr>,
 }
 
 impl Application {
     /// Opens and migrates the database, then binds the listen address.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let metrics =
+            Arc::new(Metrics::new().map_err(|e| StartupError::Config(format!("metrics: {e}")))?);
         let pool = Pool::new(&settings.database_url, settings.db_pool_size)
-            .map_err(StartupError::Database)?;
+            .map_err(StartupError::Database)?
+            .observing_waits(metrics.db_wait_seconds.clone());
         let migrating = pool.clone();
         let applied = actix_web::rt::task::spawn_blocking(move || migrating.migrate())
             .await
@@ -110,6 +115,7 @@ impl Application {
                 Arc::new(router),
                 catalogue,
                 settings.ai.max_output_tokens,
+                metrics.clone(),
             ),
             pool,
             tokens,
@@ -117,7 +123,13 @@ impl Application {
             auth_requests_per_minute: settings.auth.auth_requests_per_minute,
             trust_proxy: settings.trust_proxy,
             billing,
+            metrics,
+            metrics_token: settings.metrics_token.clone(),
         });
+        let metrics_address = match &settings.metrics_bind {
+            Some(bind) => Some(metrics_server(bind, state.clone())?),
+            None => None,
+        };
         let origins = settings.allowed_origins.clone();
         let server = HttpServer::new(move || {
             let origins = origins.clone();
@@ -134,6 +146,7 @@ impl Application {
                 .configure(routes::configure)
                 .wrap(cors)
                 .wrap(from_fn(finalize_response))
+                .wrap(from_fn(routes::metrics::record_http))
                 .wrap(TracingLogger::default())
         })
         // Answers stream as many small writes: without this, Nagle's
@@ -146,7 +159,16 @@ impl Application {
         })?
         .shutdown_timeout(10)
         .run();
-        Ok(Self { server, address })
+        Ok(Self {
+            server,
+            address,
+            metrics_address,
+        })
+    }
+
+    /// Where `MENTOR_METRICS_BIND` serves the metrics, when set.
+    pub fn metrics_address(&self) -> Option<SocketAddr> {
+        self.metrics_address
     }
 
     /// A handle that stops the server (gracefully with `stop(true)`).
@@ -163,6 +185,29 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Serves `GET /metrics` alone, without a token, on `bind` (in the
+/// background); returns the address bound.
+fn metrics_server(bind: &str, state: web::Data<AppState>) -> Result<SocketAddr, StartupError> {
+    let failed = |source| StartupError::Bind {
+        address: bind.to_string(),
+        source,
+    };
+    let listener = TcpListener::bind(bind).map_err(failed)?;
+    let address = listener.local_addr().map_err(failed)?;
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .service(web::resource("/metrics").get(routes::metrics::scrape))
+    })
+    .workers(1)
+    .listen(listener)
+    .map_err(failed)?
+    .run();
+    tokio::spawn(server);
+    tracing::info!(%address, "metrics served without a token on MENTOR_METRICS_BIND");
+    Ok(address)
 }
 
 /// Every response leaves with an `X-Request-Id`, and every error response

@@ -8,6 +8,7 @@ use crate::auth::tokens::AccessTokens;
 use crate::billing::Billing;
 use crate::db::Pool;
 use crate::jobs::Jobs;
+use crate::metrics::Metrics;
 use crate::rate_limit::Limiter;
 use crate::resumes::Resumes;
 
@@ -33,4 +34,8 @@ pub struct AppState {
     pub resumes: Resumes,
     /// Saved jobs, the skills picture and job match.
     pub jobs: Jobs,
+    /// The metrics registry.
+    pub metrics: Arc<Metrics>,
+    /// The bearer token `GET /metrics` wants on the main address, if any.
+    pub metrics_token: Option<secrecy::SecretString>,
 }

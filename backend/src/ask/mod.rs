@@ -23,6 +23,7 @@ use crate::db::models::NewUsageEvent;
 use crate::db::{
     self, DbError, Pool, conversations, quota as quota_db, resumes, usage_events, users,
 };
+use crate::metrics::Metrics;
 use crate::quota::Period;
 
 /// Earlier messages loaded to continue a conversation.
@@ -101,6 +102,7 @@ pub struct AskService {
     router: Arc<AiRouter>,
     catalogue: Arc<Catalogue>,
     max_output_tokens: u32,
+    metrics: Arc<Metrics>,
 }
 
 /// What was written before the upstream call, to finish or undo.
@@ -121,12 +123,14 @@ impl AskService {
         router: Arc<AiRouter>,
         catalogue: Arc<Catalogue>,
         max_output_tokens: u32,
+        metrics: Arc<Metrics>,
     ) -> Self {
         Self {
             pool,
             router,
             catalogue,
             max_output_tokens,
+            metrics,
         }
     }
 
@@ -181,6 +185,9 @@ impl AskService {
 
         let context = request.context;
         let max_output = self.max_output_tokens;
+        self.metrics
+            .ask_prepare_seconds
+            .observe(started_at.elapsed().as_secs_f64());
         let started = self
             .router
             .start(&chain, |model| {
@@ -218,6 +225,7 @@ impl AskService {
                 reservation,
                 meta: meta.clone(),
                 started_at,
+                metrics: self.metrics.clone(),
             },
             started,
             sender,
@@ -264,32 +272,33 @@ impl AskService {
                     if r.new_conversation {
                         conversations::delete_owned(conn, r.user_id, r.conversation_id)?;
                     }
-                    usage_events::insert(
-                        conn,
-                        &NewUsageEvent {
-                            user_id: r.user_id,
-                            conversation_id: (!r.new_conversation).then_some(r.conversation_id),
-                            provider: model
-                                .as_ref()
-                                .map(|m| m.provider.clone())
-                                .unwrap_or_default(),
-                            model: model.as_ref().map(|m| m.id.clone()).unwrap_or_default(),
-                            input_tokens: 0,
-                            output_tokens: 0,
-                            cost_pico: 0,
-                            ttft_ms: None,
-                            total_ms,
-                            outcome: outcome.into(),
-                            charged: false,
-                            created_at: db::now(),
-                        },
-                    )?;
-                    Ok::<_, AskError>(())
+                    let ledger = NewUsageEvent {
+                        user_id: r.user_id,
+                        conversation_id: (!r.new_conversation).then_some(r.conversation_id),
+                        provider: model
+                            .as_ref()
+                            .map(|m| m.provider.clone())
+                            .unwrap_or_default(),
+                        model: model.as_ref().map(|m| m.id.clone()).unwrap_or_default(),
+                        input_tokens: 0,
+                        output_tokens: 0,
+                        cost_pico: 0,
+                        ttft_ms: None,
+                        total_ms,
+                        outcome: outcome.into(),
+                        charged: false,
+                        created_at: db::now(),
+                    };
+                    usage_events::insert(conn, &ledger)?;
+                    Ok::<_, AskError>(ledger)
                 })
             })
             .await;
-        if let Err(e) = result {
-            tracing::error!(error = %e, "could not undo a reservation after an upstream failure");
+        match result {
+            Ok(ledger) => self.metrics.record_ask(&ledger),
+            Err(e) => {
+                tracing::error!(error = %e, "could not undo a reservation after an upstream failure")
+            }
         }
     }
 }

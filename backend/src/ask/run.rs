@@ -25,6 +25,7 @@ pub(super) struct Run {
     pub reservation: Reservation,
     pub meta: StreamMeta,
     pub started_at: Instant,
+    pub metrics: std::sync::Arc<crate::metrics::Metrics>,
 }
 
 enum Outcome {
@@ -134,6 +135,7 @@ pub(super) async fn drive(run: Run, started: Started, sender: mpsc::Sender<Strea
         charged,
         created_at: db::now(),
     };
+    run.metrics.record_ask(&ledger);
     let (user_id, period_key, answer_id, conversation_id) = (
         r.user_id,
         r.period.key.clone(),

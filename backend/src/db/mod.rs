@@ -144,6 +144,7 @@ pub struct Pool {
     readers: r2d2::Pool<DbManager>,
     writer: r2d2::Pool<DbManager>,
     kind: DbKind,
+    waits: Option<prometheus::Histogram>,
 }
 
 fn build(url: &str, size: u32) -> Result<r2d2::Pool<DbManager>, String> {
@@ -181,7 +182,32 @@ impl Pool {
             readers,
             writer,
             kind,
+            waits: None,
         })
+    }
+
+    /// The same pool, recording how long each checkout waits in `waits`.
+    pub fn observing_waits(mut self, waits: prometheus::Histogram) -> Self {
+        self.waits = Some(waits);
+        self
+    }
+
+    /// Connections in use and idle, per pool (`readers`, and `writer` when
+    /// it is a pool of its own, as on SQLite).
+    pub fn usage(&self) -> Vec<(&'static str, u32, u32)> {
+        let of = |pool: &r2d2::Pool<DbManager>| {
+            let state = pool.state();
+            (
+                state.connections - state.idle_connections,
+                state.idle_connections,
+            )
+        };
+        let mut out = vec![("readers", of(&self.readers).0, of(&self.readers).1)];
+        if self.kind == DbKind::Sqlite {
+            let (in_use, idle) = of(&self.writer);
+            out.push(("writer", in_use, idle));
+        }
+        out
     }
 
     /// Takes a connection that may write, waiting at most the pool's timeout.
@@ -198,7 +224,7 @@ impl Pool {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        Self::run(self.readers.clone(), f).await
+        Self::run(self.readers.clone(), self.waits.clone(), f).await
     }
 
     /// Runs `f`, which may write, with a connection on the blocking pool.
@@ -208,19 +234,26 @@ impl Pool {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        Self::run(self.writer.clone(), f).await
+        Self::run(self.writer.clone(), self.waits.clone(), f).await
     }
 
-    async fn run<T, E, F>(pool: r2d2::Pool<DbManager>, f: F) -> Result<T, E>
+    async fn run<T, E, F>(
+        pool: r2d2::Pool<DbManager>,
+        waits: Option<prometheus::Histogram>,
+        f: F,
+    ) -> Result<T, E>
     where
         F: FnOnce(&mut Db) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
         let task = actix_web::rt::task::spawn_blocking(move || {
-            let mut conn = pool
-                .get()
-                .map_err(|e| DbError::Unavailable(e.to_string()))?;
+            let started = std::time::Instant::now();
+            let conn = pool.get();
+            if let Some(waits) = &waits {
+                waits.observe(started.elapsed().as_secs_f64());
+            }
+            let mut conn = conn.map_err(|e| DbError::Unavailable(e.to_string()))?;
             f(&mut conn)
         });
         match task.await {

@@ -43,6 +43,11 @@ pub async fn ask(
         .check(&format!("ask-user:{}", user.id), per_minute)
         .await;
     if !decision.allowed {
+        state
+            .metrics
+            .refusals
+            .with_label_values(&["rate_limit"])
+            .inc();
         let error = ApiError::new(
             ErrorCode::RateLimited,
             format!("You can ask {per_minute} questions a minute on your plan; wait a moment."),
@@ -54,7 +59,12 @@ pub async fn ask(
         .ask
         .ask(user.id, body.into_inner())
         .await
-        .map_err(|e| with_rate_limit(e.into(), &decision))?;
+        .map_err(|e| {
+            if matches!(e, crate::ask::AskError::QuotaExceeded { .. }) {
+                state.metrics.refusals.with_label_values(&["quota"]).inc();
+            }
+            with_rate_limit(e.into(), &decision)
+        })?;
 
     let mut response = HttpResponse::Ok();
     for (name, value) in rate_limit_headers(&decision) {

@@ -90,7 +90,29 @@ pub async fn webhook(
         .get("stripe-signature")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    let delivery = billing.webhook(signature, &body).await?;
+    let delivery = billing.webhook(signature, &body).await;
+    // The type is read only from a verified event: a forged body cannot
+    // invent label values.
+    let (kind, result) = match &delivery {
+        Ok(d) => (
+            serde_json::from_slice::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v["type"].as_str().map(str::to_string))
+                .unwrap_or_else(|| "unknown".into()),
+            if *d == billing::Delivery::Repeated {
+                "repeated"
+            } else {
+                "applied"
+            },
+        ),
+        Err(_) => ("unverified".to_string(), "refused"),
+    };
+    state
+        .metrics
+        .stripe_events
+        .with_label_values(&[&kind, result])
+        .inc();
+    let delivery = delivery?;
     Ok(HttpResponse::Ok().json(
         serde_json::json!({"received": true, "repeat": delivery == billing::Delivery::Repeated}),
     ))

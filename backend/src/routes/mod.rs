@@ -8,6 +8,7 @@ pub mod billing;
 pub mod conversations;
 pub mod health;
 pub mod jobs;
+pub mod metrics;
 pub mod models;
 pub mod openapi;
 pub mod resumes;
@@ -35,6 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             }),
         )
         .service(web::resource("/health").get(health::health))
+        .service(web::resource("/metrics").get(metrics::scrape_with_token))
         .service(web::resource("/ready").get(health::ready))
         .service(web::resource("/billing/success").get(billing::success_page))
         .service(web::resource("/billing/cancel").get(billing::cancel_page))

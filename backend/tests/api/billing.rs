@@ -39,6 +39,7 @@ async fn spawn_billed() -> Billed {
     let api_base = stripe.url().to_string();
     let app = spawn_app_with(|s| {
         s.ai.config_file = Some(config);
+        s.metrics_bind = Some("127.0.0.1:0".into());
         s.billing = Some(BillingSettings {
             secret_key: SecretString::from(SECRET_KEY),
             webhook_secret: SecretString::from(WEBHOOK_SECRET),
@@ -402,6 +403,26 @@ async fn a_replayed_event_is_answered_200_and_applied_once() {
     );
     assert_eq!(tiers[1].1["tier_after"], "free");
     assert_eq!(tiers[1].1["status"], "canceled");
+
+    // The metrics count each delivery by its verified type and result.
+    let base = billed.app.metrics_address.clone().expect("metrics address");
+    let text = billed
+        .app
+        .client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .expect("scrape")
+        .text()
+        .await
+        .expect("body");
+    for line in [
+        r#"mentor_stripe_webhook_events_total{result="applied",type="customer.subscription.created"} 1"#,
+        r#"mentor_stripe_webhook_events_total{result="repeated",type="customer.subscription.created"} 1"#,
+        r#"mentor_stripe_webhook_events_total{result="applied",type="customer.subscription.deleted"} 1"#,
+    ] {
+        assert!(text.lines().any(|l| l == line), "missing {line} in\n{text}");
+    }
 }
 
 #[tokio::test]

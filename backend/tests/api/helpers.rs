@@ -38,6 +38,8 @@ pub struct TestApp {
     pub fake: FakeAi,
     /// The settings the app started with.
     pub settings: Settings,
+    /// `http://ADDRESS` of the metrics-only server, when `metrics_bind` is set.
+    pub metrics_address: Option<String>,
     _db: TestDb,
 }
 
@@ -102,8 +104,10 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
         .await
         .expect("app starts");
     let address = format!("http://{}", app.address());
+    let metrics_address = app.metrics_address().map(|a| format!("http://{a}"));
     tokio::spawn(app.run_until_stopped());
     TestApp {
+        metrics_address,
         address,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())

@@ -10,6 +10,7 @@ mod conversations;
 mod errors;
 mod jobs;
 mod login;
+mod metrics;
 mod models_usage;
 mod openapi;
 mod operations;
