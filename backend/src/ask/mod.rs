@@ -20,9 +20,7 @@ use crate::ai::catalogue::{Catalogue, ChainError};
 use crate::ai::router::AiRouter;
 use crate::ai::{ChatMessage, ChatRole, ProviderError, ProviderErrorKind};
 use crate::db::models::NewUsageEvent;
-use crate::db::{
-    self, DbError, Pool, conversations, quota as quota_db, resumes, usage_events, users,
-};
+use crate::db::{self, DbError, Pool, conversations, quota as quota_db, usage_events, users};
 use crate::metrics::Metrics;
 use crate::quota::Period;
 
@@ -318,12 +316,9 @@ fn load(
     conversation: Option<i64>,
     use_resume: bool,
 ) -> Result<Loaded, AskError> {
-    let user = users::find(conn, user_id)?.ok_or(AskError::AccountGone)?;
-    let resume = if use_resume {
-        resumes::active_text(conn, user_id)?
-    } else {
-        None
-    };
+    let (user, resume) =
+        users::find_with_active_resume(conn, user_id)?.ok_or(AskError::AccountGone)?;
+    let resume = resume.filter(|_| use_resume);
     let mut history = Vec::new();
     if let Some(id) = conversation {
         conversations::find_owned(conn, user_id, id)?.ok_or(AskError::ConversationNotFound)?;

@@ -52,16 +52,6 @@ pub fn active(conn: &mut Db, user_id: i64) -> QueryResult<Option<ResumeRow>> {
         .optional()
 }
 
-/// The text of the user's active resume.
-pub fn active_text(conn: &mut Db, user_id: i64) -> QueryResult<Option<String>> {
-    r::resumes
-        .filter(r::user_id.eq(user_id))
-        .filter(r::is_active.eq(true))
-        .select(r::text)
-        .first(conn)
-        .optional()
-}
-
 /// Sets a new title.
 pub fn set_title(conn: &mut Db, id: i64, title: &str, at: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(r::resumes.filter(r::id.eq(id)))

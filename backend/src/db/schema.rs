@@ -182,5 +182,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     messages,
     quota_usage,
     usage_events,
-    subscriptions
+    subscriptions,
+    resumes
 );

@@ -24,6 +24,21 @@ pub fn find(conn: &mut Db, id: i64) -> QueryResult<Option<UserRow>> {
         .optional()
 }
 
+/// The user and the text of their active resume, in one query (an ask
+/// needs both).
+pub fn find_with_active_resume(
+    conn: &mut Db,
+    id: i64,
+) -> QueryResult<Option<(UserRow, Option<String>)>> {
+    use super::schema::resumes::dsl as r;
+    u::users
+        .left_join(r::resumes.on(r::user_id.eq(u::id).and(r::is_active.eq(true))))
+        .filter(u::id.eq(id))
+        .select((UserRow::as_select(), r::text.nullable()))
+        .first(conn)
+        .optional()
+}
+
 /// The user with this (normalised) email, if any.
 pub fn find_by_email(conn: &mut Db, email: &str) -> QueryResult<Option<UserRow>> {
     u::users
