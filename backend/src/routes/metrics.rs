@@ -1,12 +1,10 @@
-//! `GET /metrics` in the Prometheus text format, and the middleware that
-//! counts every request by route template, method and status.
+//! `GET /metrics` in the Prometheus text format, and the counting of every
+//! response by route template, method and status.
 
 use std::time::Instant;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::ServiceResponse;
 use actix_web::http::header;
-use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, web};
 use secrecy::ExposeSecret;
 use sha2::{Digest, Sha256};
@@ -15,34 +13,25 @@ use shared_types::ErrorCode;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// Counts the request and its latency under its route template (never its
-/// path, which may hold ids).
-pub async fn record_http(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let started = Instant::now();
-    let state = req.app_data::<web::Data<AppState>>().cloned();
-    let method = req.method().as_str().to_string();
-    let res = next.call(req).await?;
-    if let Some(state) = state {
-        let route = res
-            .request()
-            .match_pattern()
-            .unwrap_or_else(|| "unmatched".into());
-        let status = res.status().as_u16().to_string();
-        state
-            .metrics
-            .http_requests
-            .with_label_values(&[&route, &method, &status])
-            .inc();
-        state
-            .metrics
-            .http_seconds
-            .with_label_values(&[&route, &method])
-            .observe(started.elapsed().as_secs_f64());
-    }
-    Ok(res)
+/// Counts a response and its latency under its route template (never its
+/// path, which may hold ids). Called by the app's response middleware.
+pub fn record_http<B>(res: &ServiceResponse<B>, started: Instant) {
+    let req = res.request();
+    let Some(state) = req.app_data::<web::Data<AppState>>() else {
+        return;
+    };
+    let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
+    let method = req.method().as_str();
+    let status = res.status().as_u16().to_string();
+    let metrics = &state.metrics;
+    metrics
+        .http_requests
+        .with_label_values(&[route.as_str(), method, status.as_str()])
+        .inc();
+    metrics
+        .http_seconds
+        .with_label_values(&[route.as_str(), method])
+        .observe(started.elapsed().as_secs_f64());
 }
 
 /// The metrics, on the main address: only with `MENTOR_METRICS_TOKEN` as a
