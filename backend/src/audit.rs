@@ -160,15 +160,11 @@ pub async fn list(pool: &Pool, filter: Filter, limit: i64) -> Result<AuditPage, 
     let rows = pool
         .read(move |conn| queries::list(conn, &filter, limit + 1).map_err(DbError::from))
         .await?;
-    let more = rows.len() as i64 > limit;
-    let entries: Vec<AuditEntry> = rows.iter().take(limit as usize).map(Into::into).collect();
+    let entries: Vec<AuditEntry> = rows.iter().map(Into::into).collect();
+    let (entries, next_before) = db::split_page(entries, limit, |e| e.id);
     Ok(AuditPage {
-        next_before: if more {
-            entries.last().map(|e| e.id)
-        } else {
-            None
-        },
         entries,
+        next_before,
     })
 }
 

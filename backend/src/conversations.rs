@@ -4,7 +4,7 @@ use shared_types::{
     Conversation, ConversationId, ConversationPage, ConversationSummary, Message, UserId,
 };
 
-use crate::db::{DbError, Pool, conversations};
+use crate::db::{self, DbError, Pool, conversations};
 
 /// The most conversations one page holds.
 pub const MAX_PAGE: i64 = 100;
@@ -22,15 +22,11 @@ pub async fn list(
             conversations::list(conn, user.0, before.map(|b| b.0), limit + 1).map_err(DbError::from)
         })
         .await?;
-    let more = rows.len() as i64 > limit;
-    let page: Vec<ConversationSummary> = rows.iter().take(limit as usize).map(Into::into).collect();
+    let summaries: Vec<ConversationSummary> = rows.iter().map(Into::into).collect();
+    let (conversations, next_before) = db::split_page(summaries, limit, |c| c.id);
     Ok(ConversationPage {
-        next_before: if more {
-            page.last().map(|c| c.id)
-        } else {
-            None
-        },
-        conversations: page,
+        conversations,
+        next_before,
     })
 }
 

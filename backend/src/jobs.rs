@@ -8,8 +8,8 @@
 
 use diesel::Connection;
 use shared_types::{
-    DeleteJobs, JOB_DESCRIPTION_MAX_CHARS, Job, JobPage, JobPosting, JobStatus, MatchResult,
-    PostingSkill, SaveJob, SkillsAnalysis, UpdateJob, UserId,
+    DeleteJobs, JOB_DESCRIPTION_MAX_CHARS, Job, JobPage, JobPosting, JobStatus, JobSummary,
+    MatchResult, PostingSkill, SaveJob, SkillsAnalysis, UpdateJob, UserId,
 };
 
 use crate::db::models::JobPostingFields;
@@ -185,16 +185,9 @@ impl Jobs {
             .pool
             .read(move |conn| jobs::list(conn, user.0, &filter, limit + 1).map_err(DbError::from))
             .await?;
-        let more = rows.len() as i64 > limit;
-        let page: Vec<_> = rows.iter().take(limit as usize).map(Into::into).collect();
-        Ok(JobPage {
-            next_before: if more {
-                rows.get(limit as usize - 1).map(|r| r.id)
-            } else {
-                None
-            },
-            jobs: page,
-        })
+        let summaries: Vec<JobSummary> = rows.iter().map(Into::into).collect();
+        let (jobs, next_before) = db::split_page(summaries, limit, |j| j.id);
+        Ok(JobPage { jobs, next_before })
     }
 
     /// One of the user's jobs.

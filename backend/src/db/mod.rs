@@ -195,17 +195,17 @@ impl Pool {
     /// Connections in use and idle, per pool (`readers`, and `writer` when
     /// it is a pool of its own, as on SQLite).
     pub fn usage(&self) -> Vec<(&'static str, u32, u32)> {
-        let of = |pool: &r2d2::Pool<DbManager>| {
+        let of = |name, pool: &r2d2::Pool<DbManager>| {
             let state = pool.state();
             (
+                name,
                 state.connections - state.idle_connections,
                 state.idle_connections,
             )
         };
-        let mut out = vec![("readers", of(&self.readers).0, of(&self.readers).1)];
+        let mut out = vec![of("readers", &self.readers)];
         if self.kind == DbKind::Sqlite {
-            let (in_use, idle) = of(&self.writer);
-            out.push(("writer", in_use, idle));
+            out.push(of("writer", &self.writer));
         }
         out
     }
@@ -298,6 +298,16 @@ impl Pool {
         .map_err(|e| format!("migration failed: {e}"))?;
         Ok(applied.iter().map(ToString::to_string).collect())
     }
+}
+
+/// Cuts rows fetched with `limit + 1` to a page of `limit`, and gives the
+/// `next_before` cursor (the page's last id) when there was a row more.
+pub fn split_page<T, C>(mut rows: Vec<T>, limit: i64, id: impl Fn(&T) -> C) -> (Vec<T>, Option<C>) {
+    let limit = usize::try_from(limit).unwrap_or_default();
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let next = if more { rows.last().map(id) } else { None };
+    (rows, next)
 }
 
 /// The current time as stored in the database (UTC, no zone).

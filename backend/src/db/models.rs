@@ -333,6 +333,11 @@ pub struct NewResume {
     pub updated_at: NaiveDateTime,
 }
 
+/// A stored job status; a value the CHECK constraint lets through always parses.
+fn job_status(text: &str) -> shared_types::JobStatus {
+    text.parse().unwrap_or(shared_types::JobStatus::Saved)
+}
+
 /// A row of `jobs`.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = super::schema::jobs)]
@@ -372,9 +377,7 @@ impl JobRow {
     }
 
     fn status(&self) -> shared_types::JobStatus {
-        self.status
-            .parse()
-            .unwrap_or(shared_types::JobStatus::Saved)
+        job_status(&self.status)
     }
 }
 
@@ -425,7 +428,7 @@ impl From<&JobSummaryRow> for shared_types::JobSummary {
             company: row.company.clone(),
             location: row.location.clone(),
             url: row.url.clone(),
-            status: row.status.parse().unwrap_or(shared_types::JobStatus::Saved),
+            status: job_status(&row.status),
             created_at: super::rfc3339(row.created_at),
         }
     }

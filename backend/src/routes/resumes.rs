@@ -129,7 +129,19 @@ pub async fn create(
             .upload(user.id, upload.title, upload.file_name, upload.bytes)
             .await?
     } else if content_type.starts_with("application/json") {
-        let body = read_limited(payload, PASTE_LIMIT_BYTES).await?;
+        let body = payload
+            .to_bytes_limited(PASTE_LIMIT_BYTES)
+            .await
+            .map_err(|_| {
+                ApiError::new(
+                    ErrorCode::PayloadTooLarge,
+                    format!(
+                        "The request body is larger than {} KB.",
+                        PASTE_LIMIT_BYTES / 1024
+                    ),
+                )
+            })?
+            .map_err(|e| ApiError::invalid(format!("The body could not be read: {e}")))?;
         let pasted: CreateResume = serde_json::from_slice(&body)
             .map_err(|e| ApiError::invalid(format!("The JSON body is invalid: {e}")))?;
         state
@@ -143,22 +155,6 @@ pub async fn create(
         ));
     };
     Ok(HttpResponse::Created().json(resume))
-}
-
-async fn read_limited(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, ApiError> {
-    let mut body = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk =
-            chunk.map_err(|e| ApiError::invalid(format!("The body could not be read: {e}")))?;
-        if body.len() + chunk.len() > limit {
-            return Err(ApiError::new(
-                ErrorCode::PayloadTooLarge,
-                format!("The request body is larger than {} KB.", limit / 1024),
-            ));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
 }
 
 /// The caller's resumes, newest first, without their text.

@@ -31,8 +31,6 @@ pub struct Found {
     pub required: bool,
     /// Byte offset of the first mention.
     pub first_at: usize,
-    /// How many times it is mentioned.
-    pub mentions: u32,
 }
 
 impl From<&Found> for PostingSkill {
@@ -137,7 +135,6 @@ pub fn extract(text: &str) -> Vec<Found> {
         match index.get(&hit.skill) {
             Some(&k) => {
                 found[k].required |= required;
-                found[k].mentions += 1;
             }
             None => {
                 let skill = &vocabulary.skills[hit.skill as usize];
@@ -147,7 +144,6 @@ pub fn extract(text: &str) -> Vec<Found> {
                     category: skill.category,
                     required,
                     first_at: at,
-                    mentions: 1,
                 });
             }
         }
