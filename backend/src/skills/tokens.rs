@@ -82,9 +82,8 @@ pub fn tokenize(text: &str) -> Vec<Token<'_>> {
         }
         let word = &text[offset(start)..offset(i)];
         // Skip web and e-mail addresses to the next whitespace.
-        let lower_start = word.get(..5).map(str::to_ascii_lowercase);
-        let is_address = matches!(at(i), Some(':'))
-            && matches!(lower_start.as_deref(), Some("http" | "https"))
+        let scheme = word.eq_ignore_ascii_case("http") || word.eq_ignore_ascii_case("https");
+        let is_address = scheme && matches!(at(i), Some(':'))
             || word.to_ascii_lowercase().starts_with("www.")
             || (word.contains('.') && matches!(at(i), Some('/')))
             || matches!(at(i), Some('@'));
@@ -145,7 +144,9 @@ mod tests {
     #[test]
     fn addresses_are_skipped() {
         assert_eq!(
-            texts("see https://jobs.example/go-to or mail go@example.com now"),
+            texts(
+                "see https://jobs.example/go-to or http://a.example/rust-jobs, mail go@example.com, github.com/me now"
+            ),
             ["see", "or", "mail", "now"]
         );
     }
