@@ -41,6 +41,16 @@ pub enum Action {
     SubscriptionChanged,
     /// The command line created an admin or promoted an account.
     AdminGranted,
+    /// An admin changed a user's tier or suspended or restored them.
+    UserUpdated,
+    /// An admin granted a user extra questions.
+    QuestionsGranted,
+    /// An admin signed a user out everywhere.
+    SessionsRevoked,
+    /// An admin deleted a user's account.
+    UserDeleted,
+    /// An admin changed a model (enabled, tiers, prices).
+    ModelChanged,
 }
 
 impl Action {
@@ -56,6 +66,11 @@ impl Action {
             Self::AccountDeleted => "auth.account_deleted",
             Self::SubscriptionChanged => "billing.subscription_changed",
             Self::AdminGranted => "admin.granted",
+            Self::UserUpdated => "admin.user_updated",
+            Self::QuestionsGranted => "admin.questions_granted",
+            Self::SessionsRevoked => "admin.sessions_revoked",
+            Self::UserDeleted => "admin.user_deleted",
+            Self::ModelChanged => "admin.model_changed",
         }
     }
 }
@@ -110,8 +125,13 @@ impl Event {
     }
 
     /// The same event about a user.
-    pub fn on_user(mut self, id: i64) -> Self {
-        self.target = Some(("user", id.to_string()));
+    pub fn on_user(self, id: i64) -> Self {
+        self.on("user", id.to_string())
+    }
+
+    /// The same event about something else (`model`, ...).
+    pub fn on(mut self, kind: &'static str, id: String) -> Self {
+        self.target = Some((kind, id));
         self
     }
 

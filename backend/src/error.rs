@@ -50,6 +50,14 @@ impl ApiError {
         self
     }
 
+    /// 403 `account_suspended`.
+    pub fn suspended() -> Self {
+        Self::new(
+            ErrorCode::AccountSuspended,
+            "This account is suspended. Contact the service's support to restore it.",
+        )
+    }
+
     /// A 400 `invalid_request`.
     pub fn invalid(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::InvalidRequest, message)
@@ -128,6 +136,7 @@ impl From<crate::auth::AuthError> for ApiError {
                 Self::new(ErrorCode::AccountLocked, message).retry_after(retry_after.as_secs())
             }
             A::InvalidToken => Self::new(ErrorCode::InvalidToken, message),
+            A::Suspended => Self::suspended(),
             A::Db(db) => db.into(),
             A::Internal(cause) => Self::internal(cause),
         }
@@ -145,10 +154,24 @@ impl From<crate::ask::AskError> for ApiError {
             A::AccountGone => Self::new(ErrorCode::InvalidToken, message),
             A::UnknownModel(_) => Self::new(ErrorCode::UnknownModel, message),
             A::ModelNotAllowed(_) => Self::new(ErrorCode::ModelNotAllowed, message),
+            A::ModelDisabled(_) => Self::new(ErrorCode::ModelDisabled, message),
+            A::Suspended => Self::suspended(),
             A::NoProvider(_) => Self::new(ErrorCode::NoProvider, message),
             A::QuotaExceeded { .. } => Self::new(ErrorCode::QuotaExceeded, message),
             A::Upstream(_) if timeout => Self::new(ErrorCode::UpstreamTimeout, message),
             A::Upstream(_) => Self::new(ErrorCode::UpstreamError, message),
+            A::Db(db) => db.into(),
+        }
+    }
+}
+
+impl From<crate::admin::AdminError> for ApiError {
+    fn from(err: crate::admin::AdminError) -> Self {
+        use crate::admin::AdminError as A;
+        let message = err.to_string();
+        match err {
+            A::InvalidInput(_) => Self::invalid(message),
+            A::NotFound(_) => Self::new(ErrorCode::NotFound, message),
             A::Db(db) => db.into(),
         }
     }

@@ -1,4 +1,5 @@
-//! Request extractors: the signed-in user from a bearer token, an admin
+//! Request extractors: the signed-in user from a bearer token (refused
+//! while the account is suspended), an admin
 //! (whose role is checked in the database), where a request came from, and
 //! the client IP used for rate limits.
 
@@ -6,7 +7,7 @@ use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 use shared_types::{ErrorCode, Role, Tier, UserId};
 
@@ -71,8 +72,12 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
         )
     };
     let claims = state.tokens.verify(token).ok_or_else(invalid)?;
+    let id = claims.user_id().ok_or_else(invalid)?;
+    if state.live.is_suspended(id.0) {
+        return Err(ApiError::suspended());
+    }
     Ok(AuthUser {
-        id: claims.user_id().ok_or_else(invalid)?,
+        id,
         email: claims.email,
         role: claims.role,
         tier: claims.tier,
@@ -82,7 +87,9 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
 
 /// An admin: a valid access token whose user is an admin in the database
 /// now. The role is read on every request, so a demoted admin's token stops
-/// working at once; anyone else gets 403 `forbidden`.
+/// working at once; anyone else gets 403 `forbidden`. The admin scope checks
+/// it before anything else is read (see `routes::admin::scope`) and leaves
+/// it in the request's extensions for the handler.
 #[derive(Debug, Clone)]
 pub struct AdminUser {
     /// The admin's id.
@@ -96,6 +103,9 @@ impl FromRequest for AdminUser {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        if let Some(admin) = req.extensions().get::<AdminUser>().cloned() {
+            return Box::pin(async move { Ok(admin) });
+        }
         let user = authenticate(req);
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {

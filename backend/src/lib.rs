@@ -1,5 +1,6 @@
 //! The AI Mentor backend as a library; `main.rs` only parses the command line.
 
+pub mod admin;
 pub mod ai;
 pub mod ask;
 pub mod audit;
@@ -11,6 +12,7 @@ pub mod db;
 pub mod error;
 pub mod extractors;
 pub mod jobs;
+pub mod live;
 pub mod maintenance;
 pub mod metrics;
 pub mod quota;

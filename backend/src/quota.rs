@@ -40,11 +40,13 @@ impl Period {
         Self::containing(crate::db::now())
     }
 
-    /// The API view of `used` of `limit` in this period.
-    pub fn status(&self, used: i32, limit: Option<u32>) -> QuotaStatus {
+    /// The API view of `used` of `limit` in this period, `granted` extra
+    /// questions included in the limit.
+    pub fn status(&self, used: i32, granted: i32, limit: Option<u32>) -> QuotaStatus {
+        let granted = u32::try_from(granted).unwrap_or_default();
         QuotaStatus {
             used: u32::try_from(used).unwrap_or_default(),
-            limit,
+            limit: limit.map(|l| l.saturating_add(granted)),
             period_end: crate::db::rfc3339(self.end),
         }
     }
@@ -64,7 +66,7 @@ mod tests {
         assert_eq!(p.key, "2026-11");
         assert_eq!(p.start, at("2026-11-01 00:00:00"));
         assert_eq!(p.end, at("2026-12-01 00:00:00"));
-        assert_eq!(p.status(3, Some(10)).period_end, "2026-12-01T00:00:00Z");
+        assert_eq!(p.status(3, 0, Some(10)).period_end, "2026-12-01T00:00:00Z");
     }
 
     #[test]

@@ -21,6 +21,7 @@ use crate::config::Settings;
 use crate::db::Pool;
 use crate::error::ApiError;
 use crate::jobs::Jobs;
+use crate::live::Live;
 use crate::metrics::Metrics;
 use crate::rate_limit::Limiter;
 use crate::resumes::Resumes;
@@ -94,6 +95,11 @@ impl Application {
             settings.jwt_secret_bytes(),
             settings.auth.access_token_ttl,
         ));
+        let live = Arc::new(Live::new(catalogue.clone()));
+        live.reload(&pool)
+            .await
+            .map_err(|e| StartupError::Database(format!("cannot read the model settings: {e}")))?;
+        live.spawn_refresh(pool.clone());
         let catalogue = Arc::new(catalogue);
         let billing = settings
             .billing
@@ -113,7 +119,7 @@ impl Application {
             ask: AskService::new(
                 pool.clone(),
                 Arc::new(router),
-                catalogue,
+                live.clone(),
                 settings.ai.max_output_tokens,
                 metrics.clone(),
             ),
@@ -125,6 +131,7 @@ impl Application {
             billing,
             metrics,
             metrics_token: settings.metrics_token.clone(),
+            live,
         });
         let metrics_address = match &settings.metrics_bind {
             Some(bind) => Some(metrics_server(bind, state.clone())?),

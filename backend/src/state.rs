@@ -8,6 +8,7 @@ use crate::auth::tokens::AccessTokens;
 use crate::billing::Billing;
 use crate::db::Pool;
 use crate::jobs::Jobs;
+use crate::live::Live;
 use crate::metrics::Metrics;
 use crate::rate_limit::Limiter;
 use crate::resumes::Resumes;
@@ -34,6 +35,8 @@ pub struct AppState {
     pub resumes: Resumes,
     /// Saved jobs, the skills picture and job match.
     pub jobs: Jobs,
+    /// The live catalogue and suspended accounts.
+    pub live: Arc<Live>,
     /// The metrics registry.
     pub metrics: Arc<Metrics>,
     /// The bearer token `GET /metrics` wants on the main address, if any.

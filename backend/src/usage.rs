@@ -19,7 +19,7 @@ pub async fn report(pool: &Pool, user: UserId, plan: &Plan) -> Result<UsageRepor
         .unwrap_or_default();
     let from = since.min(period.start);
     let key = period.key.clone();
-    let (used, events) = pool
+    let ((used, granted), events) = pool
         .read(move |conn| {
             Ok::<_, DbError>((
                 quota::used(conn, user.0, &key)?,
@@ -67,7 +67,7 @@ pub async fn report(pool: &Pool, user: UserId, plan: &Plan) -> Result<UsageRepor
         })
         .collect();
     Ok(UsageReport {
-        quota: period.status(used, plan.monthly_questions),
+        quota: period.status(used, granted, plan.monthly_questions),
         input_tokens: input,
         output_tokens: output,
         cost_usd: format_pico_usd(cost),

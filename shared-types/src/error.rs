@@ -37,6 +37,8 @@ pub enum ErrorCode {
     Forbidden,
     /// Too many failed sign-ins; the account is locked for a while.
     AccountLocked,
+    /// An administrator suspended the account.
+    AccountSuspended,
     /// Too many requests in a short time; retry after the given delay.
     RateLimited,
     /// This month's question quota is used up.
@@ -45,6 +47,8 @@ pub enum ErrorCode {
     UnknownModel,
     /// The model exists but the caller's tier may not use it.
     ModelNotAllowed,
+    /// The operator has turned the model off for now.
+    ModelDisabled,
     /// No AI provider is configured on the server.
     NoProvider,
     /// The AI provider failed (after retries and fallbacks).
@@ -81,7 +85,10 @@ impl ErrorCode {
                 400
             }
             Self::InvalidCredentials | Self::MissingToken | Self::InvalidToken => 401,
-            Self::WrongPassword | Self::Forbidden | Self::ModelNotAllowed => 403,
+            Self::WrongPassword
+            | Self::Forbidden
+            | Self::AccountSuspended
+            | Self::ModelNotAllowed => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::EmailTaken | Self::ResumeLimitReached | Self::NoActiveResume => 409,
@@ -94,7 +101,10 @@ impl ErrorCode {
             | Self::JobLimitReached => 429,
             Self::Internal => 500,
             Self::UpstreamError | Self::PaymentProviderError => 502,
-            Self::ServiceUnavailable | Self::NoProvider | Self::BillingNotConfigured => 503,
+            Self::ServiceUnavailable
+            | Self::NoProvider
+            | Self::ModelDisabled
+            | Self::BillingNotConfigured => 503,
             Self::UpstreamTimeout => 504,
         }
     }
@@ -115,10 +125,12 @@ impl ErrorCode {
             Self::InvalidToken => "invalid_token",
             Self::Forbidden => "forbidden",
             Self::AccountLocked => "account_locked",
+            Self::AccountSuspended => "account_suspended",
             Self::RateLimited => "rate_limited",
             Self::QuotaExceeded => "quota_exceeded",
             Self::UnknownModel => "unknown_model",
             Self::ModelNotAllowed => "model_not_allowed",
+            Self::ModelDisabled => "model_disabled",
             Self::NoProvider => "no_provider",
             Self::UpstreamError => "upstream_error",
             Self::UpstreamTimeout => "upstream_timeout",
@@ -171,10 +183,12 @@ mod tests {
             ErrorCode::InvalidToken,
             ErrorCode::Forbidden,
             ErrorCode::AccountLocked,
+            ErrorCode::AccountSuspended,
             ErrorCode::RateLimited,
             ErrorCode::QuotaExceeded,
             ErrorCode::UnknownModel,
             ErrorCode::ModelNotAllowed,
+            ErrorCode::ModelDisabled,
             ErrorCode::NoProvider,
             ErrorCode::UpstreamError,
             ErrorCode::UpstreamTimeout,

@@ -46,6 +46,8 @@ pub struct ModelSpec {
     pub context_window: u32,
     /// The tiers that may use it.
     pub tiers: Vec<Tier>,
+    /// Whether it may be used now (an admin's kill switch).
+    pub enabled: bool,
 }
 
 impl ModelSpec {
@@ -54,6 +56,24 @@ impl ModelSpec {
         let tokens = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
         (tokens(input_tokens).saturating_mul(self.input_pico_per_1k / 1000))
             .saturating_add(tokens(output_tokens).saturating_mul(self.output_pico_per_1k / 1000))
+    }
+
+    /// This model with an admin's change applied, if any.
+    pub fn with(mut self, change: Option<&ModelOverride>) -> Self {
+        let Some(o) = change else {
+            return self;
+        };
+        self.enabled = o.enabled;
+        if let Some(tiers) = &o.tiers {
+            self.tiers = tiers.clone();
+        }
+        if let Some(price) = o.input_pico_per_1k {
+            self.input_pico_per_1k = price;
+        }
+        if let Some(price) = o.output_pico_per_1k {
+            self.output_pico_per_1k = price;
+        }
+        self
     }
 
     /// The API view, marking whether it is the tier's default.
@@ -79,6 +99,24 @@ pub enum ChainError {
     NotAllowed(String),
     /// The model's provider, or every allowed model's, is not configured.
     NoProvider,
+    /// An admin turned the model off.
+    Disabled(String),
+}
+
+/// An admin's change to one model, kept in the database (`model_settings`);
+/// `None` keeps the catalogue's value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelOverride {
+    /// The model.
+    pub model_id: String,
+    /// Whether it may be used.
+    pub enabled: bool,
+    /// The tiers that may use it.
+    pub tiers: Option<Vec<Tier>>,
+    /// Pico-dollars per 1,000 input tokens.
+    pub input_pico_per_1k: Option<i64>,
+    /// Pico-dollars per 1,000 output tokens.
+    pub output_pico_per_1k: Option<i64>,
 }
 
 /// Models and plans.
@@ -272,6 +310,7 @@ impl Catalogue {
                 output_pico_per_1k: parse_usd_to_pico(b.output).unwrap_or_default(),
                 context_window: b.context,
                 tiers: b.tiers.to_vec(),
+                enabled: true,
             })
             .collect();
         Self {
@@ -360,10 +399,26 @@ impl Catalogue {
         self.models.iter().find(|m| m.id == id)
     }
 
+    /// Every model, enabled or not.
+    pub fn models(&self) -> &[ModelSpec] {
+        &self.models
+    }
+
+    /// This catalogue with admins' changes applied (changes to models it
+    /// does not have are ignored: the file may have dropped them).
+    pub fn with_overrides(&self, overrides: &[ModelOverride]) -> Self {
+        let mut out = self.clone();
+        for model in &mut out.models {
+            let found = overrides.iter().find(|o| o.model_id == model.id);
+            *model = model.clone().with(found);
+        }
+        out
+    }
+
     /// The models a tier may use whose provider is on: the plan's order
     /// first, then any other allowed model.
     pub fn available(&self, tier: Tier, enabled: &dyn Fn(&str) -> bool) -> Vec<&ModelSpec> {
-        let usable = |m: &&ModelSpec| m.tiers.contains(&tier) && enabled(&m.provider);
+        let usable = |m: &&ModelSpec| m.enabled && m.tiers.contains(&tier) && enabled(&m.provider);
         let plan = self.plan(tier);
         let mut list: Vec<&ModelSpec> = plan
             .fallback_models
@@ -392,12 +447,15 @@ impl Catalogue {
             .fallback_models
             .iter()
             .filter_map(|id| self.model(id))
-            .filter(|m| m.tiers.contains(&tier) && enabled(&m.provider));
+            .filter(|m| m.enabled && m.tiers.contains(&tier) && enabled(&m.provider));
         let mut chain: Vec<ModelSpec> = Vec::new();
         if let Some(id) = requested {
             let model = self
                 .model(id)
                 .ok_or_else(|| ChainError::Unknown(id.to_string()))?;
+            if !model.enabled {
+                return Err(ChainError::Disabled(id.to_string()));
+            }
             if !model.tiers.contains(&tier) {
                 return Err(ChainError::NotAllowed(id.to_string()));
             }
@@ -433,11 +491,7 @@ fn model_from_file(m: FileModel) -> Result<ModelSpec, String> {
         ));
     }
     let price = |field: &str, text: &str| -> Result<i64, String> {
-        let pico = parse_usd_to_pico(text).map_err(|e| format!("{}: {e}", context(field)))?;
-        if pico % 1000 != 0 {
-            return Err(format!("{}: at most 9 decimals", context(field)));
-        }
-        Ok(pico)
+        price_pico_per_1k(text).map_err(|e| format!("{}: {e}", context(field)))
     };
     let tiers = m
         .tiers
@@ -460,7 +514,18 @@ fn model_from_file(m: FileModel) -> Result<ModelSpec, String> {
         context_window: m.context_window,
         tiers,
         id: m.id,
+        enabled: true,
     })
+}
+
+/// A price per 1,000 tokens in decimal dollars (`"0.0025"`), as pico-dollars;
+/// at most 9 decimals so that the price of one token is a whole pico-dollar.
+pub fn price_pico_per_1k(text: &str) -> Result<i64, String> {
+    let pico = parse_usd_to_pico(text)?;
+    if pico % 1000 != 0 {
+        return Err("at most 9 decimals".into());
+    }
+    Ok(pico)
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ use crate::ai::router::AiRouter;
 use crate::ai::{ChatMessage, ChatRole, ProviderError, ProviderErrorKind};
 use crate::db::models::NewUsageEvent;
 use crate::db::{self, DbError, Pool, conversations, quota as quota_db, usage_events, users};
+use crate::live::Live;
 use crate::metrics::Metrics;
 use crate::quota::Period;
 
@@ -49,6 +50,14 @@ pub enum AskError {
         "Your plan does not include the model '{0}'. Upgrade to use it, or pick another model."
     )]
     ModelNotAllowed(String),
+    /// An admin turned the model off.
+    #[error(
+        "The model '{0}' is switched off for now. Pick another model (GET /api/v1/models lists them)."
+    )]
+    ModelDisabled(String),
+    /// The account is suspended.
+    #[error("This account is suspended.")]
+    Suspended,
     /// No provider serves the request.
     #[error("{0}")]
     NoProvider(String),
@@ -98,7 +107,7 @@ pub struct Answer {
 pub struct AskService {
     pool: Pool,
     router: Arc<AiRouter>,
-    catalogue: Arc<Catalogue>,
+    live: Arc<Live>,
     max_output_tokens: u32,
     metrics: Arc<Metrics>,
 }
@@ -119,22 +128,22 @@ impl AskService {
     pub fn new(
         pool: Pool,
         router: Arc<AiRouter>,
-        catalogue: Arc<Catalogue>,
+        live: Arc<Live>,
         max_output_tokens: u32,
         metrics: Arc<Metrics>,
     ) -> Self {
         Self {
             pool,
             router,
-            catalogue,
+            live,
             max_output_tokens,
             metrics,
         }
     }
 
-    /// The catalogue in use.
-    pub fn catalogue(&self) -> &Catalogue {
-        &self.catalogue
+    /// The catalogue in force (with the admins' overrides).
+    pub fn catalogue(&self) -> Arc<Catalogue> {
+        self.live.catalogue()
     }
 
     /// Whether a provider is configured.
@@ -164,12 +173,12 @@ impl AskService {
             .pool
             .read(move |conn| load(conn, user.0, continuing, use_resume))
             .await?;
-        let chain = self
-            .catalogue
+        let catalogue = self.live.catalogue();
+        let chain = catalogue
             .chain(tier, request.model.as_deref(), &|p| self.router.has(p))
             .map_err(|e| self.chain_error(e))?;
 
-        let limit = self.catalogue.plan(tier).monthly_questions;
+        let limit = catalogue.plan(tier).monthly_questions;
         let period = Period::current();
         let title: String = question.chars().take(TITLE_CHARS).collect();
         let reservation = {
@@ -235,6 +244,7 @@ impl AskService {
         match error {
             ChainError::Unknown(id) => AskError::UnknownModel(id),
             ChainError::NotAllowed(id) => AskError::ModelNotAllowed(id),
+            ChainError::Disabled(id) => AskError::ModelDisabled(id),
             ChainError::NoProvider if self.router.is_empty() => AskError::NoProvider(
                 "No AI provider is configured on this server. The operator sets one of OPENAI_API_KEY, \
                  ANTHROPIC_API_KEY, GEMINI_API_KEY, DEEPSEEK_API_KEY, GROQ_API_KEY or XAI_API_KEY \
@@ -318,6 +328,9 @@ fn load(
 ) -> Result<Loaded, AskError> {
     let (user, resume) =
         users::find_with_active_resume(conn, user_id)?.ok_or(AskError::AccountGone)?;
+    if user.suspended_at.is_some() {
+        return Err(AskError::Suspended);
+    }
     let resume = resume.filter(|_| use_resume);
     let mut history = Vec::new();
     if let Some(id) = conversation {

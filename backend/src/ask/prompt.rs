@@ -190,6 +190,7 @@ mod tests {
             output_pico_per_1k: 0,
             context_window,
             tiers: vec![Tier::Free],
+            enabled: true,
         }
     }
 

@@ -179,11 +179,11 @@ pub(super) async fn drive(run: Run, started: Started, sender: mpsc::Sender<Strea
             },
             message: "The AI provider broke off the answer; this question was not counted.".into(),
         }),
-        (Outcome::Ok, Ok(used)) => StreamEvent::Usage(Usage {
+        (Outcome::Ok, Ok((used, granted))) => StreamEvent::Usage(Usage {
             input_tokens: input,
             output_tokens: output,
             cost_usd: shared_types::money::format_pico_usd(cost_pico),
-            quota: r.period.status(used, r.limit),
+            quota: r.period.status(used, granted, r.limit),
         }),
     };
     for event in [last, StreamEvent::Done] {

@@ -50,6 +50,9 @@ pub enum AuthError {
         /// Time until the lock ends.
         retry_after: Duration,
     },
+    /// An admin suspended the account.
+    #[error("This account is suspended. Contact the service's support to restore it.")]
+    Suspended,
     /// The token is unknown, expired or revoked, or its user is gone.
     #[error("The session has expired or was signed out; sign in again.")]
     InvalidToken,
@@ -170,6 +173,13 @@ impl Accounts {
         let phc = user.password_hash.clone();
         if !blocking(move || password::verify(&password, &phc)).await? {
             return Err(self.count_failure(&user, origin).await?);
+        }
+        if user.suspended_at.is_some() {
+            let event = Event::new(actor(&user), Action::SignInFailed)
+                .on_user(user.id)
+                .details(json!({"reason": "suspended"}));
+            self.audit(origin, event).await?;
+            return Err(AuthError::Suspended);
         }
         let refresh_ttl = self.rules.refresh_token_ttl;
         let origin = origin.clone();

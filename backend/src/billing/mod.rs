@@ -33,9 +33,9 @@ pub struct Billing {
     stripe: Stripe,
     pool: Pool,
     catalogue: Arc<Catalogue>,
-    /// Prices read from Stripe, by tier (they change rarely; a restart
-    /// picks up a change).
-    prices: RwLock<Vec<(Tier, Price)>>,
+    /// Prices read from Stripe, by price id (a price never changes at
+    /// Stripe: a new price gets a new id).
+    prices: RwLock<Vec<(String, Price)>>,
 }
 
 /// What a webhook delivery came to.
@@ -76,7 +76,7 @@ impl Billing {
         for tier in Tier::ALL {
             let plan = self.catalogue.plan(tier);
             let price = match self.price_id(tier) {
-                Some(id) => Some(self.price(tier, id).await?),
+                Some(id) => Some(self.price(id).await?),
                 None => None,
             };
             offers.push(PlanOffer {
@@ -234,15 +234,46 @@ impl Billing {
         }
     }
 
-    async fn price(&self, tier: Tier, id: &str) -> Result<Price, ApiError> {
-        if let Some((_, price)) = self.prices.read().await.iter().find(|(t, _)| *t == tier) {
+    async fn price(&self, id: &str) -> Result<Price, ApiError> {
+        if let Some((_, price)) = self.prices.read().await.iter().find(|(p, _)| p == id) {
             return Ok(price.clone());
         }
         let object = self.stripe.price(id).await?;
         let price = price_of(&object)
             .map_err(|e| ApiError::from(StripeError::unexpected("retrieve price", e)))?;
-        self.prices.write().await.push((tier, price.clone()));
+        self.prices
+            .write()
+            .await
+            .push((id.to_string(), price.clone()));
         Ok(price)
+    }
+
+    /// The monthly recurring revenue of `subscriptions` (counts by Stripe
+    /// price) at Stripe's prices: yearly prices count a twelfth, weekly
+    /// ones 52/12. One amount per currency, such as `$27.00`.
+    pub async fn monthly_revenue(
+        &self,
+        subscriptions: &[(String, i64)],
+    ) -> Result<String, ApiError> {
+        let mut by_currency: std::collections::BTreeMap<String, i64> = Default::default();
+        for (price_id, count) in subscriptions {
+            let price = self.price(price_id).await?;
+            let monthly = match price.interval.as_str() {
+                "year" => price.amount_minor / 12,
+                "week" => price.amount_minor * 52 / 12,
+                "day" => price.amount_minor * 365 / 12,
+                _ => price.amount_minor,
+            };
+            *by_currency.entry(price.currency).or_default() += monthly * count;
+        }
+        if by_currency.is_empty() {
+            by_currency.insert("usd".into(), 0);
+        }
+        Ok(by_currency
+            .iter()
+            .map(|(currency, minor)| money(*minor, currency))
+            .collect::<Vec<_>>()
+            .join(" + "))
     }
 
     async fn user(&self, user_id: i64) -> Result<database::models::UserRow, ApiError> {

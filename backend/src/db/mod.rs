@@ -5,10 +5,13 @@
 //! [`Pool::read`] and [`Pool::write`], which run a closure on the blocking
 //! thread pool.
 
+pub mod admin_analytics;
+pub mod admin_users;
 pub mod audit;
 mod connection;
 pub mod conversations;
 pub mod jobs;
+pub mod model_settings;
 pub mod models;
 pub mod quota;
 pub mod refresh_tokens;

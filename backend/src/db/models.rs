@@ -37,6 +37,8 @@ pub struct UserRow {
     pub stripe_customer_id: Option<String>,
     /// A paid tier kept through a payment grace period ends here.
     pub tier_expires_at: Option<NaiveDateTime>,
+    /// Set while an admin has suspended the account.
+    pub suspended_at: Option<NaiveDateTime>,
 }
 
 impl UserRow {

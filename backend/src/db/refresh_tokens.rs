@@ -75,3 +75,24 @@ pub fn revoke_other_sessions(
 pub fn delete_expired(conn: &mut Db, before: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(rt::refresh_tokens.filter(rt::expires_at.lt(before))).execute(conn)
 }
+
+/// Revokes every live token of a user (an admin signs them out everywhere).
+pub fn revoke_all(conn: &mut Db, user_id: i64, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        rt::refresh_tokens
+            .filter(rt::user_id.eq(user_id))
+            .filter(rt::revoked_at.is_null()),
+    )
+    .set(rt::revoked_at.eq(Some(at)))
+    .execute(conn)
+}
+
+/// The user's sessions that can still be refreshed.
+pub fn count_live(conn: &mut Db, user_id: i64, now: NaiveDateTime) -> QueryResult<i64> {
+    rt::refresh_tokens
+        .filter(rt::user_id.eq(user_id))
+        .filter(rt::revoked_at.is_null())
+        .filter(rt::expires_at.gt(now))
+        .count()
+        .get_result(conn)
+}

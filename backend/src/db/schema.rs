@@ -15,6 +15,7 @@ diesel::table! {
         last_login_at -> Nullable<Timestamp>,
         stripe_customer_id -> Nullable<Text>,
         tier_expires_at -> Nullable<Timestamp>,
+        suspended_at -> Nullable<Timestamp>,
     }
 }
 
@@ -60,6 +61,7 @@ diesel::table! {
         user_id -> BigInt,
         period -> Text,
         used -> Integer,
+        granted -> Integer,
     }
 }
 
@@ -170,6 +172,17 @@ diesel::table! {
     audit_prune_gate (id) {
         id -> Integer,
         open -> Bool,
+    }
+}
+
+diesel::table! {
+    model_settings (model_id) {
+        model_id -> Text,
+        enabled -> Bool,
+        tiers -> Nullable<Text>,
+        input_pico_per_1k -> Nullable<BigInt>,
+        output_pico_per_1k -> Nullable<BigInt>,
+        updated_at -> Timestamp,
     }
 }
 

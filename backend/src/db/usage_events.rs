@@ -44,3 +44,77 @@ pub fn since(conn: &mut Db, user_id: i64, since: NaiveDateTime) -> QueryResult<V
         .order(u::created_at.asc())
         .load(conn)
 }
+
+/// A ledger row as the admin console shows it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = super::schema::usage_events)]
+pub struct UsageEventRow {
+    /// Primary key.
+    pub id: i64,
+    /// Who asked.
+    pub user_id: i64,
+    /// The provider.
+    pub provider: String,
+    /// The model.
+    pub model: String,
+    /// Prompt tokens.
+    pub input_tokens: i64,
+    /// Answer tokens.
+    pub output_tokens: i64,
+    /// Cost in pico-dollars.
+    pub cost_pico: i64,
+    /// Time to first token.
+    pub ttft_ms: Option<i32>,
+    /// Time to the end.
+    pub total_ms: i32,
+    /// How it ended.
+    pub outcome: String,
+    /// Whether it counted against the quota.
+    pub charged: bool,
+    /// When.
+    pub created_at: NaiveDateTime,
+}
+
+/// The user's newest ledger rows.
+pub fn recent(conn: &mut Db, user_id: i64, limit: i64) -> QueryResult<Vec<UsageEventRow>> {
+    u::usage_events
+        .filter(u::user_id.eq(user_id))
+        .select(UsageEventRow::as_select())
+        .order(u::id.desc())
+        .limit(limit)
+        .load(conn)
+}
+
+/// Ledger rows in `[from, to)`, oldest first, from `after_id` on.
+pub fn between(
+    conn: &mut Db,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    after_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<UsageEventRow>> {
+    u::usage_events
+        .filter(u::created_at.ge(from))
+        .filter(u::created_at.lt(to))
+        .filter(u::id.gt(after_id))
+        .select(UsageEventRow::as_select())
+        .order(u::id.asc())
+        .limit(limit)
+        .load(conn)
+}
+
+/// What the user's asks cost since `since` (all time with `None`), in
+/// pico-dollars.
+pub fn cost_since(conn: &mut Db, user_id: i64, since: Option<NaiveDateTime>) -> QueryResult<i64> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{BigInt, Nullable};
+    // SUM of a BIGINT is NUMERIC on PostgreSQL: cast it back.
+    let mut query = u::usage_events
+        .filter(u::user_id.eq(user_id))
+        .select(sql::<Nullable<BigInt>>("CAST(SUM(cost_pico) AS BIGINT)"))
+        .into_boxed();
+    if let Some(since) = since {
+        query = query.filter(u::created_at.ge(since));
+    }
+    Ok(query.first::<Option<i64>>(conn)?.unwrap_or_default())
+}

@@ -110,3 +110,23 @@ pub fn promote_to_admin(conn: &mut Db, id: i64, at: NaiveDateTime) -> QueryResul
 pub fn delete(conn: &mut Db, id: i64) -> QueryResult<usize> {
     diesel::delete(u::users.find(id)).execute(conn)
 }
+
+/// The ids of the suspended accounts.
+pub fn suspended_ids(conn: &mut Db) -> QueryResult<Vec<i64>> {
+    u::users
+        .filter(u::suspended_at.is_not_null())
+        .select(u::id)
+        .load(conn)
+}
+
+/// Suspends (`Some(time)`) or restores (`None`) the account.
+pub fn set_suspended(
+    conn: &mut Db,
+    id: i64,
+    at: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(u::users.find(id))
+        .set((u::suspended_at.eq(at), u::updated_at.eq(now)))
+        .execute(conn)
+}

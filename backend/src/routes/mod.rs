@@ -43,7 +43,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::scope("/api/v1")
                 .service(web::resource("/openapi.json").get(openapi::document))
-                .service(web::resource("/admin/audit").get(admin::audit_log))
+                .service(admin::scope())
                 .service(auth::scope())
                 .service(web::resource("/users/me/billing").get(billing::me))
                 .service(web::resource("/billing/plans").get(billing::plans))

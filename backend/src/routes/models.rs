@@ -13,8 +13,8 @@ use crate::state::AppState;
 pub async fn list(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     let tier = state.accounts.me(user.id).await?.subscription_tier;
     let ask = &state.ask;
-    let models = ask
-        .catalogue()
+    let catalogue = ask.catalogue();
+    let models = catalogue
         .available(tier, &|provider| ask.provider_on(provider))
         .into_iter()
         .enumerate()

@@ -13,6 +13,7 @@ use crate::usage;
     responses((status = 200, body = UsageReport), (status = 401, body = ErrorBody)))]
 pub async fn report(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     let tier = state.accounts.me(user.id).await?.subscription_tier;
-    let plan = state.ask.catalogue().plan(tier);
+    let catalogue = state.ask.catalogue();
+    let plan = catalogue.plan(tier);
     Ok(HttpResponse::Ok().json(usage::report(&state.pool, user.id, plan).await?))
 }

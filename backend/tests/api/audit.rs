@@ -7,14 +7,6 @@ use serde_json::{Value, json};
 
 use crate::helpers::{PASSWORD, Session, TestApp, spawn_app};
 
-/// Makes `email` an admin (as `mentor admin create` does) and signs in.
-async fn admin(app: &TestApp, email: &str) -> Session {
-    app.register(email).await;
-    mentor::auth::create_or_promote_admin(&app.pool, email, || Ok(PASSWORD.into()))
-        .expect("promote");
-    Session::from(&app.login(email, PASSWORD).await)
-}
-
 async fn audit(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
     let reply = app
         .request(
@@ -38,7 +30,7 @@ fn actions(entries: &[Value]) -> Vec<&str> {
 #[tokio::test]
 async fn account_events_are_recorded_with_who_where_and_what() {
     let app = spawn_app().await;
-    let root = admin(&app, "root@example.com").await;
+    let root = app.admin("root@example.com").await;
     let browser = reqwest::Client::builder()
         .user_agent("AuditTest/1.0")
         .build()
@@ -143,7 +135,7 @@ async fn account_events_are_recorded_with_who_where_and_what() {
 #[tokio::test]
 async fn a_lockout_is_recorded_once_the_threshold_is_reached() {
     let app = spawn_app().await;
-    let root = admin(&app, "root@example.com").await;
+    let root = app.admin("root@example.com").await;
     app.register("ada@example.com").await;
     for _ in 0..5 {
         app.login("ada@example.com", "wrong wrong wrong wrong")
@@ -212,7 +204,7 @@ async fn the_database_refuses_to_change_or_delete_audit_rows_except_for_retentio
 #[tokio::test]
 async fn only_admins_read_the_log_and_a_demoted_admin_is_refused_at_once() {
     let app = spawn_app().await;
-    let root = admin(&app, "root@example.com").await;
+    let root = app.admin("root@example.com").await;
     let user = app.register("ada@example.com").await;
     app.request("GET", "/api/v1/admin/audit", Some(&user.access), None)
         .await
@@ -237,7 +229,7 @@ async fn only_admins_read_the_log_and_a_demoted_admin_is_refused_at_once() {
 #[tokio::test]
 async fn the_log_is_filtered_paged_and_exported_as_csv() {
     let app = spawn_app().await;
-    let root = admin(&app, "root@example.com").await;
+    let root = app.admin("root@example.com").await;
     for name in ["ada", "bob", "cy"] {
         app.register(&format!("{name}@example.com")).await;
     }

@@ -324,6 +324,15 @@ impl TestApp {
         Reply::from(response).await
     }
 
+    /// Registers `email`, makes it an admin (as `mentor admin create` does)
+    /// and signs in.
+    pub async fn admin(&self, email: &str) -> Session {
+        self.register(email).await;
+        mentor::auth::create_or_promote_admin(&self.pool, email, || Ok(PASSWORD.into()))
+            .expect("promote");
+        Session::from(&self.login(email, PASSWORD).await)
+    }
+
     /// Runs a query on the app's database.
     pub fn with_db<T>(&self, f: impl FnOnce(&mut Db) -> T) -> T {
         let mut conn = self.pool.get().expect("connection");

@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod admin;
 mod ask;
 mod ask_failures;
 mod audit;

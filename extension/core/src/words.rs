@@ -21,6 +21,10 @@ pub fn user_message(error: &ErrorBody) -> String {
             "You've used all your questions for this month. Upgrade for more."
         }
         ErrorCode::ModelNotAllowed => "Your plan doesn't include that model.",
+        ErrorCode::ModelDisabled => "That model is switched off for now. Pick another model.",
+        ErrorCode::AccountSuspended => {
+            "This account is suspended. Contact the service's support to restore it."
+        }
         ErrorCode::UpstreamError => "The AI service failed to answer. Please try again.",
         ErrorCode::UpstreamTimeout => "The AI service took too long to answer. Please try again.",
         ErrorCode::PaymentProviderError => {

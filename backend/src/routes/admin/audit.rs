@@ -1,17 +1,17 @@
-//! `/api/v1/admin/...`: the operator's routes. Every handler takes an
-//! [`AdminUser`], whose role is checked in the database on each request.
+//! `GET /api/v1/admin/audit`: the audit log, as JSON or CSV.
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use chrono::{NaiveDate, NaiveDateTime};
 use serde::Deserialize;
 use shared_types::{AuditPage, ErrorBody};
 
+use crate::admin::parse_time;
 use crate::audit;
 use crate::db::audit::Filter;
 use crate::error::ApiError;
 use crate::extractors::AdminUser;
 use crate::state::AppState;
+
+use super::{csv_file, wants_csv};
 
 /// Which audit entries to show.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -32,21 +32,6 @@ pub struct AuditQuery {
     pub before: Option<i64>,
     /// `csv` for a CSV file instead of JSON.
     pub format: Option<String>,
-}
-
-/// A day or a time; a bare day `to` means the end of that day.
-fn time(name: &str, value: &str, end_of_day: bool) -> Result<NaiveDateTime, ApiError> {
-    if let Ok(day) = NaiveDate::parse_from_str(value, "%Y-%m-%d") {
-        let day = if end_of_day {
-            day.succ_opt().unwrap_or(day)
-        } else {
-            day
-        };
-        return Ok(day.and_hms_opt(0, 0, 0).unwrap_or_default());
-    }
-    chrono::DateTime::parse_from_rfc3339(value)
-        .map(|t| t.naive_utc())
-        .map_err(|_| ApiError::invalid(format!("{name} must be YYYY-MM-DD or an RFC 3339 time.")))
 }
 
 fn filter_of(query: &AuditQuery) -> Result<Filter, ApiError> {
@@ -81,10 +66,10 @@ fn filter_of(query: &AuditQuery) -> Result<Filter, ApiError> {
         }
     }
     if let Some(from) = &query.from {
-        filter.from = Some(time("from", from, false)?);
+        filter.from = Some(parse_time("from", from, false)?);
     }
     if let Some(to) = &query.to {
-        filter.to = Some(time("to", to, true)?);
+        filter.to = Some(parse_time("to", to, true)?);
     }
     Ok(filter)
 }
@@ -103,25 +88,29 @@ pub async fn audit_log(
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = filter_of(&query)?;
-    let csv = match query.format.as_deref() {
-        None | Some("json") => false,
-        Some("csv") => true,
-        Some(other) => {
-            return Err(ApiError::invalid(format!(
-                "Unknown format '{other}': json or csv."
-            )));
-        }
-    };
+    let csv = wants_csv(query.format.as_deref())?;
     let page = audit::list(&state.pool, filter, query.limit.unwrap_or(100)).await?;
     if !csv {
         return Ok(HttpResponse::Ok().json(page));
     }
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let write = |out: &mut csv::Writer<Vec<u8>>, row: &[String]| {
-        out.write_record(row).map_err(ApiError::internal)
-    };
-    write(
-        &mut out,
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let rows = page.entries.iter().map(|e| {
+        vec![
+            e.id.to_string(),
+            e.at.clone(),
+            e.actor_type.clone(),
+            e.actor_id.map(|i| i.to_string()).unwrap_or_default(),
+            text(&e.actor_email),
+            e.action.clone(),
+            text(&e.target_type),
+            text(&e.target_id),
+            text(&e.ip),
+            text(&e.user_agent),
+            e.details.to_string(),
+        ]
+    });
+    csv_file(
+        "audit.csv",
         &[
             "id",
             "at",
@@ -134,34 +123,7 @@ pub async fn audit_log(
             "ip",
             "user_agent",
             "details",
-        ]
-        .map(String::from),
-    )?;
-    for e in &page.entries {
-        let text = |v: &Option<String>| v.clone().unwrap_or_default();
-        write(
-            &mut out,
-            &[
-                e.id.to_string(),
-                e.at.clone(),
-                e.actor_type.clone(),
-                e.actor_id.map(|i| i.to_string()).unwrap_or_default(),
-                text(&e.actor_email),
-                e.action.clone(),
-                text(&e.target_type),
-                text(&e.target_id),
-                text(&e.ip),
-                text(&e.user_agent),
-                e.details.to_string(),
-            ],
-        )?;
-    }
-    let body = out.into_inner().map_err(ApiError::internal)?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            "attachment; filename=\"audit.csv\"",
-        ))
-        .body(body))
+        ],
+        rows,
+    )
 }
