@@ -12,8 +12,8 @@ use shared_types::{
 };
 
 use super::AdminError;
-use crate::db::admin_analytics::{self as q, LedgerGroup, PriceGroup, TtftCount};
-use crate::db::{self, DbError, Pool};
+use crate::db::admin_analytics::{self as q, LedgerGroup, PriceGroup, Span, TtftCount};
+use crate::db::{self, DbError, Pool, usage_rollup};
 
 /// The longest range one request covers.
 pub const MAX_DAYS: i64 = 366;
@@ -57,16 +57,23 @@ impl Range {
         Ok(Self { from, to })
     }
 
+    /// The range read at a ledger watermark.
+    pub fn span(&self, watermark: i64) -> Span {
+        Span {
+            from: self.from,
+            to: self.to,
+            watermark,
+        }
+    }
+
     /// The first instant of the range.
     pub fn start(&self) -> NaiveDateTime {
-        self.from.and_hms_opt(0, 0, 0).unwrap_or_default()
+        self.span(0).start()
     }
 
     /// The first instant after the range.
     pub fn end(&self) -> NaiveDateTime {
-        (self.to + TimeDelta::days(1))
-            .and_hms_opt(0, 0, 0)
-            .unwrap_or_default()
+        self.span(0).end()
     }
 
     fn days(&self) -> impl Iterator<Item = NaiveDate> {
@@ -95,15 +102,21 @@ where
     let (start, end) = (range.start(), range.end());
     let raw = pool
         .read(move |conn| {
-            Ok::<_, DbError>(Raw {
-                ledger: q::ledger_groups(conn, start, end)?,
-                active: q::active_users(conn, start, end)?,
-                signups: q::signups(conn, start, end)?,
-                ttft: q::ttft_histogram(conn, start, end)?,
-                top: q::top_users(conn, start, end, TOP_USERS)?,
-                tiers: q::tiers(conn, db::now(), start, end)?,
-                subscriptions: q::live_subscriptions(conn)?,
+            // One snapshot, so that a fold committing meanwhile is counted
+            // once: in the rollups or past the watermark, not both.
+            db::read_snapshot(conn, |conn| {
+                let span = range.span(usage_rollup::watermark(conn)?);
+                Ok(Raw {
+                    ledger: q::ledger_groups(conn, span)?,
+                    active: q::active_users(conn, span)?,
+                    signups: q::signups(conn, start, end)?,
+                    ttft: q::ttft_histogram(conn, span)?,
+                    top: q::top_users(conn, span, TOP_USERS)?,
+                    tiers: q::tiers(conn, db::now(), start, end)?,
+                    subscriptions: q::live_subscriptions(conn)?,
+                })
             })
+            .map_err(DbError::from)
         })
         .await?;
     let mrr = mrr(raw.subscriptions.clone()).await;
@@ -275,7 +288,7 @@ fn is_failure(outcome: &str) -> bool {
     !matches!(outcome, "ok" | "stopped")
 }
 
-/// Exact p50 and p95 per provider from a histogram of milliseconds.
+/// p50 and p95 per provider from a histogram of 10 ms buckets.
 fn latency(histogram: &[TtftCount]) -> Vec<LatencyLine> {
     let mut by_provider: BTreeMap<&str, Vec<(i32, u64)>> = BTreeMap::new();
     for h in histogram {

@@ -5,6 +5,7 @@
 
 pub mod analytics;
 pub mod models;
+pub mod rollup;
 pub mod users;
 
 use chrono::{NaiveDate, NaiveDateTime};

@@ -12,7 +12,8 @@ use shared_types::{AdminModel, AdminModelPatch};
 use super::AdminError;
 use crate::ai::catalogue::{ModelOverride, ModelSpec, price_pico_per_1k};
 use crate::audit::{self, Action, Event};
-use crate::db::{self, DbError, Pool, model_settings};
+use crate::db::admin_analytics::{self, Span};
+use crate::db::{self, DbError, Pool, model_settings, usage_rollup};
 use crate::live::Live;
 use crate::quota::Period;
 
@@ -26,13 +27,21 @@ pub async fn list(
     live: &Live,
     provider_on: &dyn Fn(&str) -> bool,
 ) -> Result<Vec<AdminModel>, AdminError> {
-    let start = Period::current().start;
+    let month = Period::current().start.date();
     let (overrides, usage) = pool
         .read(move |conn| {
-            Ok::<_, DbError>((
-                model_settings::all(conn)?,
-                db::admin_analytics::usage_by_model(conn, start)?,
-            ))
+            db::read_snapshot(conn, |conn| {
+                let span = Span {
+                    from: month,
+                    to: db::now().date(),
+                    watermark: usage_rollup::watermark(conn)?,
+                };
+                Ok((
+                    model_settings::all(conn)?,
+                    admin_analytics::usage_by_model(conn, span)?,
+                ))
+            })
+            .map_err(DbError::from)
         })
         .await?;
     let usage: HashMap<String, Usage> = usage.into_iter().collect();

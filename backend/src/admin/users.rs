@@ -14,7 +14,9 @@ use crate::audit::{self, Action, Actor, Event, Origin};
 use crate::db::admin_users::{self, Filter, Sort};
 use crate::db::models::UserRow;
 use crate::db::usage_events::{self, UsageEventRow};
-use crate::db::{self, Db, DbError, Pool, quota, refresh_tokens, subscriptions, users};
+use crate::db::{
+    self, Db, DbError, Pool, quota, refresh_tokens, subscriptions, usage_rollup, users,
+};
 use crate::quota::Period;
 
 /// The most users one page holds.
@@ -94,9 +96,22 @@ pub async fn list(pool: &Pool, query: ListQuery) -> Result<AdminUserPage, AdminE
         limit: limit + 1,
         period: period.key,
         month_start: period.start,
+        watermark: 0,
     };
     let mut rows = pool
-        .read(move |conn| admin_users::list(conn, &filter).map_err(DbError::from))
+        .read(move |conn| {
+            db::read_snapshot(conn, |conn| {
+                let watermark = usage_rollup::watermark(conn)?;
+                admin_users::list(
+                    conn,
+                    &Filter {
+                        watermark,
+                        ..filter
+                    },
+                )
+            })
+            .map_err(DbError::from)
+        })
         .await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);

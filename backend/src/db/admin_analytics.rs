@@ -1,33 +1,58 @@
-//! The analytics queries: aggregates over the ledger, the users and the
-//! subscriptions in a time range. Written in SQL both engines run (`$n`
-//! placeholders, numbered in order of first use, which SQLite also binds by
-//! position); only the expression that takes a timestamp's day differs.
+//! The analytics queries. Ledger figures come from the daily rollups for
+//! the rows folded in so far plus the ledger rows past the watermark (the
+//! last few seconds), so a range over a million asks reads thousands of
+//! rows. Written in SQL both engines run (see [`load_sql`]).
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
-use diesel::query_dsl::LoadQuery;
 use diesel::sql_types::{BigInt, Bool, Integer, Text, Timestamp};
 
-use super::Db;
+use super::{Db, load_sql as load, sql_day as day};
 
-/// Runs a raw query on whichever engine the connection is.
-fn load<T, Q>(conn: &mut Db, query: Q) -> QueryResult<Vec<T>>
-where
-    Q: for<'a> LoadQuery<'a, PgConnection, T> + for<'a> LoadQuery<'a, SqliteConnection, T>,
-{
-    match conn {
-        Db::Pg(pg) => query.load(pg),
-        Db::Sqlite(sqlite) => query.load(sqlite),
+/// A range of whole days and the ledger watermark to read it at.
+#[derive(Debug, Clone, Copy)]
+pub struct Span {
+    /// The first day.
+    pub from: NaiveDate,
+    /// The last day, inclusive.
+    pub to: NaiveDate,
+    /// Ledger rows up to this id are in the rollups.
+    pub watermark: i64,
+}
+
+impl Span {
+    fn days(&self) -> (String, String) {
+        (
+            self.from.format("%Y-%m-%d").to_string(),
+            self.to.format("%Y-%m-%d").to_string(),
+        )
+    }
+
+    /// The first instant of the span.
+    pub fn start(&self) -> NaiveDateTime {
+        self.from.and_hms_opt(0, 0, 0).unwrap_or_default()
+    }
+
+    /// The first instant after the span.
+    pub fn end(&self) -> NaiveDateTime {
+        (self.to + TimeDelta::days(1))
+            .and_hms_opt(0, 0, 0)
+            .unwrap_or_default()
     }
 }
 
-/// `YYYY-MM-DD` of a timestamp column.
-fn day(conn: &Db, column: &str) -> String {
-    match conn {
-        Db::Pg(_) => format!("to_char({column}, 'YYYY-MM-DD')"),
-        // SQLite keeps timestamps as `YYYY-MM-DD HH:MM:SS[.f]` text.
-        Db::Sqlite(_) => format!("substr({column}, 1, 10)"),
-    }
+/// Binds a span's five values in the order every query here uses them:
+/// first day, last day, watermark, start and end instants.
+macro_rules! bind_span {
+    ($query:expr, $span:expr) => {{
+        let (from, to) = $span.days();
+        $query
+            .bind::<Text, _>(from)
+            .bind::<Text, _>(to)
+            .bind::<BigInt, _>($span.watermark)
+            .bind::<Timestamp, _>($span.start())
+            .bind::<Timestamp, _>($span.end())
+    }};
 }
 
 /// Ledger totals of one day, provider, model, outcome and charge.
@@ -62,27 +87,25 @@ pub struct LedgerGroup {
     pub cost_pico: i64,
 }
 
-/// The ledger in `[from, to)` grouped by day, provider, model, outcome and
-/// charge: every sum the series and the breakdowns need, in one scan.
-pub fn ledger_groups(
-    conn: &mut Db,
-    from: NaiveDateTime,
-    to: NaiveDateTime,
-) -> QueryResult<Vec<LedgerGroup>> {
+/// The ledger in the span grouped by day, provider, model, outcome and
+/// charge: every sum the series and the breakdowns need.
+pub fn ledger_groups(conn: &mut Db, span: Span) -> QueryResult<Vec<LedgerGroup>> {
     // SUM of a BIGINT is NUMERIC on PostgreSQL: cast it back.
     let text = format!(
-        "SELECT {} AS day, provider, model, outcome, charged, COUNT(*) AS asks, \
+        "SELECT day, provider, model, outcome, charged, CAST(SUM(asks) AS BIGINT) AS asks, \
          CAST(SUM(input_tokens) AS BIGINT) AS input_tokens, \
          CAST(SUM(output_tokens) AS BIGINT) AS output_tokens, \
-         CAST(SUM(cost_pico) AS BIGINT) AS cost_pico \
-         FROM usage_events WHERE created_at >= $1 AND created_at < $2 \
-         GROUP BY 1, 2, 3, 4, 5",
+         CAST(SUM(cost_pico) AS BIGINT) AS cost_pico FROM ( \
+           SELECT day, provider, model, outcome, charged, asks, input_tokens, output_tokens, \
+             cost_pico FROM usage_daily WHERE day >= $1 AND day <= $2 \
+           UNION ALL \
+           SELECT {} AS day, provider, model, outcome, charged, 1 AS asks, input_tokens, \
+             output_tokens, cost_pico FROM usage_events \
+           WHERE id > $3 AND created_at >= $4 AND created_at < $5 \
+         ) t GROUP BY 1, 2, 3, 4, 5",
         day(conn, "created_at")
     );
-    let query = diesel::sql_query(text)
-        .bind::<Timestamp, _>(from)
-        .bind::<Timestamp, _>(to);
-    load(conn, query)
+    load(conn, bind_span!(diesel::sql_query(text), span))
 }
 
 /// A count by day.
@@ -96,21 +119,23 @@ pub struct DayCount {
     pub count: i64,
 }
 
-/// Distinct users who asked, by day.
-pub fn active_users(
-    conn: &mut Db,
-    from: NaiveDateTime,
-    to: NaiveDateTime,
-) -> QueryResult<Vec<DayCount>> {
+/// Distinct users who asked, by day: the rollup's count, plus the users
+/// past the watermark it has not seen that day.
+pub fn active_users(conn: &mut Db, span: Span) -> QueryResult<Vec<DayCount>> {
     let text = format!(
-        "SELECT {} AS day, COUNT(DISTINCT user_id) AS count FROM usage_events \
-         WHERE created_at >= $1 AND created_at < $2 GROUP BY 1",
+        "SELECT day, CAST(SUM(users) AS BIGINT) AS count FROM ( \
+           SELECT day, users FROM usage_daily_active WHERE day >= $1 AND day <= $2 \
+           UNION ALL \
+           SELECT day, COUNT(*) AS users FROM ( \
+             SELECT DISTINCT {} AS day, user_id FROM usage_events \
+             WHERE id > $3 AND created_at >= $4 AND created_at < $5 \
+           ) n WHERE NOT EXISTS (SELECT 1 FROM usage_daily_users d \
+             WHERE d.day = n.day AND d.user_id = n.user_id) \
+           GROUP BY day \
+         ) t GROUP BY day",
         day(conn, "created_at")
     );
-    let query = diesel::sql_query(text)
-        .bind::<Timestamp, _>(from)
-        .bind::<Timestamp, _>(to);
-    load(conn, query)
+    load(conn, bind_span!(diesel::sql_query(text), span))
 }
 
 /// Accounts created, by day.
@@ -144,20 +169,18 @@ pub struct TtftCount {
     pub count: i64,
 }
 
-/// Times to first token by provider, as a histogram of exact milliseconds
-/// (percentiles are then exact, and the result stays small).
-pub fn ttft_histogram(
-    conn: &mut Db,
-    from: NaiveDateTime,
-    to: NaiveDateTime,
-) -> QueryResult<Vec<TtftCount>> {
+/// Times to first token by provider, as a histogram of 10 ms buckets
+/// (percentiles are then exact to 10 ms, and the result stays small).
+pub fn ttft_histogram(conn: &mut Db, span: Span) -> QueryResult<Vec<TtftCount>> {
     let query = diesel::sql_query(
-        "SELECT provider, ttft_ms, COUNT(*) AS count FROM usage_events \
-         WHERE created_at >= $1 AND created_at < $2 AND ttft_ms IS NOT NULL GROUP BY 1, 2",
-    )
-    .bind::<Timestamp, _>(from)
-    .bind::<Timestamp, _>(to);
-    load(conn, query)
+        "SELECT provider, ttft_ms, CAST(SUM(asks) AS BIGINT) AS count FROM ( \
+           SELECT provider, ttft_ms, asks FROM usage_daily_ttft WHERE day >= $1 AND day <= $2 \
+           UNION ALL \
+           SELECT provider, (ttft_ms / 10) * 10 AS ttft_ms, 1 AS asks FROM usage_events \
+           WHERE id > $3 AND created_at >= $4 AND created_at < $5 AND ttft_ms IS NOT NULL \
+         ) t GROUP BY 1, 2",
+    );
+    load(conn, bind_span!(query, span))
 }
 
 /// One user's asks and cost.
@@ -177,24 +200,21 @@ pub struct UserCost {
     pub cost_pico: i64,
 }
 
-/// The `limit` users who cost most in the range.
-pub fn top_users(
-    conn: &mut Db,
-    from: NaiveDateTime,
-    to: NaiveDateTime,
-    limit: i64,
-) -> QueryResult<Vec<UserCost>> {
+/// The `limit` users who cost most in the span.
+pub fn top_users(conn: &mut Db, span: Span, limit: i64) -> QueryResult<Vec<UserCost>> {
     let query = diesel::sql_query(
-        "SELECT t.user_id, u.email, t.asks, t.cost_pico FROM \
-         (SELECT user_id, COUNT(*) AS asks, CAST(SUM(cost_pico) AS BIGINT) AS cost_pico \
-          FROM usage_events WHERE created_at >= $1 AND created_at < $2 \
-          GROUP BY user_id ORDER BY 3 DESC, 1 LIMIT $3) t \
-         LEFT JOIN users u ON u.id = t.user_id ORDER BY t.cost_pico DESC, t.user_id",
-    )
-    .bind::<Timestamp, _>(from)
-    .bind::<Timestamp, _>(to)
-    .bind::<BigInt, _>(limit);
-    load(conn, query)
+        "SELECT t.user_id, u.email, t.asks, t.cost_pico FROM ( \
+           SELECT user_id, CAST(SUM(asks) AS BIGINT) AS asks, \
+             CAST(SUM(cost_pico) AS BIGINT) AS cost_pico FROM ( \
+             SELECT user_id, asks, cost_pico FROM usage_daily_users \
+             WHERE day >= $1 AND day <= $2 \
+             UNION ALL \
+             SELECT user_id, 1 AS asks, cost_pico FROM usage_events \
+             WHERE id > $3 AND created_at >= $4 AND created_at < $5 \
+           ) a GROUP BY user_id ORDER BY 3 DESC, 1 LIMIT $6 \
+         ) t LEFT JOIN users u ON u.id = t.user_id ORDER BY t.cost_pico DESC, t.user_id",
+    );
+    load(conn, bind_span!(query, span).bind::<BigInt, _>(limit))
 }
 
 /// Users on one tier now.
@@ -259,35 +279,21 @@ pub fn live_subscriptions(conn: &mut Db) -> QueryResult<Vec<PriceGroup>> {
 /// Asks, tokens and cost (pico-dollars) of one model.
 pub type ModelUsage = (u64, u64, i64);
 
-/// Each model's usage since `since`.
-pub fn usage_by_model(
-    conn: &mut Db,
-    since: NaiveDateTime,
-) -> QueryResult<Vec<(String, ModelUsage)>> {
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = Text)]
-        model: String,
-        #[diesel(sql_type = BigInt)]
-        asks: i64,
-        #[diesel(sql_type = BigInt)]
-        tokens: i64,
-        #[diesel(sql_type = BigInt)]
-        cost_pico: i64,
-    }
-    let query = diesel::sql_query(
-        "SELECT model, COUNT(*) AS asks, \
-         CAST(SUM(input_tokens + output_tokens) AS BIGINT) AS tokens, \
-         CAST(SUM(cost_pico) AS BIGINT) AS cost_pico \
-         FROM usage_events WHERE created_at >= $1 GROUP BY 1",
-    )
-    .bind::<Timestamp, _>(since);
-    let rows: Vec<Row> = load(conn, query)?;
-    Ok(rows
+/// Each model's usage over the span.
+pub fn usage_by_model(conn: &mut Db, span: Span) -> QueryResult<Vec<(String, ModelUsage)>> {
+    Ok(ledger_groups(conn, span)?
         .into_iter()
-        .map(|r| {
-            let count = |n: i64| u64::try_from(n).unwrap_or_default();
-            (r.model, (count(r.asks), count(r.tokens), r.cost_pico))
-        })
+        .fold(
+            std::collections::BTreeMap::<String, ModelUsage>::new(),
+            |mut by_model, g| {
+                let count = |n: i64| u64::try_from(n).unwrap_or_default();
+                let entry = by_model.entry(g.model).or_default();
+                entry.0 += count(g.asks);
+                entry.1 += count(g.input_tokens) + count(g.output_tokens);
+                entry.2 += g.cost_pico;
+                by_model
+            },
+        )
+        .into_iter()
         .collect())
 }

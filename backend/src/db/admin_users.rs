@@ -40,20 +40,29 @@ pub struct Filter {
     pub period: String,
     /// The month's first instant.
     pub month_start: NaiveDateTime,
+    /// Ledger rows up to this id are in the daily rollups.
+    pub watermark: i64,
 }
 
 /// One listed user with this month's questions and cost (pico-dollars).
 pub type Listed = (UserRow, Option<i32>, i64);
 
-/// A user's cost since `since`, as a correlated subquery (served by the
-/// ledger's `(user_id, created_at)` index). The time is written into the SQL
-/// (a boxed query cannot carry this bind); it is formatted here, never taken
-/// from a request.
-fn month_cost(since: NaiveDateTime) -> diesel::expression::SqlLiteral<BigInt> {
+/// A user's cost since `since` (the month's start), as correlated
+/// subqueries: the daily rollup's days (by its `(user_id, day, ...)` index),
+/// then the ledger rows past the rollup's watermark (by the ledger's
+/// `(user_id, created_at)` index, from the oldest such row on). The values
+/// are written into the SQL (a boxed query cannot carry these binds); they
+/// are formatted here, never taken from a request.
+fn month_cost(since: NaiveDateTime, watermark: i64) -> diesel::expression::SqlLiteral<BigInt> {
+    let day = since.format("%Y-%m-%d");
+    let time = since.format("%Y-%m-%d %H:%M:%S");
     sql::<BigInt>(&format!(
-        "COALESCE((SELECT CAST(SUM(e.cost_pico) AS BIGINT) FROM usage_events e \
-         WHERE e.user_id = users.id AND e.created_at >= '{}'), 0)",
-        since.format("%Y-%m-%d %H:%M:%S")
+        "(COALESCE((SELECT CAST(SUM(d.cost_pico) AS BIGINT) FROM usage_daily_users d \
+           WHERE d.user_id = users.id AND d.day >= '{day}'), 0) \
+         + COALESCE((SELECT CAST(SUM(e.cost_pico) AS BIGINT) FROM usage_events e \
+           WHERE e.user_id = users.id AND e.id > {watermark} AND e.created_at >= '{time}' \
+           AND e.created_at >= (SELECT MIN(t.created_at) FROM usage_events t \
+             WHERE t.id > {watermark})), 0))"
     ))
 }
 
@@ -64,7 +73,7 @@ pub fn list(conn: &mut Db, f: &Filter) -> QueryResult<Vec<Listed>> {
         .select((
             UserRow::as_select(),
             q::used.nullable(),
-            month_cost(f.month_start),
+            month_cost(f.month_start, f.watermark),
         ))
         .into_boxed();
     if let Some(text) = &f.email_contains {
@@ -89,7 +98,7 @@ pub fn list(conn: &mut Db, f: &Filter) -> QueryResult<Vec<Listed>> {
             u::last_login_at.desc(),
             u::id.desc(),
         )),
-        Sort::Cost => query.order((month_cost(f.month_start).desc(), u::id.desc())),
+        Sort::Cost => query.order((month_cost(f.month_start, f.watermark).desc(), u::id.desc())),
     };
     query.offset(f.offset).limit(f.limit).load(conn)
 }

@@ -22,6 +22,7 @@ pub mod subscriptions;
 
 pub use connection::Db;
 pub mod usage_events;
+pub mod usage_rollup;
 pub mod users;
 
 use std::time::Duration;
@@ -322,4 +323,56 @@ pub fn now() -> chrono::NaiveDateTime {
 pub fn rfc3339(at: chrono::NaiveDateTime) -> String {
     at.and_utc()
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Runs a raw SQL query (`diesel::sql_query`) on whichever engine the
+/// connection is. Write placeholders as `$1`, `$2`, ... numbered in order of
+/// first use: PostgreSQL reads them as positions, and SQLite, which takes
+/// them as names, numbers names in order of first use.
+pub fn load_sql<T, Q>(conn: &mut Db, query: Q) -> QueryResult<Vec<T>>
+where
+    Q: for<'a> diesel::query_dsl::LoadQuery<'a, PgConnection, T>
+        + for<'a> diesel::query_dsl::LoadQuery<'a, SqliteConnection, T>,
+{
+    match conn {
+        Db::Pg(pg) => query.load(pg),
+        Db::Sqlite(sqlite) => query.load(sqlite),
+    }
+}
+
+/// Runs a raw SQL statement (see [`load_sql`]); returns the rows changed.
+pub fn execute_sql<Q>(conn: &mut Db, statement: Q) -> QueryResult<usize>
+where
+    Q: diesel::query_dsl::methods::ExecuteDsl<PgConnection>
+        + diesel::query_dsl::methods::ExecuteDsl<SqliteConnection>,
+{
+    use diesel::query_dsl::methods::ExecuteDsl;
+    match conn {
+        Db::Pg(pg) => ExecuteDsl::execute(statement, pg),
+        Db::Sqlite(sqlite) => ExecuteDsl::execute(statement, sqlite),
+    }
+}
+
+/// SQL for the `YYYY-MM-DD` (UTC) of a timestamp column.
+pub fn sql_day(conn: &Db, column: &str) -> String {
+    match conn {
+        Db::Pg(_) => format!("to_char({column}, 'YYYY-MM-DD')"),
+        // SQLite keeps timestamps as `YYYY-MM-DD HH:MM:SS[.f]` text.
+        Db::Sqlite(_) => format!("substr({column}, 1, 10)"),
+    }
+}
+
+/// Runs `f` in a transaction that sees one snapshot of the database from
+/// its first read (PostgreSQL: REPEATABLE READ; SQLite in WAL mode: any
+/// read transaction).
+pub fn read_snapshot<T>(
+    conn: &mut Db,
+    f: impl FnOnce(&mut Db) -> QueryResult<T>,
+) -> QueryResult<T> {
+    conn.transaction(|conn| {
+        if let Db::Pg(pg) = conn {
+            pg.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")?;
+        }
+        f(conn)
+    })
 }

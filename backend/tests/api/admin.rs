@@ -606,3 +606,66 @@ async fn analytics_count_the_asks_made_and_export_csv() {
         .assert_error(400, "invalid_request");
     }
 }
+
+#[tokio::test]
+async fn analytics_read_the_same_before_and_after_the_ledger_is_folded_into_rollups() {
+    let app = spawn_app().await;
+    let root = app.admin("root@example.com").await;
+    let ada = app.register("ada@example.com").await;
+    let bob = app.register("bob@example.com").await;
+    for s in [&ada, &bob, &bob] {
+        assert_eq!(
+            app.ask(&s.access, json!({"question": "Hi?"})).await.status,
+            200
+        );
+    }
+    let analytics = "/api/v1/admin/analytics";
+    let by_cost = "/api/v1/admin/users?sort=cost";
+    let models = "/api/v1/admin/models";
+    let before = (
+        get(&app, &root.access, analytics).await,
+        get(&app, &root.access, by_cost).await,
+        get(&app, &root.access, models).await,
+    );
+    let far = mentor::db::now() + chrono::TimeDelta::days(1);
+    let folded = mentor::admin::rollup::fold_pending(&app.pool, far)
+        .await
+        .expect("fold");
+    assert!(folded >= 3, "folded {folded}");
+    let after = (
+        get(&app, &root.access, analytics).await,
+        get(&app, &root.access, by_cost).await,
+        get(&app, &root.access, models).await,
+    );
+    assert_eq!(before, after);
+    // Nothing left to fold: a second fold changes nothing.
+    assert_eq!(
+        mentor::admin::rollup::fold_pending(&app.pool, far)
+            .await
+            .expect("fold"),
+        0
+    );
+
+    // One more ask, past the watermark, by a user already in the rollups:
+    // counted once among the day's active users, added to their cost.
+    assert_eq!(
+        app.ask(&ada.access, json!({"question": "Hi?"}))
+            .await
+            .status,
+        200
+    );
+    let report = get(&app, &root.access, analytics).await;
+    let today = report["days"]
+        .as_array()
+        .expect("days")
+        .last()
+        .expect("today")
+        .clone();
+    assert_eq!(today["questions"], 4);
+    assert_eq!(today["active_users"], 2);
+    assert_eq!(report["top_users"][0]["asks"], 2);
+    assert_eq!(report["top_users"][1]["asks"], 2);
+    let users = get(&app, &root.access, by_cost).await;
+    assert_eq!(users["users"][0]["cost_this_month_usd"], "0.0000096");
+    assert_eq!(users["users"][1]["cost_this_month_usd"], "0.0000096");
+}

@@ -1,3 +1,8 @@
+DROP TABLE usage_daily_ttft;
+DROP TABLE usage_daily_active;
+DROP TABLE usage_daily_users;
+DROP TABLE usage_daily;
+DROP TABLE usage_rollup_state;
 DROP TABLE model_settings;
 DROP INDEX usage_events_created_at;
 ALTER TABLE quota_usage DROP COLUMN granted;

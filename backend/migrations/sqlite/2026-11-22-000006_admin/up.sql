@@ -21,3 +21,54 @@ CREATE TABLE model_settings (
     output_pico_per_1k BIGINT CHECK (output_pico_per_1k >= 0),
     updated_at TIMESTAMP NOT NULL
 );
+
+-- Daily rollups of the ledger, so analytics read thousands of rows instead
+-- of millions. A background task folds ledger rows in by id, up to a
+-- watermark; analytics add the rows past the watermark live. Days are
+-- 'YYYY-MM-DD' (UTC).
+CREATE TABLE usage_rollup_state (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    last_event_id BIGINT NOT NULL
+);
+INSERT INTO usage_rollup_state (id, last_event_id) VALUES (1, 0);
+
+CREATE TABLE usage_daily (
+    day TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    model TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    charged BOOLEAN NOT NULL,
+    asks BIGINT NOT NULL,
+    input_tokens BIGINT NOT NULL,
+    output_tokens BIGINT NOT NULL,
+    cost_pico BIGINT NOT NULL,
+    PRIMARY KEY (day, provider, model, outcome, charged)
+);
+
+-- Per user and day: active users and the costliest users. No foreign key:
+-- the figures outlive a deleted account.
+CREATE TABLE usage_daily_users (
+    day TEXT NOT NULL,
+    user_id BIGINT NOT NULL,
+    asks BIGINT NOT NULL,
+    cost_pico BIGINT NOT NULL,
+    PRIMARY KEY (day, user_id)
+);
+-- The costliest users of a range: grouped by user straight off this index.
+CREATE INDEX usage_daily_users_by_user ON usage_daily_users (user_id, day, asks, cost_pico);
+
+-- Distinct users who asked, per day (kept as the fold adds new user-days).
+CREATE TABLE usage_daily_active (
+    day TEXT PRIMARY KEY,
+    users BIGINT NOT NULL
+);
+
+-- Time to first token per provider and day, in 10 ms buckets (the bucket's
+-- lower bound).
+CREATE TABLE usage_daily_ttft (
+    day TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    ttft_ms INTEGER NOT NULL,
+    asks BIGINT NOT NULL,
+    PRIMARY KEY (day, provider, ttft_ms)
+);
