@@ -44,7 +44,7 @@ fn seed(conn: &mut Db, start: NaiveDateTime) {
              CASE WHEN {n} % 33 = 0 THEN NULL ELSE 80 + ({n} * 7) % 900 END, \
              600 + ({n} * 13) % 4000, \
              CASE WHEN {n} % 33 = 0 THEN (CASE WHEN {n} % 2 = 0 THEN 'upstream_error' ELSE 'upstream_timeout' END) \
-               WHEN {n} % 101 = 0 THEN 'stopped' ELSE 'ok' END, \
+               WHEN {n} % 101 = 0 THEN 'cancelled' ELSE 'ok' END, \
              {n} % 33 <> 0"
         )
     };

@@ -1,5 +1,5 @@
-//! The `mentor` command: `serve` (default), `migrate`, `admin create`, and
-//! the hidden `extract-text` that the server runs to read uploaded resumes.
+//! The `mentor` command: `serve` (default), `migrate`, `admin ...`, and the
+//! hidden `extract-text` that the server runs to read uploaded resumes.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
@@ -47,6 +47,63 @@ enum AdminAction {
         #[arg(long)]
         email: String,
     },
+    /// Find and manage users (audited as the system).
+    Users {
+        #[command(subcommand)]
+        action: UsersAction,
+    },
+    /// Usage, cost and signups by day over a range (default: the last 30 days).
+    Usage {
+        /// The first day, YYYY-MM-DD.
+        #[arg(long)]
+        from: Option<String>,
+        /// The last day, YYYY-MM-DD (inclusive).
+        #[arg(long)]
+        to: Option<String>,
+        /// Print the JSON the admin API gives.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum UsersAction {
+    /// List users: search, filter, sort.
+    List {
+        /// Part of the email address.
+        #[arg(long)]
+        q: Option<String>,
+        /// free, pro or enterprise.
+        #[arg(long)]
+        tier: Option<String>,
+        /// active or suspended.
+        #[arg(long)]
+        status: Option<String>,
+        /// created (default), last_sign_in or cost.
+        #[arg(long)]
+        sort: Option<String>,
+        /// Users per page (default 50).
+        #[arg(long)]
+        limit: Option<i64>,
+        /// The cursor printed after the previous page.
+        #[arg(long)]
+        before: Option<String>,
+    },
+    /// Everything about one user (an id or an email), as JSON.
+    Show { user: String },
+    /// Set a user's tier by hand, optionally until a day.
+    SetTier {
+        user: String,
+        /// free, pro or enterprise.
+        tier: String,
+        /// The last day of the tier, YYYY-MM-DD (or an RFC 3339 time).
+        #[arg(long)]
+        until: Option<String>,
+    },
+    /// Suspend a user: refused everywhere, signed out everywhere.
+    Suspend { user: String },
+    /// Restore a suspended user.
+    Unsuspend { user: String },
 }
 
 fn main() -> ExitCode {
@@ -63,6 +120,7 @@ fn main() -> ExitCode {
         Command::Admin {
             action: AdminAction::Create { email },
         } => create_admin(&email),
+        Command::Admin { action } => admin(action),
         Command::ExtractText { .. } => Ok(()),
     };
     match result {
@@ -111,6 +169,67 @@ fn create_admin(email: &str) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let verb = if created { "created" } else { "promoted" };
     println!("{verb} admin {} (id {})", user.email, user.id);
+    Ok(())
+}
+
+fn admin(action: AdminAction) -> Result<(), String> {
+    use mentor::admin::cli;
+    use mentor::admin::users::ListQuery;
+    use shared_types::AdminUserPatch;
+
+    let pool = database_pool()?;
+    pool.migrate()?;
+    let config = std::env::var_os("MENTOR_CONFIG").map(std::path::PathBuf::from);
+    let catalogue = mentor::ai::catalogue::Catalogue::load(config.as_deref())?;
+    let suspend = |user: String, suspended: bool| {
+        let patch = AdminUserPatch {
+            suspended: Some(suspended),
+            ..AdminUserPatch::default()
+        };
+        (user, patch)
+    };
+    let output = actix_web::rt::System::new().block_on(async {
+        match action {
+            AdminAction::Create { .. } => Ok(String::new()),
+            AdminAction::Usage { from, to, json } => {
+                cli::usage(&pool, from.as_deref(), to.as_deref(), json).await
+            }
+            AdminAction::Users { action } => match action {
+                UsersAction::List {
+                    q,
+                    tier,
+                    status,
+                    sort,
+                    limit,
+                    before,
+                } => {
+                    let query = ListQuery {
+                        q,
+                        tier,
+                        status,
+                        sort,
+                        limit,
+                        before,
+                    };
+                    cli::users_list(&pool, query).await
+                }
+                UsersAction::Show { user } => cli::user_show(&pool, &catalogue, &user).await,
+                UsersAction::SetTier { user, tier, until } => {
+                    let patch = cli::tier_patch(&tier, until)?;
+                    cli::user_update(&pool, &catalogue, &user, patch).await
+                }
+                UsersAction::Suspend { user } => {
+                    let (user, patch) = suspend(user, true);
+                    cli::user_update(&pool, &catalogue, &user, patch).await
+                }
+                UsersAction::Unsuspend { user } => {
+                    let (user, patch) = suspend(user, false);
+                    cli::user_update(&pool, &catalogue, &user, patch).await
+                }
+            },
+        }
+    });
+    print!("{}", output.map_err(|e| e.to_string())?);
     Ok(())
 }
 

@@ -272,3 +272,151 @@ fn admin_create_makes_a_new_admin_and_promotes_an_existing_user() {
         ("admin", "$argon2id$kept")
     );
 }
+
+/// Runs `mentor admin ...` in `dir`; panics unless it succeeds; its stdout.
+fn admin_ok(dir: &Path, args: &[&str]) -> String {
+    let out = mentor(dir).arg("admin").args(args).output().expect("run");
+    assert!(
+        out.status.success(),
+        "mentor admin {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn admin_users_and_usage_commands_print_what_the_api_gives_and_audit_changes() {
+    use diesel::prelude::*;
+    use mentor::db::models::NewUsageEvent;
+    use mentor::db::schema::audit_log::dsl as a;
+
+    let dir = tempfile::tempdir().expect("dir");
+    let created = mentor(dir.path())
+        .args(["admin", "create", "--email", "root@example.com"])
+        .env("MENTOR_ADMIN_PASSWORD", PASSWORD)
+        .output()
+        .expect("run");
+    assert!(created.status.success());
+    let db_url = format!("sqlite://{}", dir.path().join("mentor.db").display());
+    let pool = Pool::new(&db_url, 1).expect("pool");
+    let now = mentor::db::now();
+    let (ada, bob) = {
+        let mut conn = pool.get().expect("conn");
+        let mut add = |email: &str| {
+            users::insert(
+                &mut conn,
+                &NewUser {
+                    email,
+                    password_hash: "$argon2id$x",
+                    full_name: None,
+                    role: "user",
+                    created_at: now,
+                    updated_at: now,
+                },
+            )
+            .expect("insert")
+            .id
+        };
+        (add("ada@example.com"), add("bob@example.com"))
+    };
+    mentor::db::usage_events::insert(
+        &mut pool.get().expect("conn"),
+        &NewUsageEvent {
+            user_id: bob,
+            conversation_id: None,
+            provider: "openai".into(),
+            model: "gpt-4o-mini".into(),
+            input_tokens: 12,
+            output_tokens: 5,
+            cost_pico: 4_800_000,
+            ttft_ms: Some(120),
+            total_ms: 300,
+            outcome: "ok".into(),
+            charged: true,
+            created_at: now,
+        },
+    )
+    .expect("ledger row");
+
+    let listed = admin_ok(dir.path(), &["users", "list", "--sort", "cost"]);
+    let first = listed.lines().nth(1).expect("a user");
+    assert!(
+        first.contains("bob@example.com") && first.contains("0.0000048"),
+        "{listed}"
+    );
+    assert_eq!(listed.lines().count(), 4, "{listed}");
+
+    let changed = admin_ok(
+        dir.path(),
+        &[
+            "users",
+            "set-tier",
+            "ada@example.com",
+            "pro",
+            "--until",
+            "2099-12-31",
+        ],
+    );
+    assert!(
+        changed.contains("ada@example.com") && changed.contains("pro"),
+        "{changed}"
+    );
+    let shown: Value =
+        serde_json::from_str(&admin_ok(dir.path(), &["users", "show", &ada.to_string()]))
+            .expect("JSON");
+    assert_eq!(shown["user"]["tier"], "pro");
+    assert_eq!(shown["user"]["tier_until"], "2100-01-01T00:00:00Z");
+
+    assert!(admin_ok(dir.path(), &["users", "suspend", "ada@example.com"]).contains("suspended"));
+    let row = users::find(&mut pool.get().expect("conn"), ada)
+        .expect("query")
+        .expect("ada");
+    assert!(row.suspended_at.is_some());
+    admin_ok(dir.path(), &["users", "unsuspend", "ada@example.com"]);
+    let row = users::find(&mut pool.get().expect("conn"), ada)
+        .expect("query")
+        .expect("ada");
+    assert!(row.suspended_at.is_none());
+
+    let usage: Value =
+        serde_json::from_str(&admin_ok(dir.path(), &["usage", "--json"])).expect("JSON");
+    let today = usage["days"]
+        .as_array()
+        .expect("days")
+        .last()
+        .expect("today")
+        .clone();
+    assert_eq!(
+        (today["questions"].as_u64(), today["signups"].as_u64()),
+        (Some(1), Some(3))
+    );
+    let table = admin_ok(dir.path(), &["usage", "--from", &now.date().to_string()]);
+    assert!(
+        table.contains("cost by provider") && table.contains("openai"),
+        "{table}"
+    );
+
+    let unknown = mentor(dir.path())
+        .args(["admin", "users", "suspend", "nobody@example.com"])
+        .output()
+        .expect("run");
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("No user"));
+    let bad = mentor(dir.path())
+        .args(["admin", "usage", "--from", "last week"])
+        .output()
+        .expect("run");
+    assert!(!bad.status.success());
+
+    let audited: Vec<(String, String)> = a::audit_log
+        .filter(a::action.eq("admin.user_updated"))
+        .select((a::actor_type, a::target_id.assume_not_null()))
+        .load(&mut pool.get().expect("conn"))
+        .expect("audit");
+    assert_eq!(audited.len(), 3);
+    assert!(
+        audited
+            .iter()
+            .all(|(actor, target)| actor == "system" && *target == ada.to_string())
+    );
+}

@@ -96,7 +96,7 @@ pub struct LedgerEntry {
     pub provider: String,
     /// The model.
     pub model: String,
-    /// `ok`, `stopped`, `upstream_error`, `upstream_timeout`, ...
+    /// `ok`, `cancelled`, `upstream_error` or `upstream_timeout`.
     pub outcome: String,
     /// Whether the question counted against the quota.
     pub charged: bool,
@@ -242,7 +242,7 @@ pub struct CostLine {
 pub struct FailureLine {
     /// The provider.
     pub provider: String,
-    /// `upstream_error`, `upstream_timeout`, `interrupted`, ...
+    /// `upstream_error` or `upstream_timeout`.
     pub outcome: String,
     /// How many.
     pub count: u64,

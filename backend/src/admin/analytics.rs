@@ -283,9 +283,10 @@ fn fold(range: Range, raw: Raw, mrr: Option<String>) -> Analytics {
     }
 }
 
-/// Outcomes that are failures of the provider (not the user's stop).
+/// Outcomes that are failures of the provider (`upstream_error`,
+/// `upstream_timeout`), not an answer or the user's stop (`cancelled`).
 fn is_failure(outcome: &str) -> bool {
-    !matches!(outcome, "ok" | "stopped")
+    outcome.starts_with("upstream_")
 }
 
 /// p50 and p95 per provider from a histogram of 10 ms buckets.

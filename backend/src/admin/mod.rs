@@ -4,6 +4,7 @@
 //! in the same transaction.
 
 pub mod analytics;
+pub mod cli;
 pub mod models;
 pub mod rollup;
 pub mod users;
