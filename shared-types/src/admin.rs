@@ -220,6 +220,24 @@ pub struct AnalyticsDay {
     pub output_tokens: u64,
     /// Cost, in dollars.
     pub cost_usd: String,
+    /// Stripe subscriptions started.
+    pub new_subscriptions: u64,
+    /// The monthly recurring revenue those subscriptions added, in the
+    /// currency's smallest unit (see `Analytics::revenue`); absent without
+    /// Stripe's prices.
+    pub new_mrr_minor: Option<i64>,
+}
+
+/// Monthly recurring revenue now, at Stripe's prices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Revenue {
+    /// ISO 4217, lower case (`usd`): the currency of the plans' prices.
+    pub currency: String,
+    /// In the currency's smallest unit (cents).
+    pub mrr_minor: i64,
+    /// For display: `$27.00`.
+    pub mrr: String,
 }
 
 /// Cost and asks of one provider or model over the range.
@@ -308,9 +326,10 @@ pub struct Analytics {
     pub time_to_first_token: Vec<LatencyLine>,
     /// Users by tier now.
     pub tiers: Vec<TierCount>,
-    /// Monthly recurring revenue from live subscriptions at Stripe's prices;
-    /// absent when Stripe is not configured or did not answer.
-    pub mrr: Option<String>,
+    /// Monthly recurring revenue from live subscriptions at Stripe's prices
+    /// (yearly prices count a twelfth); absent when Stripe is not configured
+    /// or did not answer.
+    pub revenue: Option<Revenue>,
     /// Users now on a paid tier out of all users, as a fraction.
     pub paid_share: f64,
     /// Of the users who signed up in the range, those on a paid tier now.

@@ -8,11 +8,14 @@ use std::collections::BTreeMap;
 use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 use shared_types::money::format_pico_usd;
 use shared_types::{
-    Analytics, AnalyticsDay, CostLine, FailureLine, LatencyLine, Tier, TierCount, TopUser,
+    Analytics, AnalyticsDay, CostLine, FailureLine, LatencyLine, Revenue, Tier, TierCount, TopUser,
 };
 
 use super::AdminError;
-use crate::db::admin_analytics::{self as q, LedgerGroup, PriceGroup, Span, TtftCount};
+use crate::billing::{MonthlyPrice, money};
+use crate::db::admin_analytics::{
+    self as q, LedgerGroup, PriceGroup, Span, StartedGroup, TtftCount,
+};
 use crate::db::{self, DbError, Pool, usage_rollup};
 
 /// The longest range one request covers.
@@ -90,14 +93,15 @@ struct Raw {
     top: Vec<q::UserCost>,
     tiers: Vec<q::TierGroup>,
     subscriptions: Vec<PriceGroup>,
+    started: Vec<StartedGroup>,
 }
 
-/// The analytics of `range`; `mrr` prices the live subscriptions (from
-/// Stripe), given them grouped by price.
-pub async fn build<F, Fut>(pool: &Pool, range: Range, mrr: F) -> Result<Analytics, AdminError>
+/// The analytics of `range`; `prices` gives Stripe's prices per month for
+/// the subscriptions' price ids (`None` without Stripe or its answer).
+pub async fn build<F, Fut>(pool: &Pool, range: Range, prices: F) -> Result<Analytics, AdminError>
 where
-    F: FnOnce(Vec<PriceGroup>) -> Fut,
-    Fut: Future<Output = Option<String>>,
+    F: FnOnce(Vec<String>) -> Fut,
+    Fut: Future<Output = Option<Vec<MonthlyPrice>>>,
 {
     let (start, end) = (range.start(), range.end());
     let raw = pool
@@ -114,13 +118,22 @@ where
                     top: q::top_users(conn, span, TOP_USERS)?,
                     tiers: q::tiers(conn, db::now(), start, end)?,
                     subscriptions: q::live_subscriptions(conn)?,
+                    started: q::started_subscriptions(conn, start, end)?,
                 })
             })
             .map_err(DbError::from)
         })
         .await?;
-    let mrr = mrr(raw.subscriptions.clone()).await;
-    Ok(fold(range, raw, mrr))
+    let mut ids: Vec<String> = raw
+        .subscriptions
+        .iter()
+        .map(|s| s.stripe_price_id.clone())
+        .chain(raw.started.iter().map(|s| s.stripe_price_id.clone()))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    let prices = prices(ids).await;
+    Ok(fold(range, raw, prices))
 }
 
 fn count(n: i64) -> u64 {
@@ -149,7 +162,36 @@ fn lines(totals: BTreeMap<String, Totals>) -> Vec<CostLine> {
         .collect()
 }
 
-fn fold(range: Range, raw: Raw, mrr: Option<String>) -> Analytics {
+/// The monthly revenue of `groups` (price id, count) in the plans' main
+/// currency, given the prices.
+fn revenue_of<'a>(
+    prices: &[MonthlyPrice],
+    currency: &str,
+    groups: impl Iterator<Item = (&'a str, i64)>,
+) -> i64 {
+    groups
+        .filter_map(|(id, count)| {
+            prices
+                .iter()
+                .find(|p| p.id == id && p.currency == currency)
+                .map(|p| p.monthly_minor * count)
+        })
+        .sum()
+}
+
+fn fold(range: Range, raw: Raw, prices: Option<Vec<MonthlyPrice>>) -> Analytics {
+    // Plans are priced in one currency; should they not be, the revenue
+    // figures count the most common one.
+    let currency = prices.as_ref().map(|prices| {
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for p in prices {
+            *counts.entry(&p.currency).or_default() += 1;
+        }
+        counts
+            .into_iter()
+            .max_by_key(|(_, n)| *n)
+            .map_or_else(|| "usd".to_string(), |(c, _)| c.to_string())
+    });
     let mut days: BTreeMap<String, (AnalyticsDay, i64)> = range
         .days()
         .map(|d| {
@@ -163,6 +205,8 @@ fn fold(range: Range, raw: Raw, mrr: Option<String>) -> Analytics {
                 input_tokens: 0,
                 output_tokens: 0,
                 cost_usd: String::new(),
+                new_subscriptions: 0,
+                new_mrr_minor: None,
             };
             (date, (day, 0))
         })
@@ -205,6 +249,28 @@ fn fold(range: Range, raw: Raw, mrr: Option<String>) -> Analytics {
             day.signups = count(s.count);
         }
     }
+    for (day, _) in days.values_mut() {
+        let started = raw.started.iter().filter(|s| s.day == day.date);
+        day.new_subscriptions = started.clone().map(|s| count(s.count)).sum();
+        day.new_mrr_minor = prices
+            .as_deref()
+            .zip(currency.as_deref())
+            .map(|(p, c)| revenue_of(p, c, started.map(|s| (s.stripe_price_id.as_str(), s.count))));
+    }
+    let revenue = prices.as_deref().zip(currency.as_deref()).map(|(p, c)| {
+        let mrr_minor = revenue_of(
+            p,
+            c,
+            raw.subscriptions
+                .iter()
+                .map(|s| (s.stripe_price_id.as_str(), s.count)),
+        );
+        Revenue {
+            currency: c.to_string(),
+            mrr_minor,
+            mrr: money(mrr_minor, c),
+        }
+    });
 
     let mut subscribed: BTreeMap<String, u64> = BTreeMap::new();
     for s in &raw.subscriptions {
@@ -262,7 +328,7 @@ fn fold(range: Range, raw: Raw, mrr: Option<String>) -> Analytics {
             .collect(),
         time_to_first_token: latency(&raw.ttft),
         tiers,
-        mrr,
+        revenue,
         paid_share: if all_users == 0 {
             0.0
         } else {

@@ -38,6 +38,17 @@ pub struct Billing {
     prices: RwLock<Vec<(String, Price)>>,
 }
 
+/// A Stripe price as monthly revenue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthlyPrice {
+    /// Stripe's price id.
+    pub id: String,
+    /// Per month, in the currency's smallest unit.
+    pub monthly_minor: i64,
+    /// ISO 4217, lower case.
+    pub currency: String,
+}
+
 /// What a webhook delivery came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Delivery {
@@ -248,32 +259,25 @@ impl Billing {
         Ok(price)
     }
 
-    /// The monthly recurring revenue of `subscriptions` (counts by Stripe
-    /// price) at Stripe's prices: yearly prices count a twelfth, weekly
-    /// ones 52/12. One amount per currency, such as `$27.00`.
-    pub async fn monthly_revenue(
-        &self,
-        subscriptions: &[(String, i64)],
-    ) -> Result<String, ApiError> {
-        let mut by_currency: std::collections::BTreeMap<String, i64> = Default::default();
-        for (price_id, count) in subscriptions {
-            let price = self.price(price_id).await?;
-            let monthly = match price.interval.as_str() {
+    /// What each price brings per month, in its currency's smallest unit:
+    /// yearly prices count a twelfth, weekly ones 52/12.
+    pub async fn monthly_prices(&self, ids: &[String]) -> Result<Vec<MonthlyPrice>, ApiError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let price = self.price(id).await?;
+            let monthly_minor = match price.interval.as_str() {
                 "year" => price.amount_minor / 12,
                 "week" => price.amount_minor * 52 / 12,
                 "day" => price.amount_minor * 365 / 12,
                 _ => price.amount_minor,
             };
-            *by_currency.entry(price.currency).or_default() += monthly * count;
+            out.push(MonthlyPrice {
+                id: id.clone(),
+                monthly_minor,
+                currency: price.currency,
+            });
         }
-        if by_currency.is_empty() {
-            by_currency.insert("usd".into(), 0);
-        }
-        Ok(by_currency
-            .iter()
-            .map(|(currency, minor)| money(*minor, currency))
-            .collect::<Vec<_>>()
-            .join(" + "))
+        Ok(out)
     }
 
     async fn user(&self, user_id: i64) -> Result<database::models::UserRow, ApiError> {
@@ -441,7 +445,7 @@ fn price_of(object: &Value) -> Result<Price, String> {
 }
 
 /// `900, "usd"` as `$9.00`; currencies without a symbol here as `9.00 CHF`.
-fn money(amount_minor: i64, currency: &str) -> String {
+pub fn money(amount_minor: i64, currency: &str) -> String {
     // Stripe's zero-decimal currencies among the common ones.
     let decimals = if matches!(currency, "jpy" | "krw" | "vnd" | "clp") {
         0

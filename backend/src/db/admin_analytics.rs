@@ -276,6 +276,37 @@ pub fn live_subscriptions(conn: &mut Db) -> QueryResult<Vec<PriceGroup>> {
     )
 }
 
+/// Subscriptions started on one day at one price.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct StartedGroup {
+    /// `YYYY-MM-DD`.
+    #[diesel(sql_type = Text)]
+    pub day: String,
+    /// Stripe's price id.
+    #[diesel(sql_type = Text)]
+    pub stripe_price_id: String,
+    /// How many.
+    #[diesel(sql_type = BigInt)]
+    pub count: i64,
+}
+
+/// Subscriptions started in `[from, to)`, by day and price.
+pub fn started_subscriptions(
+    conn: &mut Db,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<Vec<StartedGroup>> {
+    let text = format!(
+        "SELECT {} AS day, stripe_price_id, COUNT(*) AS count FROM subscriptions \
+         WHERE created_at >= $1 AND created_at < $2 GROUP BY 1, 2",
+        day(conn, "created_at")
+    );
+    let query = diesel::sql_query(text)
+        .bind::<Timestamp, _>(from)
+        .bind::<Timestamp, _>(to);
+    load(conn, query)
+}
+
 /// Asks, tokens and cost (pico-dollars) of one model.
 pub type ModelUsage = (u64, u64, i64);
 

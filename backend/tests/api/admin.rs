@@ -559,7 +559,7 @@ async fn analytics_count_the_asks_made_and_export_csv() {
     assert_eq!(report["signups_in_range"], 3);
     assert_eq!(report["tiers"][0]["tier"], "free");
     assert_eq!(report["tiers"][0]["users"], 3);
-    assert!(report["mrr"].is_null(), "no Stripe, no revenue figure");
+    assert!(report["revenue"].is_null(), "no Stripe, no revenue figure");
 
     let csv = app
         .client
@@ -573,7 +573,11 @@ async fn analytics_count_the_asks_made_and_export_csv() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 31);
     assert!(lines[0].starts_with("date,signups,active_users,questions"));
-    assert!(lines[30].ends_with(",3,0,36,15,0.0000144"), "{}", lines[30]);
+    assert!(
+        lines[30].ends_with(",3,0,36,15,0.0000144,0,"),
+        "{}",
+        lines[30]
+    );
 
     let ledger = app
         .client

@@ -691,3 +691,53 @@ async fn an_oversized_webhook_body_is_413_in_the_error_format() {
         .await
         .assert_error(413, "payload_too_large");
 }
+
+#[tokio::test]
+async fn analytics_price_live_subscriptions_at_stripes_prices() {
+    let billed = spawn_billed().await;
+    let root = billed.app.admin("root@example.com").await;
+    let t = now();
+    for (i, email) in ["ada@example.com", "bob@example.com"].iter().enumerate() {
+        let (_, customer) = billed.customer(email).await;
+        let sub = subscription_object(
+            &format!("sub_{i}"),
+            &customer,
+            "price_pro",
+            "active",
+            t + 30 * DAY,
+            false,
+        );
+        let created = event(&format!("evt_{i}"), "customer.subscription.created", t, sub);
+        assert_eq!(billed.deliver(&created).await.status, 200);
+    }
+    let report = billed
+        .app
+        .request("GET", "/api/v1/admin/analytics", Some(&root.access), None)
+        .await;
+    assert_eq!(report.status, 200, "{}", report.body);
+    let body = &report.body;
+    assert_eq!(
+        body["revenue"],
+        json!({"currency": "usd", "mrr_minor": 1_800, "mrr": "$18.00"})
+    );
+    let today = body["days"]
+        .as_array()
+        .expect("days")
+        .last()
+        .expect("today")
+        .clone();
+    assert_eq!(today["new_subscriptions"], 2);
+    assert_eq!(today["new_mrr_minor"], 1_800);
+    let pro = body["tiers"]
+        .as_array()
+        .expect("tiers")
+        .iter()
+        .find(|t| t["tier"] == "pro")
+        .expect("pro")
+        .clone();
+    assert_eq!(
+        (pro["users"].as_u64(), pro["subscribed"].as_u64()),
+        (Some(2), Some(2))
+    );
+    assert_eq!(body["converted_in_range"], 2);
+}

@@ -43,14 +43,9 @@ pub async fn report(
     let range = Range::parse(query.from.as_deref(), query.to.as_deref())?;
     let csv = wants_csv(query.format.as_deref())?;
     let billing = state.billing.as_ref();
-    let report = analytics::build(&state.pool, range, |groups| async move {
-        let billing = billing?;
-        let counts: Vec<(String, i64)> = groups
-            .into_iter()
-            .map(|g| (g.stripe_price_id, g.count))
-            .collect();
+    let report = analytics::build(&state.pool, range, |ids| async move {
         // Without Stripe's answer there is no revenue figure, not a wrong one.
-        billing.monthly_revenue(&counts).await.ok()
+        billing?.monthly_prices(&ids).await.ok()
     })
     .await?;
     if !csv {
@@ -66,6 +61,8 @@ pub async fn report(
             d.input_tokens.to_string(),
             d.output_tokens.to_string(),
             d.cost_usd.clone(),
+            d.new_subscriptions.to_string(),
+            d.new_mrr_minor.map(|m| m.to_string()).unwrap_or_default(),
         ]
     });
     csv_file(
@@ -79,6 +76,8 @@ pub async fn report(
             "input_tokens",
             "output_tokens",
             "cost_usd",
+            "new_subscriptions",
+            "new_mrr_minor",
         ],
         rows,
     )
