@@ -274,9 +274,9 @@ pub struct LatencyLine {
     pub provider: String,
     /// Asks measured.
     pub samples: u64,
-    /// Median, in milliseconds.
+    /// Median, in milliseconds (to 10 ms, rounded up).
     pub p50_ms: u32,
-    /// 95th percentile, in milliseconds.
+    /// 95th percentile, in milliseconds (to 10 ms, rounded up).
     pub p95_ms: u32,
 }
 

@@ -2,7 +2,7 @@
 // backend on a fresh SQLite file, and a web server for test pages that sends
 // a strict Content-Security-Policy (no 'wasm-unsafe-eval'), as many large
 // sites do. Binaries come from the Cargo target directory (MENTOR_TARGET_DIR).
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:http";
 import { mkdtempSync, readFileSync, mkdirSync } from "node:fs";
 import { createServer as netServer } from "node:net";
@@ -75,9 +75,10 @@ export async function startBackend({ billing = false } = {}) {
   } : {};
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "mentor-e2e-"));
+  const databaseUrl = `sqlite://${join(dir, "e2e.db")}`;
   const backend = start(join(TARGET, "debug/mentor"), ["serve"], {
     JWT_SECRET: randomBytes(32).toString("hex"),
-    DATABASE_URL: `sqlite://${join(dir, "e2e.db")}`,
+    DATABASE_URL: databaseUrl,
     MENTOR_BIND: `127.0.0.1:${port}`,
     OPENAI_API_KEY: "sk-e2e-stand-in",
     OPENAI_BASE_URL: `${aiUrl}/v1`,
@@ -89,6 +90,14 @@ export async function startBackend({ billing = false } = {}) {
   await waitFor(`${url}/health`, backend);
   return {
     url,
+    /** Creates an admin account as an operator does: `mentor admin create`. */
+    createAdmin(email, password) {
+      const run = spawnSync(join(TARGET, "debug/mentor"), ["admin", "create", "--email", email], {
+        env: { ...process.env, DATABASE_URL: databaseUrl, MENTOR_ADMIN_PASSWORD: password },
+        encoding: "utf8",
+      });
+      if (run.status !== 0) throw new Error(`mentor admin create: ${run.stderr}`);
+    },
     /** The chat requests the stand-in received (OpenAI wire format). */
     async aiRequests() {
       return (await fetch(`${aiUrl}/_stand-in/requests`)).json();

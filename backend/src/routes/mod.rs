@@ -6,6 +6,7 @@ pub mod ask;
 pub mod auth;
 pub mod billing;
 pub mod conversations;
+pub mod dashboard;
 pub mod health;
 pub mod jobs;
 pub mod metrics;
@@ -40,6 +41,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/ready").get(health::ready))
         .service(web::resource("/billing/success").get(billing::success_page))
         .service(web::resource("/billing/cancel").get(billing::cancel_page))
+        .configure(dashboard::configure)
         .service(
             web::scope("/api/v1")
                 .service(web::resource("/openapi.json").get(openapi::document))

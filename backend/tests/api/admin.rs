@@ -554,6 +554,11 @@ async fn analytics_count_the_asks_made_and_export_csv() {
     assert_eq!(report["cost_by_model"][0]["name"], "gpt-4o-mini");
     assert_eq!(report["time_to_first_token"][0]["provider"], "openai");
     assert_eq!(report["time_to_first_token"][0]["samples"], 3);
+    // To 10 ms, rounded up: a stand-in answering at once reads as 10 ms.
+    let p50 = report["time_to_first_token"][0]["p50_ms"]
+        .as_u64()
+        .expect("p50");
+    assert!(p50 >= 10 && p50 % 10 == 0, "p50 {p50}");
     assert_eq!(report["top_users"][0]["email"], "bob@example.com");
     assert_eq!(report["top_users"][0]["asks"], 2);
     assert_eq!(report["signups_in_range"], 3);
