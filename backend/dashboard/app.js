@@ -463,7 +463,7 @@ async function render() {
   const [path, search = ""] = location.hash.slice(1).split("?");
   const params = new URLSearchParams(search);
   for (const link of nav.querySelectorAll("a")) {
-    const current = path.startsWith(link.getAttribute("href").slice(1));
+    const current = (path || "/overview").startsWith(link.getAttribute("href").slice(1));
     if (current) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }

@@ -14,8 +14,10 @@ pub const EVERY: Duration = Duration::from_secs(10);
 /// Ledger rows younger than this wait for the next fold: a transaction that
 /// took a lower id may still be committing. (Settling takes milliseconds.)
 pub const SETTLE_SECS: i64 = 30;
-/// The most ledger rows one transaction folds.
-const BATCH: i64 = 100_000;
+/// The most ledger rows one transaction folds: small enough that SQLite's
+/// single writer is held for a fraction of a second while a large backlog
+/// (after an upgrade) is folded, so asks keep flowing.
+const BATCH: i64 = 20_000;
 
 /// Folds every ledger row written before `settled_before` that is not
 /// folded yet; returns how many ids were passed.
