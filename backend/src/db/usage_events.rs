@@ -85,7 +85,9 @@ pub fn recent(conn: &mut Db, user_id: i64, limit: i64) -> QueryResult<Vec<UsageE
         .load(conn)
 }
 
-/// Ledger rows in `[from, to)`, oldest first, from `after_id` on.
+/// Ledger rows in `[from, to)`, oldest first, from `after_id` on. Walks the
+/// primary key (ids grow with time), so the ask path carries no index on
+/// `created_at` for the sake of exports.
 pub fn between(
     conn: &mut Db,
     from: NaiveDateTime,

@@ -4,7 +4,6 @@ DROP TABLE usage_daily_users;
 DROP TABLE usage_daily;
 DROP TABLE usage_rollup_state;
 DROP TABLE model_settings;
-DROP INDEX usage_events_created_at;
 ALTER TABLE quota_usage DROP COLUMN granted;
 DROP INDEX users_last_login_at;
 DROP INDEX users_created_at;

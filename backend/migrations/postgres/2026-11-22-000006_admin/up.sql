@@ -8,9 +8,6 @@ CREATE INDEX users_last_login_at ON users (last_login_at);
 -- Extra questions an admin granted for one period, on top of the plan's.
 ALTER TABLE quota_usage ADD COLUMN granted INTEGER NOT NULL DEFAULT 0 CHECK (granted >= 0);
 
--- Analytics read the ledger by time.
-CREATE INDEX usage_events_created_at ON usage_events (created_at);
-
 -- One row per model an admin changed; NULL keeps the catalogue's value.
 -- Prices in pico-dollars per 1,000 tokens; tiers a comma-separated list.
 CREATE TABLE model_settings (
