@@ -364,14 +364,18 @@ pub fn sql_day(conn: &Db, column: &str) -> String {
 
 /// Runs `f` in a transaction that sees one snapshot of the database from
 /// its first read (PostgreSQL: REPEATABLE READ; SQLite in WAL mode: any
-/// read transaction).
+/// read transaction). On PostgreSQL, JIT compilation is off for it: these
+/// reads are short by design, and compiling them (the planner's estimates
+/// invite it) took longer than running them.
 pub fn read_snapshot<T>(
     conn: &mut Db,
     f: impl FnOnce(&mut Db) -> QueryResult<T>,
 ) -> QueryResult<T> {
     conn.transaction(|conn| {
         if let Db::Pg(pg) = conn {
-            pg.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")?;
+            pg.batch_execute(
+                "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; SET LOCAL jit = off",
+            )?;
         }
         f(conn)
     })
