@@ -51,6 +51,10 @@ pub enum Action {
     UserDeleted,
     /// An admin changed a model (enabled, tiers, prices).
     ModelChanged,
+    /// A user created a personal API key.
+    ApiKeyCreated,
+    /// A user deleted a personal API key.
+    ApiKeyDeleted,
 }
 
 impl Action {
@@ -71,6 +75,8 @@ impl Action {
             Self::SessionsRevoked => "admin.sessions_revoked",
             Self::UserDeleted => "admin.user_deleted",
             Self::ModelChanged => "admin.model_changed",
+            Self::ApiKeyCreated => "keys.api_key_created",
+            Self::ApiKeyDeleted => "keys.api_key_deleted",
         }
     }
 }

@@ -177,6 +177,21 @@ impl From<crate::admin::AdminError> for ApiError {
     }
 }
 
+impl From<crate::keys::api_keys::KeyError> for ApiError {
+    fn from(err: crate::keys::api_keys::KeyError) -> Self {
+        use crate::keys::api_keys::KeyError as K;
+        let message = err.to_string();
+        match err {
+            K::InvalidInput(_) => Self::invalid(message),
+            K::NotFound => Self::new(ErrorCode::NotFound, message),
+            K::LimitReached => Self::new(ErrorCode::ApiKeyLimitReached, message),
+            K::PlanRequired => Self::new(ErrorCode::PlanRequired, message),
+            K::Invalid => Self::new(ErrorCode::InvalidToken, message),
+            K::Db(db) => db.into(),
+        }
+    }
+}
+
 impl From<crate::resumes::ResumeError> for ApiError {
     fn from(err: crate::resumes::ResumeError) -> Self {
         use crate::resumes::ResumeError as R;

@@ -14,6 +14,7 @@ use shared_types::{ErrorCode, Role, Tier, UserId};
 use crate::audit::Origin;
 use crate::db::{DbError, users};
 use crate::error::ApiError;
+use crate::keys::api_keys;
 use crate::state::AppState;
 
 /// The caller, proven by a valid access token. Checking it needs no database.
@@ -40,17 +41,20 @@ impl FromRequest for AuthUser {
     }
 }
 
-fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::internal("AppState is not registered"))?;
+fn state_of(req: &HttpRequest) -> Result<&web::Data<AppState>, ApiError> {
+    req.app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::internal("AppState is not registered"))
+}
+
+/// The credential of `Authorization: Bearer <credential>`.
+fn bearer(req: &HttpRequest) -> Result<&str, ApiError> {
     let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
         ApiError::new(
             ErrorCode::MissingToken,
             "Sign in first: this request needs a bearer token.",
         )
     })?;
-    let token = value
+    value
         .to_str()
         .ok()
         .and_then(|v| {
@@ -64,7 +68,12 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
                 ErrorCode::InvalidToken,
                 "The Authorization header must be 'Bearer <token>'.",
             )
-        })?;
+        })
+}
+
+fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
+    let state = state_of(req)?;
+    let token = bearer(req)?;
     let invalid = || {
         ApiError::new(
             ErrorCode::InvalidToken,
@@ -83,6 +92,59 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
         tier: claims.tier,
         session: claims.sid,
     })
+}
+
+/// The caller of the routes a personal API key may use (`/api/v1/ask`):
+/// an access token, or an API key of a plan that has them. Key, account and
+/// admin routes take [`AuthUser`], which refuses API keys.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The user's id.
+    pub id: UserId,
+    /// The tier for the per-minute limit: the token's, or for a key the
+    /// user's tier now.
+    pub tier: Tier,
+    /// Whether the call came with an API key.
+    pub via_api_key: bool,
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let key = match bearer(req) {
+            Ok(credential) if api_keys::is_api_key(credential) => credential.to_string(),
+            _ => {
+                let user = authenticate(req);
+                return Box::pin(async move {
+                    let user = user?;
+                    Ok(Caller {
+                        id: user.id,
+                        tier: user.tier,
+                        via_api_key: false,
+                    })
+                });
+            }
+        };
+        let state = state_of(req).cloned();
+        Box::pin(async move {
+            let state = state?;
+            let user = api_keys::authenticate(&state.pool, &key).await?;
+            if user.suspended_at.is_some() || state.live.is_suspended(user.id) {
+                return Err(ApiError::suspended());
+            }
+            let tier = user.tier();
+            if !state.ask.catalogue().plan(tier).api_keys {
+                return Err(api_keys::KeyError::PlanRequired.into());
+            }
+            Ok(Caller {
+                id: user.user_id(),
+                tier,
+                via_api_key: true,
+            })
+        })
+    }
 }
 
 /// An admin: a valid access token whose user is an admin in the database
@@ -107,10 +169,10 @@ impl FromRequest for AdminUser {
             return Box::pin(async move { Ok(admin) });
         }
         let user = authenticate(req);
-        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let state = state_of(req).cloned();
         Box::pin(async move {
             let user = user?;
-            let state = state.ok_or_else(|| ApiError::internal("AppState is not registered"))?;
+            let state = state?;
             let id = user.id.0;
             let row = state
                 .pool

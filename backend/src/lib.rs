@@ -12,6 +12,7 @@ pub mod db;
 pub mod error;
 pub mod extractors;
 pub mod jobs;
+pub mod keys;
 pub mod live;
 pub mod maintenance;
 pub mod metrics;

@@ -73,6 +73,10 @@ pub enum ErrorCode {
     JobLimitReached,
     /// Matching needs an active resume, and the user has none.
     NoActiveResume,
+    /// The user already has as many API keys as allowed.
+    ApiKeyLimitReached,
+    /// The caller's plan does not include this (upgrade for it).
+    PlanRequired,
     /// An unexpected server fault; details are in the server log.
     Internal,
 }
@@ -88,10 +92,14 @@ impl ErrorCode {
             Self::WrongPassword
             | Self::Forbidden
             | Self::AccountSuspended
+            | Self::PlanRequired
             | Self::ModelNotAllowed => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
-            Self::EmailTaken | Self::ResumeLimitReached | Self::NoActiveResume => 409,
+            Self::EmailTaken
+            | Self::ResumeLimitReached
+            | Self::NoActiveResume
+            | Self::ApiKeyLimitReached => 409,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::UnreadableDocument => 422,
@@ -142,6 +150,8 @@ impl ErrorCode {
             Self::ResumeLimitReached => "resume_limit_reached",
             Self::JobLimitReached => "job_limit_reached",
             Self::NoActiveResume => "no_active_resume",
+            Self::ApiKeyLimitReached => "api_key_limit_reached",
+            Self::PlanRequired => "plan_required",
             Self::Internal => "internal",
         }
     }
@@ -200,6 +210,8 @@ mod tests {
             ErrorCode::ResumeLimitReached,
             ErrorCode::JobLimitReached,
             ErrorCode::NoActiveResume,
+            ErrorCode::ApiKeyLimitReached,
+            ErrorCode::PlanRequired,
             ErrorCode::Internal,
         ];
         for code in all {

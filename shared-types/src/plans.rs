@@ -45,6 +45,9 @@ pub struct Plan {
     /// New jobs a user may save per UTC day; `None` means unlimited.
     #[serde(default)]
     pub job_saves_per_day: Option<u32>,
+    /// Whether the plan may create and use personal API keys.
+    #[serde(default)]
+    pub api_keys: bool,
 }
 
 impl Plan {
@@ -57,6 +60,7 @@ impl Plan {
                 monthly_questions: Some(10),
                 per_minute: 5,
                 job_saves_per_day: Some(50),
+                api_keys: false,
                 fallback_models: models(&[
                     "gpt-4o-mini",
                     "claude-3-5-haiku-latest",
@@ -72,6 +76,7 @@ impl Plan {
                 monthly_questions: Some(500),
                 per_minute: 15,
                 job_saves_per_day: Some(500),
+                api_keys: true,
                 fallback_models: models(&[
                     "gpt-4o",
                     "claude-sonnet-4-0",
@@ -87,6 +92,7 @@ impl Plan {
                 monthly_questions: None,
                 per_minute: 60,
                 job_saves_per_day: None,
+                api_keys: true,
                 fallback_models: models(&[
                     "claude-sonnet-4-0",
                     "gpt-4o",

@@ -19,6 +19,7 @@
 //! per_minute = 5
 //! fallback_models = ["llama3-local", "gpt-4o-mini"]
 //! job_saves_per_day = 50            # or "unlimited"
+//! api_keys = false                  # may create personal API keys
 //! ```
 
 use std::path::Path;
@@ -274,6 +275,7 @@ struct FilePlan {
     per_minute: Option<u32>,
     fallback_models: Option<Vec<String>>,
     job_saves_per_day: Option<QuestionLimit>,
+    api_keys: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -354,6 +356,9 @@ impl Catalogue {
             }
             if let Some(limit) = p.job_saves_per_day {
                 plan.job_saves_per_day = limit.count("job_saves_per_day")?;
+            }
+            if let Some(allowed) = p.api_keys {
+                plan.api_keys = allowed;
             }
             if let Some(rate) = p.per_minute {
                 plan.per_minute = rate;

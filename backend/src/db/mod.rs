@@ -7,6 +7,7 @@
 
 pub mod admin_analytics;
 pub mod admin_users;
+pub mod api_keys;
 pub mod audit;
 mod connection;
 pub mod conversations;

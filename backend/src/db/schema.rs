@@ -186,6 +186,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_keys (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        public_id -> Text,
+        secret_hash -> Text,
+        name -> Text,
+        last4 -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        expires_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(api_keys -> users (user_id));
 diesel::joinable!(subscriptions -> users (user_id));
 diesel::joinable!(conversations -> users (user_id));
 diesel::joinable!(messages -> conversations (conversation_id));
@@ -196,5 +211,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     quota_usage,
     usage_events,
     subscriptions,
-    resumes
+    resumes,
+    api_keys
 );

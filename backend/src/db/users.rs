@@ -130,3 +130,11 @@ pub fn set_suspended(
         .set((u::suspended_at.eq(at), u::updated_at.eq(now)))
         .execute(conn)
 }
+
+/// A no-op write to the user's row: takes its lock (PostgreSQL) or the
+/// write lock (SQLite) for the rest of the transaction.
+pub fn touch(conn: &mut Db, id: i64) -> QueryResult<usize> {
+    diesel::update(u::users.find(id))
+        .set(u::updated_at.eq(u::updated_at))
+        .execute(conn)
+}

@@ -9,22 +9,23 @@ use bytes::Bytes;
 use shared_types::{AskRequest, AskResponse, ErrorBody, ErrorCode, StreamEvent};
 
 use crate::error::ApiError;
-use crate::extractors::AuthUser;
+use crate::extractors::Caller;
 use crate::rate_limit::Decision;
 use crate::state::AppState;
 
 /// The largest ask body (page text can be long; it is trimmed to fit).
 pub const ASK_JSON_LIMIT_BYTES: usize = 512 * 1024;
 
-/// Answers a question within the caller's plan.
+/// Answers a question within the caller's plan. Takes an access token or a
+/// personal API key.
 #[utoipa::path(post, path = "/api/v1/ask", tag = "ask", security(("bearer" = [])), request_body = AskRequest,
     responses(
         (status = 200, description = "The answer as JSON, or with `Accept: text/event-stream` a stream of \
             `meta`, `delta`, `usage` | `error`, `done` events. Carries X-RateLimit-Limit/Remaining/Reset.",
             body = AskResponse),
         (status = 400, description = "invalid_request or unknown_model", body = ErrorBody),
-        (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
-        (status = 403, description = "model_not_allowed", body = ErrorBody),
+        (status = 401, description = "missing_token or invalid_token (also an invalid, expired or deleted API key)", body = ErrorBody),
+        (status = 403, description = "model_not_allowed, account_suspended, or plan_required (an API key on a plan without keys)", body = ErrorBody),
         (status = 404, description = "not_found: no such conversation", body = ErrorBody),
         (status = 429, description = "quota_exceeded, or rate_limited with Retry-After", body = ErrorBody),
         (status = 502, description = "upstream_error: not counted against the quota", body = ErrorBody),
@@ -34,7 +35,7 @@ pub const ASK_JSON_LIMIT_BYTES: usize = 512 * 1024;
 pub async fn ask(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     body: web::Json<AskRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let per_minute = state.ask.catalogue().plan(user.tier).per_minute;

@@ -2,6 +2,7 @@
 //! domain and map the result; the rules live in the domain modules.
 
 pub mod admin;
+pub mod api_keys;
 pub mod ask;
 pub mod auth;
 pub mod billing;
@@ -100,6 +101,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 )
                 .service(web::resource("/skills/analysis").get(jobs::analysis))
                 .service(web::resource("/models").get(models::list))
+                .service(
+                    web::resource("/api-keys")
+                        .post(api_keys::create)
+                        .get(api_keys::list),
+                )
+                .service(web::resource("/api-keys/{id}").delete(api_keys::delete))
                 .service(web::resource("/usage").get(usage::report))
                 .service(web::resource("/conversations").get(conversations::list))
                 .service(

@@ -45,6 +45,9 @@ use utoipa::{Modify, OpenApi};
         super::jobs::analysis,
         super::jobs::match_saved,
         super::jobs::match_posting,
+        super::api_keys::create,
+        super::api_keys::list,
+        super::api_keys::delete,
         super::admin::audit::audit_log,
         super::admin::users::list,
         super::admin::users::get,
@@ -66,6 +69,7 @@ use utoipa::{Modify, OpenApi};
         (name = "billing", description = "Plans and Stripe subscriptions"),
         (name = "resumes", description = "The user's resumes: upload, text, the active one"),
         (name = "jobs", description = "Saved jobs, the skills picture and job match"),
+        (name = "keys", description = "Personal API keys"),
         (name = "admin", description = "The operator's routes (admins only)"),
         (name = "operations", description = "Probes and this document"),
     )

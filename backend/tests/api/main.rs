@@ -3,6 +3,7 @@
 mod helpers;
 
 mod admin;
+mod api_keys;
 mod ask;
 mod ask_failures;
 mod audit;

@@ -35,6 +35,7 @@ pub fn user_message(error: &ErrorBody) -> String {
         }
         ErrorCode::PayloadTooLarge => "That's too much to send at once (files up to 5 MB).",
         ErrorCode::NoActiveResume => "Add your resume first (Resume tab) to see how you match.",
+        ErrorCode::PlanRequired => "Your plan doesn't include this. Upgrade to use it.",
         ErrorCode::NotFound => "That's no longer there.",
         ErrorCode::Internal | ErrorCode::MethodNotAllowed => {
             "Something went wrong on our side. Please try again."
@@ -49,7 +50,8 @@ pub fn user_message(error: &ErrorBody) -> String {
         | ErrorCode::UnsupportedMediaType
         | ErrorCode::UnreadableDocument
         | ErrorCode::ResumeLimitReached
-        | ErrorCode::JobLimitReached => return error.message.clone(),
+        | ErrorCode::JobLimitReached
+        | ErrorCode::ApiKeyLimitReached => return error.message.clone(),
     };
     fixed.to_string()
 }
@@ -58,7 +60,10 @@ pub fn user_message(error: &ErrorBody) -> String {
 pub fn suggests_upgrade(error: &ErrorBody) -> bool {
     matches!(
         error.error,
-        ErrorCode::QuotaExceeded | ErrorCode::ModelNotAllowed | ErrorCode::JobLimitReached
+        ErrorCode::QuotaExceeded
+            | ErrorCode::ModelNotAllowed
+            | ErrorCode::JobLimitReached
+            | ErrorCode::PlanRequired
     )
 }
 
