@@ -104,8 +104,6 @@ pub struct Caller {
     /// The tier for the per-minute limit: the token's, or for a key the
     /// user's tier now.
     pub tier: Tier,
-    /// Whether the call came with an API key.
-    pub via_api_key: bool,
 }
 
 impl FromRequest for Caller {
@@ -122,7 +120,6 @@ impl FromRequest for Caller {
                     Ok(Caller {
                         id: user.id,
                         tier: user.tier,
-                        via_api_key: false,
                     })
                 });
             }
@@ -141,7 +138,6 @@ impl FromRequest for Caller {
             Ok(Caller {
                 id: user.user_id(),
                 tier,
-                via_api_key: true,
             })
         })
     }
