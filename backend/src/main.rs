@@ -117,9 +117,6 @@ fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(),
         Command::Migrate => migrate(),
-        Command::Admin {
-            action: AdminAction::Create { email },
-        } => create_admin(&email),
         Command::Admin { action } => admin(action),
         Command::ExtractText { .. } => Ok(()),
     };
@@ -162,39 +159,46 @@ fn migrate() -> Result<(), String> {
     Ok(())
 }
 
-fn create_admin(email: &str) -> Result<(), String> {
+fn admin(action: AdminAction) -> Result<(), String> {
     let pool = database_pool()?;
     pool.migrate()?;
-    let (user, created) = auth::create_or_promote_admin(&pool, email, read_admin_password)
-        .map_err(|e| e.to_string())?;
-    let verb = if created { "created" } else { "promoted" };
-    println!("{verb} admin {} (id {})", user.email, user.id);
+    let output = match action {
+        AdminAction::Create { email } => create_admin(&pool, &email)?,
+        AdminAction::Usage { from, to, json } => actix_web::rt::System::new()
+            .block_on(mentor::admin::cli::usage(
+                &pool,
+                from.as_deref(),
+                to.as_deref(),
+                json,
+            ))
+            .map_err(|e| e.to_string())?,
+        AdminAction::Users { action } => users(&pool, action)?,
+    };
+    print!("{output}");
     Ok(())
 }
 
-fn admin(action: AdminAction) -> Result<(), String> {
+fn create_admin(pool: &Pool, email: &str) -> Result<String, String> {
+    let (user, created) = auth::create_or_promote_admin(pool, email, read_admin_password)
+        .map_err(|e| e.to_string())?;
+    let verb = if created { "created" } else { "promoted" };
+    Ok(format!("{verb} admin {} (id {})\n", user.email, user.id))
+}
+
+fn users(pool: &Pool, action: UsersAction) -> Result<String, String> {
     use mentor::admin::cli;
     use mentor::admin::users::ListQuery;
     use shared_types::AdminUserPatch;
 
-    let pool = database_pool()?;
-    pool.migrate()?;
     let config = std::env::var_os("MENTOR_CONFIG").map(std::path::PathBuf::from);
     let catalogue = mentor::ai::catalogue::Catalogue::load(config.as_deref())?;
-    let suspend = |user: String, suspended: bool| {
-        let patch = AdminUserPatch {
-            suspended: Some(suspended),
-            ..AdminUserPatch::default()
-        };
-        (user, patch)
+    let suspension = |suspended: bool| AdminUserPatch {
+        suspended: Some(suspended),
+        ..AdminUserPatch::default()
     };
-    let output = actix_web::rt::System::new().block_on(async {
-        match action {
-            AdminAction::Create { .. } => Ok(String::new()),
-            AdminAction::Usage { from, to, json } => {
-                cli::usage(&pool, from.as_deref(), to.as_deref(), json).await
-            }
-            AdminAction::Users { action } => match action {
+    actix_web::rt::System::new()
+        .block_on(async {
+            match action {
                 UsersAction::List {
                     q,
                     tier,
@@ -211,26 +215,22 @@ fn admin(action: AdminAction) -> Result<(), String> {
                         limit,
                         before,
                     };
-                    cli::users_list(&pool, query).await
+                    cli::users_list(pool, query).await
                 }
-                UsersAction::Show { user } => cli::user_show(&pool, &catalogue, &user).await,
+                UsersAction::Show { user } => cli::user_show(pool, &catalogue, &user).await,
                 UsersAction::SetTier { user, tier, until } => {
                     let patch = cli::tier_patch(&tier, until)?;
-                    cli::user_update(&pool, &catalogue, &user, patch).await
+                    cli::user_update(pool, &catalogue, &user, patch).await
                 }
                 UsersAction::Suspend { user } => {
-                    let (user, patch) = suspend(user, true);
-                    cli::user_update(&pool, &catalogue, &user, patch).await
+                    cli::user_update(pool, &catalogue, &user, suspension(true)).await
                 }
                 UsersAction::Unsuspend { user } => {
-                    let (user, patch) = suspend(user, false);
-                    cli::user_update(&pool, &catalogue, &user, patch).await
+                    cli::user_update(pool, &catalogue, &user, suspension(false)).await
                 }
-            },
-        }
-    });
-    print!("{}", output.map_err(|e| e.to_string())?);
-    Ok(())
+            }
+        })
+        .map_err(|e| e.to_string())
 }
 
 fn read_admin_password() -> Result<String, String> {

@@ -528,8 +528,8 @@ async fn model_prices_and_tiers_change_for_the_next_ask() {
     .assert_error(404, "not_found");
 }
 
-#[tokio::test]
-async fn analytics_count_the_asks_made_and_export_csv() {
+/// An app with an admin, and Ada asking once and Bob twice.
+async fn three_asks_by_two_users() -> (TestApp, Session, Session, Session) {
     let app = spawn_app().await;
     let root = app.admin("root@example.com").await;
     let ada = app.register("ada@example.com").await;
@@ -540,6 +540,12 @@ async fn analytics_count_the_asks_made_and_export_csv() {
             200
         );
     }
+    (app, root, ada, bob)
+}
+
+#[tokio::test]
+async fn analytics_count_the_asks_made_and_export_csv() {
+    let (app, root, _ada, _bob) = three_asks_by_two_users().await;
     let report = get(&app, &root.access, "/api/v1/admin/analytics").await;
     let days = report["days"].as_array().expect("days");
     assert_eq!(days.len(), 30);
@@ -618,16 +624,7 @@ async fn analytics_count_the_asks_made_and_export_csv() {
 
 #[tokio::test]
 async fn analytics_read_the_same_before_and_after_the_ledger_is_folded_into_rollups() {
-    let app = spawn_app().await;
-    let root = app.admin("root@example.com").await;
-    let ada = app.register("ada@example.com").await;
-    let bob = app.register("bob@example.com").await;
-    for s in [&ada, &bob, &bob] {
-        assert_eq!(
-            app.ask(&s.access, json!({"question": "Hi?"})).await.status,
-            200
-        );
-    }
+    let (app, root, ada, _bob) = three_asks_by_two_users().await;
     let analytics = "/api/v1/admin/analytics";
     let by_cost = "/api/v1/admin/users?sort=cost";
     let models = "/api/v1/admin/models";
