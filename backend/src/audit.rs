@@ -55,6 +55,12 @@ pub enum Action {
     ApiKeyCreated,
     /// A user deleted a personal API key.
     ApiKeyDeleted,
+    /// A user saved (or replaced) a key of their own for an AI provider.
+    ProviderKeySaved,
+    /// A user deleted a key of their own for an AI provider.
+    ProviderKeyDeleted,
+    /// The operator re-wrapped the users' data keys under a new master key.
+    MasterKeyRotated,
 }
 
 impl Action {
@@ -77,6 +83,9 @@ impl Action {
             Self::ModelChanged => "admin.model_changed",
             Self::ApiKeyCreated => "keys.api_key_created",
             Self::ApiKeyDeleted => "keys.api_key_deleted",
+            Self::ProviderKeySaved => "keys.provider_key_saved",
+            Self::ProviderKeyDeleted => "keys.provider_key_deleted",
+            Self::MasterKeyRotated => "keys.master_key_rotated",
         }
     }
 }

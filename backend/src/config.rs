@@ -55,6 +55,9 @@ pub struct Settings {
     /// binary unless `MENTOR_EXTRACTOR` names another) and its limits
     /// (`MENTOR_EXTRACT_TIMEOUT_SECS`, `MENTOR_EXTRACT_MEMORY_MB`).
     pub extractor: crate::resumes::sandbox::Limits,
+    /// `MENTOR_MASTER_KEY` (and during a rotation `MENTOR_MASTER_KEY_PREVIOUS`):
+    /// encrypts the users' own provider keys; without it they cannot be stored.
+    pub vault: Option<std::sync::Arc<crate::keys::vault::Vault>>,
 }
 
 /// Stripe billing settings.
@@ -164,6 +167,18 @@ pub struct ProviderSettings {
     pub api_key: SecretString,
 }
 
+/// Where a known provider is reached, with or without a platform key (users'
+/// own keys go here too; they cannot choose another address).
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    /// The provider's catalogue name.
+    pub name: String,
+    /// How to talk to it.
+    pub wire: Wire,
+    /// Its API base URL (`{PREFIX}_BASE_URL` or the provider's own).
+    pub base_url: String,
+}
+
 /// The providers the environment can configure: name, variable prefix,
 /// default base URL, wire format.
 pub const PROVIDER_ENV: &[(&str, &str, &str, Wire)] = &[
@@ -205,6 +220,8 @@ pub const PROVIDER_ENV: &[(&str, &str, &str, Wire)] = &[
 pub struct AiSettings {
     /// Providers with a key, in [`PROVIDER_ENV`] order.
     pub providers: Vec<ProviderSettings>,
+    /// Every provider in [`PROVIDER_ENV`], for the users' own keys.
+    pub endpoints: Vec<Endpoint>,
     /// Whether the demo provider is on (`MENTOR_DEMO_PROVIDER=1`).
     pub demo: bool,
     /// `MENTOR_CONFIG`: a TOML file overriding models and plans.
@@ -225,6 +242,14 @@ impl Default for AiSettings {
     fn default() -> Self {
         Self {
             providers: Vec::new(),
+            endpoints: PROVIDER_ENV
+                .iter()
+                .map(|&(name, _, base_url, wire)| Endpoint {
+                    name: name.into(),
+                    wire,
+                    base_url: base_url.into(),
+                })
+                .collect(),
             demo: false,
             config_file: None,
             connect_timeout: Duration::from_secs(5),
@@ -239,7 +264,16 @@ impl Default for AiSettings {
 impl AiSettings {
     fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let mut ai = Self::default();
+        ai.endpoints.clear();
         for &(name, prefix, default_base, wire) in PROVIDER_ENV {
+            let base_url = get(&format!("{prefix}_BASE_URL"))
+                .filter(|u| !u.trim().is_empty())
+                .unwrap_or_else(|| default_base.to_string());
+            ai.endpoints.push(Endpoint {
+                name: name.to_string(),
+                wire,
+                base_url: base_url.clone(),
+            });
             let Some(key) = get(&format!("{prefix}_API_KEY")).filter(|k| !k.trim().is_empty())
             else {
                 continue;
@@ -247,9 +281,7 @@ impl AiSettings {
             ai.providers.push(ProviderSettings {
                 name: name.to_string(),
                 wire,
-                base_url: get(&format!("{prefix}_BASE_URL"))
-                    .filter(|u| !u.trim().is_empty())
-                    .unwrap_or_else(|| default_base.to_string()),
+                base_url,
                 api_key: SecretString::from(key.trim().to_string()),
             });
         }
@@ -372,6 +404,7 @@ impl Settings {
             extractor: crate::resumes::sandbox::Limits::new(
                 std::env::current_exe().unwrap_or_else(|_| "mentor".into()),
             ),
+            vault: None,
         }
     }
 
@@ -446,6 +479,12 @@ impl Settings {
             let mb: u64 = parse("MENTOR_EXTRACT_MEMORY_MB", &mb)?;
             settings.extractor.memory_bytes = mb.max(64) * 1024 * 1024;
         }
+        settings.vault = crate::keys::vault::Vault::from_lookup(&get)
+            .map_err(|reason| ConfigError::Invalid {
+                name: "MENTOR_MASTER_KEY",
+                reason,
+            })?
+            .map(std::sync::Arc::new);
         crate::db::DbKind::of_url(&settings.database_url).map_err(|reason| {
             ConfigError::Invalid {
                 name: "DATABASE_URL",

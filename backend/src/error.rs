@@ -160,7 +160,28 @@ impl From<crate::ask::AskError> for ApiError {
             A::QuotaExceeded { .. } => Self::new(ErrorCode::QuotaExceeded, message),
             A::Upstream(_) if timeout => Self::new(ErrorCode::UpstreamTimeout, message),
             A::Upstream(_) => Self::new(ErrorCode::UpstreamError, message),
+            A::ProviderKeyInvalid(_) => Self::new(ErrorCode::ProviderKeyInvalid, message),
+            A::Byok(e) => e.into(),
             A::Db(db) => db.into(),
+        }
+    }
+}
+
+impl From<crate::keys::provider_keys::ByokError> for ApiError {
+    fn from(err: crate::keys::provider_keys::ByokError) -> Self {
+        use crate::keys::provider_keys::ByokError as B;
+        let message = err.to_string();
+        match err {
+            B::NotConfigured => Self::new(ErrorCode::ByokNotConfigured, message),
+            B::InvalidInput(_) => Self::invalid(message),
+            B::PlanRequired => Self::new(ErrorCode::PlanRequired, message),
+            B::Refused { .. } => Self::new(ErrorCode::ProviderKeyInvalid, message),
+            B::NotFound => Self::new(ErrorCode::NotFound, message),
+            B::Vault(e) => {
+                tracing::error!(error = %e, "a stored provider key could not be decrypted");
+                Self::internal("a stored provider key could not be decrypted")
+            }
+            B::Db(db) => db.into(),
         }
     }
 }

@@ -1,4 +1,4 @@
-//! The `mentor` command: `serve` (default), `migrate`, `admin ...`, and the
+//! The `mentor` command: `serve` (default), `migrate`, `admin ...`, `keys ...`, and the
 //! hidden `extract-text` that the server runs to read uploaded resumes.
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -28,6 +28,11 @@ enum Command {
         #[command(subcommand)]
         action: AdminAction,
     },
+    /// The users' own AI provider keys and the master key that guards them.
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+    },
     /// Internal: read a document on stdin and print its text as JSON, under
     /// resource limits (the server runs this for each uploaded resume).
     #[command(hide = true)]
@@ -36,6 +41,17 @@ enum Command {
         #[arg(long)]
         format: String,
     },
+}
+
+#[derive(Subcommand)]
+enum KeysAction {
+    /// Re-wrap every user's data key under MENTOR_MASTER_KEY, unwrapping the
+    /// old ones with MENTOR_MASTER_KEY_PREVIOUS (the encrypted provider keys
+    /// are not touched). Safe to run again; run it once every replica has
+    /// the new key.
+    Rotate,
+    /// How many users' data keys each master key wraps.
+    Status,
 }
 
 #[derive(Subcommand)]
@@ -118,6 +134,7 @@ fn main() -> ExitCode {
         Command::Serve => serve(),
         Command::Migrate => migrate(),
         Command::Admin { action } => admin(action),
+        Command::Keys { action } => keys(action),
         Command::ExtractText { .. } => Ok(()),
     };
     match result {
@@ -155,6 +172,36 @@ fn migrate() -> Result<(), String> {
     }
     for name in applied {
         println!("applied {name}");
+    }
+    Ok(())
+}
+
+fn keys(action: KeysAction) -> Result<(), String> {
+    use mentor::keys::provider_keys;
+    let pool = database_pool()?;
+    pool.migrate()?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    match action {
+        KeysAction::Rotate => {
+            let settings = Settings::from_env().map_err(|e| e.to_string())?;
+            let vault = settings
+                .vault
+                .ok_or("MENTOR_MASTER_KEY is not set: there is no key to rotate to")?;
+            let done = provider_keys::rotate(&mut conn, &vault).map_err(|e| e.to_string())?;
+            println!(
+                "Re-wrapped {done} data keys under master key '{}'.",
+                vault.current_id()
+            );
+        }
+        KeysAction::Status => {
+            let census = provider_keys::master_key_census(&mut conn).map_err(|e| e.to_string())?;
+            if census.is_empty() {
+                println!("No user has stored a provider key.");
+            }
+            for (id, count) in census {
+                println!("{id}\t{count} data keys");
+            }
+        }
     }
     Ok(())
 }

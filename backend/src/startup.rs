@@ -21,6 +21,7 @@ use crate::config::Settings;
 use crate::db::Pool;
 use crate::error::ApiError;
 use crate::jobs::Jobs;
+use crate::keys::provider_keys::Byok;
 use crate::live::Live;
 use crate::metrics::Metrics;
 use crate::rate_limit::Limiter;
@@ -109,7 +110,15 @@ impl Application {
         if billing.is_none() {
             tracing::info!("billing is off: set the STRIPE_* variables to sell plans");
         }
+        let router = Arc::new(router);
+        let byok = Byok::new(pool.clone(), settings.vault.clone(), router.clone());
+        if !byok.is_configured() {
+            tracing::info!(
+                "users cannot bring their own provider keys: set MENTOR_MASTER_KEY to let them"
+            );
+        }
         let state = web::Data::new(AppState {
+            byok: byok.clone(),
             accounts: Accounts::new(pool.clone(), tokens.clone(), settings.auth.clone()),
             resumes: Resumes::new(
                 pool.clone(),
@@ -119,8 +128,9 @@ impl Application {
             jobs: Jobs::new(pool.clone()),
             ask: AskService::new(
                 pool.clone(),
-                Arc::new(router),
+                router.clone(),
                 live.clone(),
+                byok.clone(),
                 settings.ai.max_output_tokens,
                 metrics.clone(),
             ),
@@ -145,7 +155,7 @@ impl Application {
                 .allowed_origin_fn(move |origin, _| {
                     origin.to_str().is_ok_and(|o| origins.allows(o))
                 })
-                .allowed_methods(["GET", "POST", "PATCH", "DELETE"])
+                .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
                 .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
                 .expose_headers([header::RETRY_AFTER, HeaderName::from_static("x-request-id")])
                 .max_age(3600);

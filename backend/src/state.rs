@@ -8,6 +8,7 @@ use crate::auth::tokens::AccessTokens;
 use crate::billing::Billing;
 use crate::db::Pool;
 use crate::jobs::Jobs;
+use crate::keys::provider_keys::Byok;
 use crate::live::Live;
 use crate::metrics::Metrics;
 use crate::rate_limit::Limiter;
@@ -31,6 +32,8 @@ pub struct AppState {
     pub trust_proxy: bool,
     /// Stripe subscriptions, when configured.
     pub billing: Option<Billing>,
+    /// The users' own AI provider keys.
+    pub byok: Byok,
     /// The users' resumes.
     pub resumes: Resumes,
     /// Saved jobs, the skills picture and job match.

@@ -334,6 +334,8 @@ fn admin_users_and_usage_commands_print_what_the_api_gives_and_audit_changes() {
             outcome: "ok".into(),
             charged: true,
             created_at: now,
+            byok: false,
+            via: "app".into(),
         },
     )
     .expect("ledger row");

@@ -77,6 +77,10 @@ pub enum ErrorCode {
     ApiKeyLimitReached,
     /// The caller's plan does not include this (upgrade for it).
     PlanRequired,
+    /// The AI provider refused the user's own key.
+    ProviderKeyInvalid,
+    /// The operator has not set up storage for users' provider keys.
+    ByokNotConfigured,
     /// An unexpected server fault; details are in the server log.
     Internal,
 }
@@ -102,7 +106,7 @@ impl ErrorCode {
             | Self::ApiKeyLimitReached => 409,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
-            Self::UnreadableDocument => 422,
+            Self::UnreadableDocument | Self::ProviderKeyInvalid => 422,
             Self::AccountLocked
             | Self::RateLimited
             | Self::QuotaExceeded
@@ -112,7 +116,8 @@ impl ErrorCode {
             Self::ServiceUnavailable
             | Self::NoProvider
             | Self::ModelDisabled
-            | Self::BillingNotConfigured => 503,
+            | Self::BillingNotConfigured
+            | Self::ByokNotConfigured => 503,
             Self::UpstreamTimeout => 504,
         }
     }
@@ -152,6 +157,8 @@ impl ErrorCode {
             Self::NoActiveResume => "no_active_resume",
             Self::ApiKeyLimitReached => "api_key_limit_reached",
             Self::PlanRequired => "plan_required",
+            Self::ProviderKeyInvalid => "provider_key_invalid",
+            Self::ByokNotConfigured => "byok_not_configured",
             Self::Internal => "internal",
         }
     }
@@ -212,6 +219,8 @@ mod tests {
             ErrorCode::NoActiveResume,
             ErrorCode::ApiKeyLimitReached,
             ErrorCode::PlanRequired,
+            ErrorCode::ProviderKeyInvalid,
+            ErrorCode::ByokNotConfigured,
             ErrorCode::Internal,
         ];
         for code in all {

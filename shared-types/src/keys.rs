@@ -51,3 +51,85 @@ pub struct CreatedApiKey {
     #[serde(flatten)]
     pub info: ApiKeyInfo,
 }
+
+/// The providers a user may bring a key for.
+pub const BYOK_PROVIDERS: [&str; 6] = ["openai", "anthropic", "gemini", "deepseek", "groq", "xai"];
+
+/// `PUT /api/v1/provider-keys/{provider}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PutProviderKeyRequest {
+    /// The provider's API key (8 to 512 printable characters).
+    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 512))]
+    pub api_key: String,
+}
+
+/// What the last check of a provider key found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ProviderKeyStatus {
+    /// The provider accepted it.
+    Verified,
+    /// Not checked yet: the provider was busy or unreachable.
+    Unverified,
+    /// The provider refused it; asks with it fail until it is replaced.
+    Invalid,
+}
+
+impl ProviderKeyStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Verified => "verified",
+            Self::Unverified => "unverified",
+            Self::Invalid => "invalid",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Verified, Self::Unverified, Self::Invalid]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+}
+
+/// A provider key as listed (never the key itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProviderKeyInfo {
+    /// `openai`, `anthropic`, `gemini`, `deepseek`, `groq` or `xai`.
+    pub provider: String,
+    /// The key's last 4 characters.
+    pub last4: String,
+    /// What the last check found.
+    pub status: ProviderKeyStatus,
+    /// When the provider last accepted it (RFC 3339).
+    pub verified_at: Option<String>,
+    /// Why the last check or use failed.
+    pub last_error: Option<String>,
+}
+
+/// `GET /api/v1/provider-keys`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProviderKeys {
+    /// The user's keys, by provider name.
+    pub keys: Vec<ProviderKeyInfo>,
+    /// When the user's key is refused, whether to answer with the
+    /// platform's key instead (the question then counts).
+    pub fallback_to_platform: bool,
+    /// Whether the user's plan may use its own keys.
+    pub allowed: bool,
+}
+
+/// `PATCH /api/v1/provider-keys`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ProviderKeySettings {
+    /// See [`ProviderKeys::fallback_to_platform`].
+    pub fallback_to_platform: bool,
+}

@@ -48,6 +48,9 @@ pub struct Plan {
     /// Whether the plan may create and use personal API keys.
     #[serde(default)]
     pub api_keys: bool,
+    /// Whether the plan may bring its own AI provider keys.
+    #[serde(default)]
+    pub byok: bool,
 }
 
 impl Plan {
@@ -61,6 +64,7 @@ impl Plan {
                 per_minute: 5,
                 job_saves_per_day: Some(50),
                 api_keys: false,
+                byok: false,
                 fallback_models: models(&[
                     "gpt-4o-mini",
                     "claude-3-5-haiku-latest",
@@ -77,6 +81,7 @@ impl Plan {
                 per_minute: 15,
                 job_saves_per_day: Some(500),
                 api_keys: true,
+                byok: true,
                 fallback_models: models(&[
                     "gpt-4o",
                     "claude-sonnet-4-0",
@@ -93,6 +98,7 @@ impl Plan {
                 per_minute: 60,
                 job_saves_per_day: None,
                 api_keys: true,
+                byok: true,
                 fallback_models: models(&[
                     "claude-sonnet-4-0",
                     "gpt-4o",

@@ -41,6 +41,18 @@ impl WireFormat for AnthropicWire {
             }))
     }
 
+    fn check_key(
+        &self,
+        client: &reqwest::Client,
+        base_url: &str,
+        api_key: &str,
+    ) -> reqwest::RequestBuilder {
+        client
+            .get(format!("{base_url}/v1/models?limit=1"))
+            .header("x-api-key", api_key)
+            .header("anthropic-version", API_VERSION)
+    }
+
     fn parse(&self, event: &SseEvent, out: &mut Vec<ChatEvent>) -> Result<(), String> {
         let body = json(event)?;
         match body["type"]

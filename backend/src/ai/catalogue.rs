@@ -20,6 +20,7 @@
 //! fallback_models = ["llama3-local", "gpt-4o-mini"]
 //! job_saves_per_day = 50            # or "unlimited"
 //! api_keys = false                  # may create personal API keys
+//! byok = false                      # may bring their own provider keys
 //! ```
 
 use std::path::Path;
@@ -276,6 +277,7 @@ struct FilePlan {
     fallback_models: Option<Vec<String>>,
     job_saves_per_day: Option<QuestionLimit>,
     api_keys: Option<bool>,
+    byok: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -359,6 +361,9 @@ impl Catalogue {
             }
             if let Some(allowed) = p.api_keys {
                 plan.api_keys = allowed;
+            }
+            if let Some(allowed) = p.byok {
+                plan.byok = allowed;
             }
             if let Some(rate) = p.per_minute {
                 plan.per_minute = rate;

@@ -44,6 +44,17 @@ impl WireFormat for GeminiWire {
             }))
     }
 
+    fn check_key(
+        &self,
+        client: &reqwest::Client,
+        base_url: &str,
+        api_key: &str,
+    ) -> reqwest::RequestBuilder {
+        client
+            .get(format!("{base_url}/v1beta/models?pageSize=1"))
+            .header("x-goog-api-key", api_key)
+    }
+
     fn parse(&self, event: &SseEvent, out: &mut Vec<ChatEvent>) -> Result<(), String> {
         let chunk = json(event)?;
         if let Some(error) = chunk.get("error") {

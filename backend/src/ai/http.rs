@@ -25,6 +25,14 @@ pub trait WireFormat: Send + Sync + 'static {
 
     /// Reads one SSE event into `out`; an error event of the provider is `Err`.
     fn parse(&self, event: &SseEvent, out: &mut Vec<ChatEvent>) -> Result<(), String>;
+
+    /// A cheap authenticated call that proves a key works (listing models).
+    fn check_key(
+        &self,
+        client: &reqwest::Client,
+        base_url: &str,
+        api_key: &str,
+    ) -> reqwest::RequestBuilder;
 }
 
 /// A provider reached over HTTP.
@@ -63,6 +71,25 @@ impl<W: WireFormat> Provider for HttpProvider<W> {
         &self.name
     }
 
+    fn with_key(&self, api_key: SecretString) -> Option<Arc<dyn Provider>> {
+        Some(Arc::new(Self {
+            name: self.name.clone(),
+            wire: self.wire.clone(),
+            base_url: self.base_url.clone(),
+            api_key,
+            client: self.client.clone(),
+            read_timeout: self.read_timeout,
+        }))
+    }
+
+    fn check_key(&self) -> BoxFuture<'static, Result<(), ProviderError>> {
+        let builder =
+            self.wire
+                .check_key(&self.client, &self.base_url, self.api_key.expose_secret());
+        let (name, read_timeout) = (self.name.clone(), self.read_timeout);
+        Box::pin(async move { send(&name, builder, read_timeout).await.map(drop) })
+    }
+
     fn stream(
         &self,
         request: ChatRequest,
@@ -75,39 +102,50 @@ impl<W: WireFormat> Provider for HttpProvider<W> {
         );
         let (name, wire, read_timeout) = (self.name.clone(), self.wire.clone(), self.read_timeout);
         Box::pin(async move {
-            let fail = |kind, message: String| ProviderError::new(&name, kind, message);
-            let response = match tokio::time::timeout(read_timeout, builder.send()).await {
-                Err(_) => {
-                    return Err(fail(
-                        ProviderErrorKind::Timeout,
-                        "no response within the read timeout".into(),
-                    ));
-                }
-                Ok(Err(e)) if e.is_connect() => {
-                    return Err(fail(ProviderErrorKind::Connect, describe(&e)));
-                }
-                Ok(Err(e)) if e.is_timeout() => {
-                    return Err(fail(ProviderErrorKind::Timeout, describe(&e)));
-                }
-                Ok(Err(e)) => return Err(fail(ProviderErrorKind::Stream, describe(&e))),
-                Ok(Ok(response)) => response,
-            };
-            let status = response.status();
-            if !status.is_success() {
-                let body = tokio::time::timeout(read_timeout, response.text())
-                    .await
-                    .ok()
-                    .and_then(Result::ok)
-                    .unwrap_or_default();
-                let excerpt: String = body.chars().take(300).collect();
-                return Err(fail(
-                    ProviderErrorKind::Status(status.as_u16()),
-                    format!("HTTP {status}: {excerpt}"),
-                ));
-            }
+            let response = send(&name, builder, read_timeout).await?;
             Ok(decode(name, wire, response, read_timeout))
         })
     }
+}
+
+/// Sends a request; a non-2xx status is an error carrying an excerpt of the
+/// provider's body (never the request, so never the key).
+async fn send(
+    name: &str,
+    builder: reqwest::RequestBuilder,
+    read_timeout: Duration,
+) -> Result<reqwest::Response, ProviderError> {
+    let fail = |kind, message: String| ProviderError::new(name, kind, message);
+    let response = match tokio::time::timeout(read_timeout, builder.send()).await {
+        Err(_) => {
+            return Err(fail(
+                ProviderErrorKind::Timeout,
+                "no response within the read timeout".into(),
+            ));
+        }
+        Ok(Err(e)) if e.is_connect() => {
+            return Err(fail(ProviderErrorKind::Connect, describe(&e)));
+        }
+        Ok(Err(e)) if e.is_timeout() => {
+            return Err(fail(ProviderErrorKind::Timeout, describe(&e)));
+        }
+        Ok(Err(e)) => return Err(fail(ProviderErrorKind::Stream, describe(&e))),
+        Ok(Ok(response)) => response,
+    };
+    let status = response.status();
+    if !status.is_success() {
+        let body = tokio::time::timeout(read_timeout, response.text())
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default();
+        let excerpt: String = body.chars().take(300).collect();
+        return Err(fail(
+            ProviderErrorKind::Status(status.as_u16()),
+            format!("HTTP {status}: {excerpt}"),
+        ));
+    }
+    Ok(response)
 }
 
 /// What went wrong, without the request URL.

@@ -18,6 +18,8 @@ use std::pin::Pin;
 
 use futures_util::Stream;
 use futures_util::future::BoxFuture;
+use secrecy::SecretString;
+use std::sync::Arc;
 
 /// Who wrote a message sent to a model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,26 +139,30 @@ pub trait Provider: Send + Sync {
     /// (HTTP status received); the stream then yields the answer.
     fn stream(&self, request: ChatRequest)
     -> BoxFuture<'static, Result<ChatStream, ProviderError>>;
+
+    /// The same provider with a user's own key; `None` if it takes no keys.
+    fn with_key(&self, _api_key: SecretString) -> Option<Arc<dyn Provider>> {
+        None
+    }
+
+    /// One cheap call that proves the key works.
+    fn check_key(&self) -> BoxFuture<'static, Result<(), ProviderError>> {
+        Box::pin(async { Ok(()) })
+    }
 }
 
-/// The router over every provider the settings turn on.
+/// The router over every provider the settings turn on, and every known
+/// provider's endpoint for the users' own keys.
 pub fn build_router(settings: &crate::config::AiSettings) -> Result<router::AiRouter, String> {
-    use crate::config::Wire;
     let client = reqwest::Client::builder()
         .connect_timeout(settings.connect_timeout)
         .pool_idle_timeout(std::time::Duration::from_secs(90))
         .build()
         .map_err(|e| format!("HTTP client: {e}"))?;
-    let mut providers: Vec<std::sync::Arc<dyn Provider>> = Vec::new();
-    for p in &settings.providers {
-        let (name, base, key, timeout) = (
-            p.name.as_str(),
-            p.base_url.as_str(),
-            p.api_key.clone(),
-            settings.read_timeout,
-        );
-        let provider: std::sync::Arc<dyn Provider> = match p.wire {
-            Wire::OpenAi => std::sync::Arc::new(http::HttpProvider::new(
+    let provider = |name: &str, wire, base: &str, key: SecretString| -> Arc<dyn Provider> {
+        let timeout = settings.read_timeout;
+        match wire {
+            crate::config::Wire::OpenAi => Arc::new(http::HttpProvider::new(
                 name,
                 openai::OpenAiWire,
                 base,
@@ -164,7 +170,7 @@ pub fn build_router(settings: &crate::config::AiSettings) -> Result<router::AiRo
                 client.clone(),
                 timeout,
             )),
-            Wire::Anthropic => std::sync::Arc::new(http::HttpProvider::new(
+            crate::config::Wire::Anthropic => Arc::new(http::HttpProvider::new(
                 name,
                 anthropic::AnthropicWire,
                 base,
@@ -172,7 +178,7 @@ pub fn build_router(settings: &crate::config::AiSettings) -> Result<router::AiRo
                 client.clone(),
                 timeout,
             )),
-            Wire::Gemini => std::sync::Arc::new(http::HttpProvider::new(
+            crate::config::Wire::Gemini => Arc::new(http::HttpProvider::new(
                 name,
                 gemini::GeminiWire,
                 base,
@@ -180,18 +186,36 @@ pub fn build_router(settings: &crate::config::AiSettings) -> Result<router::AiRo
                 client.clone(),
                 timeout,
             )),
-        };
-        providers.push(provider);
-    }
+        }
+    };
+    let mut providers: Vec<Arc<dyn Provider>> = settings
+        .providers
+        .iter()
+        .map(|p| provider(&p.name, p.wire, &p.base_url, p.api_key.clone()))
+        .collect();
     if settings.demo {
-        providers.push(std::sync::Arc::new(demo::DemoProvider {
+        providers.push(Arc::new(demo::DemoProvider {
             word_delay: std::time::Duration::from_millis(15),
         }));
     }
+    // Key-less templates: a user's key is put in with `with_key`.
+    let endpoints = settings
+        .endpoints
+        .iter()
+        .map(|e| {
+            provider(
+                &e.name,
+                e.wire,
+                &e.base_url,
+                SecretString::from(String::new()),
+            )
+        })
+        .collect();
     let names: Vec<&str> = providers.iter().map(|p| p.name()).collect();
     tracing::info!(providers = ?names, "AI providers");
     Ok(router::AiRouter::new(
         providers,
+        endpoints,
         router::RetryPolicy {
             retries: settings.retries,
             backoff: settings.retry_backoff,

@@ -38,6 +38,17 @@ impl WireFormat for OpenAiWire {
             }))
     }
 
+    fn check_key(
+        &self,
+        client: &reqwest::Client,
+        base_url: &str,
+        api_key: &str,
+    ) -> reqwest::RequestBuilder {
+        client
+            .get(format!("{base_url}/models"))
+            .bearer_auth(api_key)
+    }
+
     fn parse(&self, event: &SseEvent, out: &mut Vec<ChatEvent>) -> Result<(), String> {
         if event.data.trim() == "[DONE]" {
             out.push(ChatEvent::Finished);

@@ -47,19 +47,38 @@ pub struct Failed {
 /// The providers that are on, by name.
 pub struct AiRouter {
     providers: HashMap<String, Arc<dyn Provider>>,
+    /// Every known provider without a key, for the users' own keys.
+    endpoints: HashMap<String, Arc<dyn Provider>>,
     retry: RetryPolicy,
 }
 
 impl AiRouter {
     /// A router over these providers.
-    pub fn new(providers: Vec<Arc<dyn Provider>>, retry: RetryPolicy) -> Self {
-        Self {
-            providers: providers
-                .into_iter()
+    pub fn new(
+        providers: Vec<Arc<dyn Provider>>,
+        endpoints: Vec<Arc<dyn Provider>>,
+        retry: RetryPolicy,
+    ) -> Self {
+        let by_name = |list: Vec<Arc<dyn Provider>>| {
+            list.into_iter()
                 .map(|p| (p.name().to_string(), p))
-                .collect(),
+                .collect()
+        };
+        Self {
+            providers: by_name(providers),
+            endpoints: by_name(endpoints),
             retry,
         }
+    }
+
+    /// `provider` at its configured address with a user's own key; `None`
+    /// for a provider that takes no keys.
+    pub fn with_user_key(
+        &self,
+        provider: &str,
+        api_key: secrecy::SecretString,
+    ) -> Option<Arc<dyn Provider>> {
+        self.endpoints.get(provider)?.with_key(api_key)
     }
 
     /// Whether a provider is configured.
@@ -79,12 +98,24 @@ impl AiRouter {
         chain: &[ModelSpec],
         request_for: impl Fn(&ModelSpec) -> ChatRequest,
     ) -> Result<Started, Failed> {
+        self.start_with(chain, |name| self.providers.get(name).cloned(), request_for)
+            .await
+    }
+
+    /// As [`AiRouter::start`], with `provider_for` choosing who serves each
+    /// model (a user's own key, say).
+    pub async fn start_with(
+        &self,
+        chain: &[ModelSpec],
+        provider_for: impl Fn(&str) -> Option<Arc<dyn Provider>>,
+        request_for: impl Fn(&ModelSpec) -> ChatRequest,
+    ) -> Result<Started, Failed> {
         let mut last = Failed {
             model: None,
             error: ProviderError::new("router", ProviderErrorKind::Connect, "no model to try"),
         };
         for model in chain {
-            let Some(provider) = self.providers.get(&model.provider) else {
+            let Some(provider) = provider_for(&model.provider) else {
                 continue;
             };
             for attempt in 0..=self.retry.retries {

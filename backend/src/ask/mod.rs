@@ -2,6 +2,22 @@
 //! start an answer down the model chain, stream it, and settle: store the
 //! answer, write the ledger row, and give the question back if the provider
 //! failed. Knows nothing of HTTP.
+//!
+//! Two doors lead here: the app's question ([`AskService::ask`], stored in a
+//! conversation) and the OpenAI-compatible API ([`AskService::complete`], the
+//! caller's own messages, nothing stored). Both follow the same plans,
+//! quotas and ledger.
+//!
+//! # The user's own keys
+//! When the user's plan allows it and they saved a key for the provider of
+//! the model that would answer (with no model named, the first of the plan's
+//! models whose provider they have a key for), that key answers: no question
+//! is counted and the ledger row is marked `byok` with no cost to the
+//! platform. If the provider refuses the key (401/403), the key is marked
+//! invalid and the ask fails with `provider_key_invalid`, unless the user
+//! turned on `fallback_to_platform`: then the platform's models answer and
+//! the question counts. Other failures of the user's key are not retried on
+//! the platform's.
 
 pub mod prompt;
 mod run;
@@ -11,16 +27,17 @@ use std::time::Instant;
 
 use diesel::Connection;
 use shared_types::{
-    AskRequest, ConversationId, MessageId, QUESTION_MAX_CHARS, StreamEvent, StreamMeta, Tier,
-    UserId,
+    AskRequest, ConversationId, MessageId, ProviderKeyStatus, QUESTION_MAX_CHARS, StreamEvent,
+    StreamMeta, Tier, UserId,
 };
 use tokio::sync::mpsc;
 
-use crate::ai::catalogue::{Catalogue, ChainError};
+use crate::ai::catalogue::{Catalogue, ChainError, ModelSpec};
 use crate::ai::router::AiRouter;
-use crate::ai::{ChatMessage, ChatRole, ProviderError, ProviderErrorKind};
+use crate::ai::{ChatMessage, ChatRequest, ChatRole, ProviderError, ProviderErrorKind};
 use crate::db::models::NewUsageEvent;
 use crate::db::{self, DbError, Pool, conversations, quota as quota_db, usage_events, users};
+use crate::keys::provider_keys::{Byok, ByokError, SealedKeys, UserKey};
 use crate::live::Live;
 use crate::metrics::Metrics;
 use crate::quota::Period;
@@ -29,6 +46,8 @@ use crate::quota::Period;
 const HISTORY_MESSAGES: i64 = 20;
 /// Characters of the first question kept as a conversation's title.
 const TITLE_CHARS: usize = 80;
+/// The most characters all of an API call's messages may hold.
+pub const API_MAX_CHARS: usize = 400_000;
 
 /// Why a question was not answered.
 #[derive(Debug, thiserror::Error)]
@@ -76,6 +95,14 @@ pub enum AskError {
         "The AI provider could not answer right now; this question was not counted. Try again in a moment."
     )]
     Upstream(ProviderError),
+    /// The provider refused the user's own key.
+    #[error(
+        "{0} refused your own API key, so it is now marked invalid. Replace it in your account, or turn on falling back to AI Mentor's key."
+    )]
+    ProviderKeyInvalid(String),
+    /// The user's own key could not be read.
+    #[error(transparent)]
+    Byok(#[from] ByokError),
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbError),
@@ -94,12 +121,51 @@ impl AskError {
     }
 }
 
-/// An answer under way: its ids, then its events.
+/// An answer under way: the model answering, then its events.
 pub struct Answer {
-    /// Ids and model, also the first event.
-    pub meta: StreamMeta,
-    /// `meta`, `delta`s, then `usage` or `error`, then `done`.
+    /// The model that answers.
+    pub model: String,
+    /// For the app: `meta`, `delta`s, then `usage` or `error`, then `done`.
+    /// For the API: the same without `meta`.
     pub events: mpsc::Receiver<StreamEvent>,
+}
+
+/// Which door an ask came in by; the ledger records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// The extension and `/api/v1/ask`.
+    App,
+    /// The OpenAI-compatible `/v1/chat/completions`.
+    Api,
+}
+
+impl Via {
+    /// The name in the ledger.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::App => "app",
+            Self::Api => "api",
+        }
+    }
+}
+
+/// An API call: the caller's own conversation.
+#[derive(Debug, Clone)]
+pub struct Completion {
+    /// The model asked for; absent: the plan's first.
+    pub model: Option<String>,
+    /// The caller's system messages, joined.
+    pub system: String,
+    /// The turns, ending with the user's.
+    pub messages: Vec<ChatMessage>,
+    /// The caller's answer limit (at most the server's).
+    pub max_output_tokens: Option<u32>,
+}
+
+/// What is asked, by which door.
+enum Prompt {
+    App(AskRequest),
+    Api(Completion),
 }
 
 /// The ask rules, with what they need.
@@ -108,6 +174,7 @@ pub struct AskService {
     pool: Pool,
     router: Arc<AiRouter>,
     live: Arc<Live>,
+    byok: Byok,
     max_output_tokens: u32,
     metrics: Arc<Metrics>,
 }
@@ -117,10 +184,28 @@ struct Reservation {
     user_id: i64,
     period: Period,
     limit: Option<u32>,
+    /// Whether a question of the quota was taken.
+    counted: bool,
+    /// Whether the user's own key answers.
+    byok: bool,
+    via: Via,
+    /// The conversation's rows (the app only).
+    stored: Option<Stored>,
+}
+
+/// The rows an app ask writes before it is answered.
+#[derive(Debug, Clone, Copy)]
+struct Stored {
     conversation_id: i64,
     new_conversation: bool,
     question_id: i64,
     answer_id: i64,
+}
+
+/// Who answers: the platform's providers down the chain, or the user's key.
+enum Route {
+    Platform(Vec<ModelSpec>),
+    Own(ModelSpec, UserKey),
 }
 
 impl AskService {
@@ -129,6 +214,7 @@ impl AskService {
         pool: Pool,
         router: Arc<AiRouter>,
         live: Arc<Live>,
+        byok: Byok,
         max_output_tokens: u32,
         metrics: Arc<Metrics>,
     ) -> Self {
@@ -136,6 +222,7 @@ impl AskService {
             pool,
             router,
             live,
+            byok,
             max_output_tokens,
             metrics,
         }
@@ -151,10 +238,10 @@ impl AskService {
         self.router.has(provider)
     }
 
-    /// Asks; resolves once the answer has begun (or failed before it did).
+    /// Asks from the app; resolves once the answer has begun (or failed
+    /// before it did).
     pub async fn ask(&self, user: UserId, request: AskRequest) -> Result<Answer, AskError> {
-        let started_at = Instant::now();
-        let question = request.question.trim().to_string();
+        let question = request.question.trim();
         if question.is_empty() {
             return Err(AskError::InvalidInput("The question is empty.".into()));
         }
@@ -163,81 +250,270 @@ impl AskService {
                 "The question is longer than {QUESTION_MAX_CHARS} characters."
             )));
         }
-        let continuing = request.conversation_id.map(|c| c.0);
-        let use_resume = request.use_resume;
+        self.run(user, Prompt::App(request)).await
+    }
+
+    /// Answers an API call; nothing is stored but the ledger row.
+    pub async fn complete(&self, user: UserId, call: Completion) -> Result<Answer, AskError> {
+        if !call.messages.iter().any(|m| m.role == ChatRole::User) {
+            return Err(AskError::InvalidInput(
+                "messages must hold at least one message with the role 'user'.".into(),
+            ));
+        }
+        let chars = call.system.chars().count()
+            + call
+                .messages
+                .iter()
+                .map(|m| m.content.chars().count())
+                .sum::<usize>();
+        if chars > API_MAX_CHARS {
+            return Err(AskError::InvalidInput(format!(
+                "The messages hold more than {API_MAX_CHARS} characters."
+            )));
+        }
+        self.run(user, Prompt::Api(call)).await
+    }
+
+    async fn run(&self, user: UserId, prompt: Prompt) -> Result<Answer, AskError> {
+        let started_at = Instant::now();
+        let (continuing, use_resume, requested, via) = match &prompt {
+            Prompt::App(r) => (
+                r.conversation_id.map(|c| c.0),
+                r.use_resume,
+                r.model.clone(),
+                Via::App,
+            ),
+            Prompt::Api(c) => (None, false, c.model.clone(), Via::Api),
+        };
+        let catalogue = self.live.catalogue();
         let Loaded {
             tier,
             history,
             resume,
-        } = self
-            .pool
-            .read(move |conn| load(conn, user.0, continuing, use_resume))
-            .await?;
-        let catalogue = self.live.catalogue();
-        let chain = catalogue
-            .chain(tier, request.model.as_deref(), &|p| self.router.has(p))
-            .map_err(|e| self.chain_error(e))?;
+            fallback,
+            keys,
+        } = {
+            let (byok, catalogue) = (self.byok.clone(), catalogue.clone());
+            self.pool
+                .read(move |conn| load(conn, &byok, &catalogue, user.0, continuing, use_resume))
+                .await?
+        };
+        let route = self.route(
+            &catalogue,
+            tier,
+            requested.as_deref(),
+            keys.as_ref(),
+            fallback,
+        )?;
 
         let limit = catalogue.plan(tier).monthly_questions;
         let period = Period::current();
-        let title: String = question.chars().take(TITLE_CHARS).collect();
-        let reservation = {
-            let question = question.clone();
+        let counted = matches!(route, Route::Platform(_));
+        let store = match &prompt {
+            Prompt::App(r) => {
+                let question = r.question.trim().to_string();
+                Some((
+                    continuing,
+                    question.chars().take(TITLE_CHARS).collect(),
+                    question,
+                ))
+            }
+            Prompt::Api(_) => None,
+        };
+        let stored = {
+            let period = period.clone();
             self.pool
-                .write(move |conn| {
-                    reserve(conn, user.0, period, limit, continuing, &title, &question)
-                })
+                .write(move |conn| reserve(conn, user.0, &period, limit, counted, store))
                 .await?
         };
+        let mut reservation = Reservation {
+            user_id: user.0,
+            period,
+            limit,
+            counted,
+            byok: !counted,
+            via,
+            stored,
+        };
 
-        let context = request.context;
         let max_output = self.max_output_tokens;
-        self.metrics
-            .ask_prepare_seconds
-            .observe(started_at.elapsed().as_secs_f64());
-        let started = self
-            .router
-            .start(&chain, |model| {
-                prompt::build(
+        let request_for = |model: &ModelSpec| -> ChatRequest {
+            match &prompt {
+                Prompt::App(r) => prompt::build(
                     model,
-                    &question,
+                    r.question.trim(),
                     prompt::Context {
-                        page: context.as_ref(),
+                        page: r.context.as_ref(),
                         resume: resume.as_deref(),
                     },
                     &history,
                     max_output,
-                )
-            })
-            .await;
+                ),
+                Prompt::Api(c) => ChatRequest {
+                    model: model.upstream_model.clone(),
+                    system: c.system.clone(),
+                    messages: c.messages.clone(),
+                    max_output_tokens: c
+                        .max_output_tokens
+                        .map_or(max_output, |m| m.clamp(1, max_output)),
+                },
+            }
+        };
+        self.metrics
+            .ask_prepare_seconds
+            .observe(started_at.elapsed().as_secs_f64());
+        let started = match route {
+            Route::Platform(chain) => self.router.start(&chain, request_for).await,
+            Route::Own(model, key) => {
+                let provider = self.byok.provider_with(&key);
+                let own = self
+                    .router
+                    .start_with(
+                        std::slice::from_ref(&model),
+                        |_| provider.clone(),
+                        &request_for,
+                    )
+                    .await;
+                match own {
+                    Err(failed) if refused(&failed.error) => {
+                        self.byok.mark_invalid(&key, &failed.error).await;
+                        if !fallback {
+                            self.undo(
+                                reservation,
+                                failed.model,
+                                "provider_key_invalid",
+                                started_at,
+                            )
+                            .await;
+                            return Err(AskError::ProviderKeyInvalid(model.provider));
+                        }
+                        let chain = catalogue
+                            .chain(tier, requested.as_deref(), &|p| self.router.has(p))
+                            .map_err(|e| self.chain_error(e));
+                        let chain = match chain {
+                            Ok(chain) => chain,
+                            Err(e) => {
+                                self.undo(
+                                    reservation,
+                                    failed.model,
+                                    "provider_key_invalid",
+                                    started_at,
+                                )
+                                .await;
+                                return Err(e);
+                            }
+                        };
+                        reservation = self.fall_back(reservation, &failed, started_at).await?;
+                        self.router.start(&chain, request_for).await
+                    }
+                    other => other,
+                }
+            }
+        };
         let started = match started {
             Ok(started) => started,
             Err(failed) => {
-                self.undo(reservation, failed.model, &failed.error, started_at)
+                let outcome = if failed.error.kind == ProviderErrorKind::Timeout {
+                    "upstream_timeout"
+                } else {
+                    "upstream_error"
+                };
+                self.undo(reservation, failed.model, outcome, started_at)
                     .await;
                 return Err(AskError::Upstream(failed.error));
             }
         };
 
-        let meta = StreamMeta {
-            conversation_id: ConversationId(reservation.conversation_id),
-            message_id: MessageId(reservation.answer_id),
+        let meta = reservation.stored.map(|s| StreamMeta {
+            conversation_id: ConversationId(s.conversation_id),
+            message_id: MessageId(s.answer_id),
             model: started.model.id.clone(),
             resume_used: resume.is_some(),
-        };
+        });
+        let model = started.model.id.clone();
         let (sender, events) = mpsc::channel(64);
         tokio::spawn(run::drive(
             run::Run {
                 pool: self.pool.clone(),
                 reservation,
-                meta: meta.clone(),
+                meta,
                 started_at,
                 metrics: self.metrics.clone(),
             },
             started,
             sender,
         ));
-        Ok(Answer { meta, events })
+        Ok(Answer { model, events })
+    }
+
+    /// Chooses who answers: the user's key for the model's provider, else
+    /// the platform's chain.
+    fn route(
+        &self,
+        catalogue: &Catalogue,
+        tier: Tier,
+        requested: Option<&str>,
+        keys: Option<&SealedKeys>,
+        fallback: bool,
+    ) -> Result<Route, AskError> {
+        let own = keys.and_then(|keys| {
+            let chain = catalogue.chain(tier, requested, &|p| keys.has(p)).ok()?;
+            Some((keys, chain.into_iter().next()?))
+        });
+        if let Some((keys, model)) = own
+            && let Some(key) = keys.open(&model.provider).map_err(ByokError::from)?
+        {
+            if key.status != ProviderKeyStatus::Invalid {
+                return Ok(Route::Own(model, key));
+            }
+            if !fallback {
+                return Err(AskError::ProviderKeyInvalid(model.provider));
+            }
+        }
+        catalogue
+            .chain(tier, requested, &|p| self.router.has(p))
+            .map(Route::Platform)
+            .map_err(|e| self.chain_error(e))
+    }
+
+    /// After the user's key was refused: records that attempt and counts
+    /// the question, so the platform can answer it.
+    async fn fall_back(
+        &self,
+        mut r: Reservation,
+        failed: &crate::ai::router::Failed,
+        started_at: Instant,
+    ) -> Result<Reservation, AskError> {
+        let ledger = failed_row(
+            &r,
+            failed.model.as_ref(),
+            "provider_key_invalid",
+            started_at,
+        );
+        let (user_id, period_key, limit, period_end) =
+            (r.user_id, r.period.key.clone(), r.limit, r.period.end);
+        let counted = self
+            .pool
+            .write(move |conn| {
+                conn.transaction(|conn| {
+                    usage_events::insert(conn, &ledger)?;
+                    Ok::<_, AskError>(
+                        quota_db::reserve(conn, user_id, &period_key, limit)?.is_some(),
+                    )
+                })
+            })
+            .await?;
+        if !counted {
+            let error = AskError::QuotaExceeded {
+                limit: limit.unwrap_or_default(),
+                period_end: db::rfc3339(period_end),
+            };
+            self.discard(r).await;
+            return Err(error);
+        }
+        r.counted = true;
+        r.byok = false;
+        Ok(r)
     }
 
     fn chain_error(&self, error: ChainError) -> AskError {
@@ -261,42 +537,16 @@ impl AskService {
     async fn undo(
         &self,
         r: Reservation,
-        model: Option<crate::ai::catalogue::ModelSpec>,
-        error: &ProviderError,
+        model: Option<ModelSpec>,
+        outcome: &'static str,
         started_at: Instant,
     ) {
-        let total_ms = elapsed_ms(started_at);
-        let outcome = if error.kind == ProviderErrorKind::Timeout {
-            "upstream_timeout"
-        } else {
-            "upstream_error"
-        };
+        let ledger = failed_row(&r, model.as_ref(), outcome, started_at);
         let result = self
             .pool
             .write(move |conn| {
                 conn.transaction(|conn| {
-                    quota_db::release(conn, r.user_id, &r.period.key)?;
-                    conversations::delete_messages(conn, &[r.question_id, r.answer_id])?;
-                    if r.new_conversation {
-                        conversations::delete_owned(conn, r.user_id, r.conversation_id)?;
-                    }
-                    let ledger = NewUsageEvent {
-                        user_id: r.user_id,
-                        conversation_id: (!r.new_conversation).then_some(r.conversation_id),
-                        provider: model
-                            .as_ref()
-                            .map(|m| m.provider.clone())
-                            .unwrap_or_default(),
-                        model: model.as_ref().map(|m| m.id.clone()).unwrap_or_default(),
-                        input_tokens: 0,
-                        output_tokens: 0,
-                        cost_pico: 0,
-                        ttft_ms: None,
-                        total_ms,
-                        outcome: outcome.into(),
-                        charged: false,
-                        created_at: db::now(),
-                    };
+                    forget(conn, &r)?;
                     usage_events::insert(conn, &ledger)?;
                     Ok::<_, AskError>(ledger)
                 })
@@ -309,6 +559,64 @@ impl AskService {
             }
         }
     }
+
+    /// Undoes a reservation without a ledger row (its row is written).
+    async fn discard(&self, r: Reservation) {
+        let result = self
+            .pool
+            .write(move |conn| conn.transaction(|conn| forget(conn, &r)))
+            .await;
+        if let Err(e) = result {
+            tracing::error!(error = %e, "could not undo a reservation");
+        }
+    }
+}
+
+/// Whether the provider refused the key itself.
+fn refused(error: &ProviderError) -> bool {
+    matches!(error.kind, ProviderErrorKind::Status(401 | 403))
+}
+
+/// Gives the question back (if it was counted) and removes what was stored.
+fn forget(conn: &mut db::Db, r: &Reservation) -> Result<(), AskError> {
+    if r.counted {
+        quota_db::release(conn, r.user_id, &r.period.key)?;
+    }
+    if let Some(s) = r.stored {
+        conversations::delete_messages(conn, &[s.question_id, s.answer_id])?;
+        if s.new_conversation {
+            conversations::delete_owned(conn, r.user_id, s.conversation_id)?;
+        }
+    }
+    Ok(())
+}
+
+/// The ledger row of an ask that never began.
+fn failed_row(
+    r: &Reservation,
+    model: Option<&ModelSpec>,
+    outcome: &str,
+    started_at: Instant,
+) -> NewUsageEvent {
+    NewUsageEvent {
+        user_id: r.user_id,
+        conversation_id: r
+            .stored
+            .filter(|s| !s.new_conversation)
+            .map(|s| s.conversation_id),
+        provider: model.map(|m| m.provider.clone()).unwrap_or_default(),
+        model: model.map(|m| m.id.clone()).unwrap_or_default(),
+        input_tokens: 0,
+        output_tokens: 0,
+        cost_pico: 0,
+        ttft_ms: None,
+        total_ms: elapsed_ms(started_at),
+        outcome: outcome.into(),
+        charged: false,
+        created_at: db::now(),
+        byok: r.byok,
+        via: r.via.name().into(),
+    }
 }
 
 /// What an ask reads before it starts.
@@ -316,12 +624,18 @@ struct Loaded {
     tier: Tier,
     history: Vec<ChatMessage>,
     resume: Option<String>,
+    /// Whether the platform may answer when the user's key is refused.
+    fallback: bool,
+    /// The user's own provider keys, when their plan may use them.
+    keys: Option<SealedKeys>,
 }
 
-/// The user's tier, the active resume's text (when wanted and there is one)
-/// and, when continuing, the conversation's recent turns.
+/// The user's tier, the active resume's text (when wanted and there is one),
+/// their own keys and, when continuing, the conversation's recent turns.
 fn load(
     conn: &mut db::Db,
+    byok: &Byok,
+    catalogue: &Catalogue,
     user_id: i64,
     conversation: Option<i64>,
     use_resume: bool,
@@ -331,6 +645,7 @@ fn load(
     if user.suspended_at.is_some() {
         return Err(AskError::Suspended);
     }
+    let keys = byok.for_ask(conn, &user, catalogue.plan(user.tier()).byok)?;
     let resume = resume.filter(|_| use_resume);
     let mut history = Vec::new();
     if let Some(id) = conversation {
@@ -354,37 +669,43 @@ fn load(
         tier: user.tier(),
         history,
         resume,
+        fallback: user.byok_fallback,
+        keys,
     })
 }
 
-/// Counts the question and writes it, with an empty answer to fill later,
-/// in one transaction that starts with the quota's write.
+/// Counts the question (when `count`) and, for the app, writes it with an
+/// empty answer to fill later, in one transaction that starts with the
+/// quota's write. `store` is the conversation to continue (if any), the new
+/// conversation's title, and the question.
 fn reserve(
     conn: &mut db::Db,
     user_id: i64,
-    period: Period,
+    period: &Period,
     limit: Option<u32>,
-    continuing: Option<i64>,
-    title: &str,
-    question: &str,
-) -> Result<Reservation, AskError> {
+    count: bool,
+    store: Option<(Option<i64>, String, String)>,
+) -> Result<Option<Stored>, AskError> {
     conn.transaction(|conn| {
-        if quota_db::reserve(conn, user_id, &period.key, limit)?.is_none() {
+        if count && quota_db::reserve(conn, user_id, &period.key, limit)?.is_none() {
             return Err(AskError::QuotaExceeded {
                 limit: limit.unwrap_or_default(),
                 period_end: db::rfc3339(period.end),
             });
         }
+        let Some((continuing, title, question)) = store else {
+            return Ok(None);
+        };
         let now = db::now();
         let conversation_id = match continuing {
             Some(id) => id,
-            None => conversations::insert(conn, user_id, title, now)?,
+            None => conversations::insert(conn, user_id, &title, now)?,
         };
         let question_id = conversations::insert_message(
             conn,
             conversation_id,
             "user",
-            question,
+            &question,
             None,
             true,
             now,
@@ -398,15 +719,12 @@ fn reserve(
             false,
             now,
         )?;
-        Ok(Reservation {
-            user_id,
-            period,
-            limit,
+        Ok(Some(Stored {
             conversation_id,
             new_conversation: continuing.is_none(),
             question_id,
             answer_id,
-        })
+        }))
     })
 }
 

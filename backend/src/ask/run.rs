@@ -23,7 +23,8 @@ use crate::db::{self, Pool, conversations, quota as quota_db, usage_events};
 pub(super) struct Run {
     pub pool: Pool,
     pub reservation: Reservation,
-    pub meta: StreamMeta,
+    /// The app's first event; the API has none.
+    pub meta: Option<StreamMeta>,
     pub started_at: Instant,
     pub metrics: std::sync::Arc<crate::metrics::Metrics>,
 }
@@ -81,7 +82,12 @@ pub(super) async fn drive(run: Run, started: Started, sender: mpsc::Sender<Strea
     } = started;
     let mut progress = Progress::default();
     let mut outcome = Outcome::Ok;
-    let mut events = vec![StreamEvent::Meta(run.meta.clone())];
+    let mut events: Vec<StreamEvent> = run
+        .meta
+        .clone()
+        .map(StreamEvent::Meta)
+        .into_iter()
+        .collect();
     if let Some(text) = progress.apply(first, run.started_at) {
         events.push(StreamEvent::Delta(StreamDelta { text }));
     }
@@ -118,12 +124,17 @@ pub(super) async fn drive(run: Run, started: Started, sender: mpsc::Sender<Strea
     let output = progress
         .output
         .unwrap_or_else(|| estimate_tokens(&progress.answer));
-    let cost_pico = model.cost_pico(input, output);
-    let charged = !matches!(outcome, Outcome::Failed(_));
     let r = &run.reservation;
+    // The user's own key paid the provider: no cost to the platform.
+    let cost_pico = if r.byok {
+        0
+    } else {
+        model.cost_pico(input, output)
+    };
+    let charged = r.counted && !matches!(outcome, Outcome::Failed(_));
     let ledger = NewUsageEvent {
         user_id: r.user_id,
-        conversation_id: Some(r.conversation_id),
+        conversation_id: r.stored.map(|s| s.conversation_id),
         provider: model.provider.clone(),
         model: model.id.clone(),
         input_tokens: i64::try_from(input).unwrap_or(i64::MAX),
@@ -134,13 +145,15 @@ pub(super) async fn drive(run: Run, started: Started, sender: mpsc::Sender<Strea
         outcome: outcome.name().into(),
         charged,
         created_at: db::now(),
+        byok: r.byok,
+        via: r.via.name().into(),
     };
     run.metrics.record_ask(&ledger);
-    let (user_id, period_key, answer_id, conversation_id) = (
+    let (user_id, period_key, stored, release) = (
         r.user_id,
         r.period.key.clone(),
-        r.answer_id,
-        r.conversation_id,
+        r.stored,
+        r.counted && !charged,
     );
     let (answer, model_id, complete) = (
         progress.answer,
@@ -151,10 +164,12 @@ pub(super) async fn drive(run: Run, started: Started, sender: mpsc::Sender<Strea
         .pool
         .write(move |conn| {
             conn.transaction(|conn| {
-                conversations::finish_message(conn, answer_id, &answer, &model_id, complete)?;
-                conversations::touch(conn, conversation_id, db::now())?;
+                if let Some(s) = stored {
+                    conversations::finish_message(conn, s.answer_id, &answer, &model_id, complete)?;
+                    conversations::touch(conn, s.conversation_id, db::now())?;
+                }
                 usage_events::insert(conn, &ledger)?;
-                if !charged {
+                if release {
                     quota_db::release(conn, user_id, &period_key)?;
                 }
                 Ok::<_, AskError>(quota_db::used(conn, user_id, &period_key)?)

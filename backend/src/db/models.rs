@@ -39,6 +39,8 @@ pub struct UserRow {
     pub tier_expires_at: Option<NaiveDateTime>,
     /// Set while an admin has suspended the account.
     pub suspended_at: Option<NaiveDateTime>,
+    /// Whether an ask whose own provider key is refused may use the platform's.
+    pub byok_fallback: bool,
 }
 
 impl UserRow {
@@ -231,6 +233,10 @@ pub struct NewUsageEvent {
     pub charged: bool,
     /// When.
     pub created_at: NaiveDateTime,
+    /// Whether the user's own provider key paid for it.
+    pub byok: bool,
+    /// `app` (the extension and `/api/v1/ask`) or `api` (`/v1/*`).
+    pub via: String,
 }
 
 /// Parses a stored JSON array column; a damaged value reads as empty.

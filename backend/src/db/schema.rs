@@ -16,6 +16,7 @@ diesel::table! {
         stripe_customer_id -> Nullable<Text>,
         tier_expires_at -> Nullable<Timestamp>,
         suspended_at -> Nullable<Timestamp>,
+        byok_fallback -> Bool,
     }
 }
 
@@ -80,6 +81,8 @@ diesel::table! {
         outcome -> Text,
         charged -> Bool,
         created_at -> Timestamp,
+        byok -> Bool,
+        via -> Text,
     }
 }
 
@@ -200,6 +203,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    user_data_keys (user_id) {
+        user_id -> BigInt,
+        master_key_id -> Text,
+        wrapped -> Text,
+        created_at -> Timestamp,
+        rotated_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    provider_keys (user_id, provider) {
+        user_id -> BigInt,
+        provider -> Text,
+        ciphertext -> Text,
+        last4 -> Text,
+        status -> Text,
+        verified_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(api_keys -> users (user_id));
 diesel::joinable!(subscriptions -> users (user_id));
 diesel::joinable!(conversations -> users (user_id));
@@ -212,5 +239,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     usage_events,
     subscriptions,
     resumes,
-    api_keys
+    api_keys,
+    user_data_keys,
+    provider_keys
 );

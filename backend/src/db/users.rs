@@ -138,3 +138,11 @@ pub fn touch(conn: &mut Db, id: i64) -> QueryResult<usize> {
         .set(u::updated_at.eq(u::updated_at))
         .execute(conn)
 }
+
+/// Sets whether an ask whose own provider key is refused may use the
+/// platform's key.
+pub fn set_byok_fallback(conn: &mut Db, id: i64, on: bool) -> QueryResult<usize> {
+    diesel::update(u::users.find(id))
+        .set(u::byok_fallback.eq(on))
+        .execute(conn)
+}

@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod models;
 pub mod openapi;
+pub mod provider_keys;
 pub mod resumes;
 pub mod usage;
 pub mod users;
@@ -107,6 +108,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .get(api_keys::list),
                 )
                 .service(web::resource("/api-keys/{id}").delete(api_keys::delete))
+                .service(
+                    web::resource("/provider-keys")
+                        .get(provider_keys::list)
+                        .patch(provider_keys::settings),
+                )
+                .service(
+                    web::resource("/provider-keys/{provider}")
+                        .put(provider_keys::put)
+                        .delete(provider_keys::delete),
+                )
+                .service(
+                    web::resource("/provider-keys/{provider}/verify").post(provider_keys::verify),
+                )
                 .service(web::resource("/usage").get(usage::report))
                 .service(web::resource("/conversations").get(conversations::list))
                 .service(

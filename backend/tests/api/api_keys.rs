@@ -8,13 +8,6 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Session, TestApp, spawn_app};
 
-fn set_tier(app: &TestApp, user_id: i64, tier: &str) {
-    app.with_db(|conn| {
-        mentor::db::subscriptions::set_tier(conn, user_id, tier, None, mentor::db::now())
-            .expect("tier")
-    });
-}
-
 async fn create(app: &TestApp, s: &Session, body: Value) -> crate::helpers::Reply {
     app.request("POST", "/api/v1/api-keys", Some(&s.access), Some(body))
         .await
@@ -27,7 +20,7 @@ async fn a_key_is_shown_once_stored_as_a_hash_and_asks_on_a_paid_plan() {
     create(&app, &ada, json!({"name": "laptop"}))
         .await
         .assert_error(403, "plan_required");
-    set_tier(&app, ada.user_id, "pro");
+    app.set_tier(ada.user_id, "pro");
 
     let reply = create(&app, &ada, json!({"name": "laptop", "expires_in_days": 30})).await;
     assert_eq!(reply.status, 201, "{}", reply.body);
@@ -94,7 +87,7 @@ async fn a_key_is_shown_once_stored_as_a_hash_and_asks_on_a_paid_plan() {
     app.ask(&tampered, json!({"question": "Hi?"}))
         .await
         .assert_error(401, "invalid_token");
-    set_tier(&app, ada.user_id, "free");
+    app.set_tier(ada.user_id, "free");
     app.ask(&key, json!({"question": "Hi?"}))
         .await
         .assert_error(403, "plan_required");
@@ -106,7 +99,7 @@ async fn expired_deleted_and_other_users_keys_are_refused() {
     let ada = app.register("ada@example.com").await;
     let bob = app.register("bob@example.com").await;
     for s in [&ada, &bob] {
-        set_tier(&app, s.user_id, "pro");
+        app.set_tier(s.user_id, "pro");
     }
     let made = create(&app, &ada, json!({"name": "ci"})).await;
     let (key, id) = (
@@ -184,7 +177,7 @@ async fn expired_deleted_and_other_users_keys_are_refused() {
 async fn ten_keys_at_most_and_bad_requests_are_refused() {
     let app = spawn_app().await;
     let ada = app.register("ada@example.com").await;
-    set_tier(&app, ada.user_id, "enterprise");
+    app.set_tier(ada.user_id, "enterprise");
     let made = futures_util::future::join_all(
         (0..12).map(|i| create(&app, &ada, json!({"name": format!("key {i}")}))),
     )

@@ -44,6 +44,22 @@ pub struct TestApp {
 }
 
 /// The API key each stand-in provider is configured with.
+/// The tests' master key ("test-k1"), or after a rotation a newer one
+/// ("test-k2") with "test-k1" as the previous key.
+pub fn test_vault(rotated: bool) -> mentor::keys::vault::Vault {
+    use mentor::keys::vault::{MasterKey, Vault};
+    let key = |id: &str, byte: u8| MasterKey::parse(id, &hex_byte(byte)).expect("master key");
+    if rotated {
+        Vault::new(key("test-k2", 0x22), Some(key("test-k1", 0x11)))
+    } else {
+        Vault::new(key("test-k1", 0x11), None)
+    }
+}
+
+fn hex_byte(byte: u8) -> String {
+    format!("{byte:02x}").repeat(32)
+}
+
 pub fn test_key(provider: &str) -> String {
     format!("test-key-{provider}")
 }
@@ -92,10 +108,24 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
             api_key: SecretString::from(test_key(name)),
         })
         .collect(),
+        // Users' own keys reach the same stand-in, whichever provider.
+        endpoints: mentor::config::PROVIDER_ENV
+            .iter()
+            .map(|&(name, _, _, wire)| mentor::config::Endpoint {
+                name: name.into(),
+                wire,
+                base_url: fake.base_url(match wire {
+                    Wire::OpenAi => mentor_stand_ins::Wire::OpenAi,
+                    Wire::Anthropic => mentor_stand_ins::Wire::Anthropic,
+                    Wire::Gemini => mentor_stand_ins::Wire::Gemini,
+                }),
+            })
+            .collect(),
         read_timeout: std::time::Duration::from_secs(5),
         retry_backoff: std::time::Duration::from_millis(5),
         ..AiSettings::default()
     };
+    settings.vault = Some(std::sync::Arc::new(test_vault(false)));
     // Uploaded documents are read by the real binary, as in production.
     settings.extractor.program = env!("CARGO_BIN_EXE_mentor").into();
     customize(&mut settings);
@@ -331,6 +361,14 @@ impl TestApp {
         mentor::auth::create_or_promote_admin(&self.pool, email, || Ok(PASSWORD.into()))
             .expect("promote");
         Session::from(&self.login(email, PASSWORD).await)
+    }
+
+    /// Puts a user on a tier, as a subscription would.
+    pub fn set_tier(&self, user_id: i64, tier: &str) {
+        self.with_db(|conn| {
+            mentor::db::subscriptions::set_tier(conn, user_id, tier, None, mentor::db::now())
+                .expect("tier")
+        });
     }
 
     /// Runs a query on the app's database.

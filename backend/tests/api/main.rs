@@ -16,6 +16,7 @@ mod metrics;
 mod models_usage;
 mod openapi;
 mod operations;
+mod provider_keys;
 mod quota;
 mod refresh;
 mod register;

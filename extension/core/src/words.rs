@@ -36,6 +36,7 @@ pub fn user_message(error: &ErrorBody) -> String {
         ErrorCode::PayloadTooLarge => "That's too much to send at once (files up to 5 MB).",
         ErrorCode::NoActiveResume => "Add your resume first (Resume tab) to see how you match.",
         ErrorCode::PlanRequired => "Your plan doesn't include this. Upgrade to use it.",
+        ErrorCode::ByokNotConfigured => "This server doesn't store your own provider keys.",
         ErrorCode::NotFound => "That's no longer there.",
         ErrorCode::Internal | ErrorCode::MethodNotAllowed => {
             "Something went wrong on our side. Please try again."
@@ -51,7 +52,8 @@ pub fn user_message(error: &ErrorBody) -> String {
         | ErrorCode::UnreadableDocument
         | ErrorCode::ResumeLimitReached
         | ErrorCode::JobLimitReached
-        | ErrorCode::ApiKeyLimitReached => return error.message.clone(),
+        | ErrorCode::ApiKeyLimitReached
+        | ErrorCode::ProviderKeyInvalid => return error.message.clone(),
     };
     fixed.to_string()
 }

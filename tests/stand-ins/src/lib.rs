@@ -9,6 +9,11 @@
 //!
 //! Each request takes the next [`Scenario`] queued for its wire format, or
 //! answers normally when none is queued, and is recorded for assertions.
+//!
+//! Keys: `GET /v1/models` (OpenAI, Anthropic) and `GET /v1beta/models`
+//! (Gemini) list models, the call that checks a key. On every route a key
+//! containing `refused` gets 401 and one containing `busy` gets 429, in the
+//! provider's error format; any other key is accepted.
 
 pub mod stripe;
 mod wire;

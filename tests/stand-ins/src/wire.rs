@@ -23,7 +23,61 @@ pub enum Wire {
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/v1/chat/completions", web::post().to(openai))
         .route("/v1/messages", web::post().to(anthropic))
-        .route("/v1beta/models/{call}", web::post().to(gemini));
+        .route("/v1beta/models/{call}", web::post().to(gemini))
+        .route("/v1/models", web::get().to(list_models))
+        .route("/v1beta/models", web::get().to(list_models));
+}
+
+/// How the stand-in treats a key: one containing `refused` is refused (401),
+/// one containing `busy` is rate limited (429), any other is accepted.
+fn key_rule(api_key: Option<&str>) -> Option<u16> {
+    let key = api_key.unwrap_or_default();
+    if key.contains("refused") {
+        Some(401)
+    } else if key.contains("busy") {
+        Some(429)
+    } else {
+        None
+    }
+}
+
+fn api_key_of(req: &HttpRequest) -> Option<String> {
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    header("authorization")
+        .or_else(|| header("x-api-key"))
+        .or_else(|| header("x-goog-api-key"))
+}
+
+/// `GET /v1/models` (OpenAI with a bearer key, Anthropic with `x-api-key`)
+/// and `GET /v1beta/models` (Gemini): the cheap call that checks a key.
+async fn list_models(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
+    let wire = if req.path().starts_with("/v1beta") {
+        Wire::Gemini
+    } else if req.headers().contains_key("x-api-key") {
+        Wire::Anthropic
+    } else {
+        Wire::OpenAi
+    };
+    let api_key = api_key_of(&req);
+    state.record(Received {
+        wire,
+        path: req.uri().to_string(),
+        api_key: api_key.clone(),
+        body: Value::Null,
+    });
+    if let Some(code) = key_rule(api_key.as_deref()) {
+        return error_status(wire, code);
+    }
+    HttpResponse::Ok().json(match wire {
+        Wire::OpenAi => json!({"object": "list", "data": [{"id": "stand-in", "object": "model", "created": 0, "owned_by": "stand-in"}]}),
+        Wire::Anthropic => json!({"data": [{"id": "stand-in", "type": "model", "display_name": "Stand-in"}], "has_more": false}),
+        Wire::Gemini => json!({"models": [{"name": "models/stand-in"}]}),
+    })
 }
 
 async fn openai(req: HttpRequest, body: web::Json<Value>, state: web::Data<State>) -> HttpResponse {
@@ -52,20 +106,16 @@ async fn respond(
     state: &State,
     stream: bool,
 ) -> HttpResponse {
-    let header = |name: &str| {
-        req.headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-    };
+    let api_key = api_key_of(req);
     state.record(Received {
         wire,
         path: req.uri().to_string(),
-        api_key: header("authorization")
-            .or_else(|| header("x-api-key"))
-            .or_else(|| header("x-goog-api-key")),
+        api_key: api_key.clone(),
         body,
     });
+    if let Some(code) = key_rule(api_key.as_deref()) {
+        return error_status(wire, code);
+    }
     let mut scenario = state.next(wire);
     if let Scenario::Stall(pause) = scenario {
         tokio::time::sleep(pause).await;
@@ -294,7 +344,7 @@ fn error_status(wire: Wire, code: u16) -> HttpResponse {
         .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
     let body = match wire {
         Wire::OpenAi => {
-            json!({"error": {"message": format!("stand-in status {code}"), "type": "server_error", "code": null}})
+            json!({"error": {"message": format!("stand-in status {code}"), "type": if code == 401 { "invalid_request_error" } else { "server_error" }, "code": if code == 401 { json!("invalid_api_key") } else { Value::Null }}})
         }
         Wire::Anthropic => {
             json!({"type": "error", "error": {"type": "api_error", "message": format!("stand-in status {code}")}})
