@@ -119,6 +119,23 @@ ensure_npm_packages() {
   fi
 }
 
+# A Python virtual environment with the packages of a requirements file
+# (pinned versions), made once and remade when the file changes; prints the
+# environment's python.
+ensure_python_packages() {
+  local requirements="$1" venv="$HOME/.cache/ai-mentor/venv-$(basename "$(dirname "$1")")"
+  command -v python3 >/dev/null || ensure_apt python3
+  python3 -m venv --help >/dev/null 2>&1 || ensure_apt python3-venv
+  if [ ! -x "$venv/bin/python" ] || ! cmp -s "$requirements" "$venv/requirements.txt"; then
+    step "Installing Python packages from $requirements" >&2
+    rm -rf "$venv"
+    python3 -m venv "$venv" >&2
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements" >&2
+    cp "$requirements" "$venv/requirements.txt"
+  fi
+  echo "$venv/bin/python"
+}
+
 # The wasm-bindgen CLI at exactly the version of the crate in Cargo.lock
 # (they must match). Building it takes minutes, so it is skipped when present.
 ensure_wasm_bindgen() {

@@ -2,8 +2,10 @@
 # Runs every check and test: formatting, clippy, the Rust tests on SQLite,
 # the API tests again on a real PostgreSQL, the extension's build and
 # web-ext lint, and the end-to-end tests of the built extension in Chromium
-# and Firefox ESR. PostgreSQL, Redis, the browsers, wasm-bindgen and the npm
-# test tools are installed or started when missing; nothing is skipped.
+# and Firefox ESR, and the official OpenAI SDKs (Node and Python) against the
+# OpenAI-compatible endpoint. PostgreSQL, Redis, the browsers, wasm-bindgen,
+# the npm test tools and the Python SDK are installed or started when
+# missing; nothing is skipped.
 source "$(dirname "$0")/lib.sh"
 
 started=$SECONDS
@@ -48,5 +50,10 @@ ensure_browsers
 cargo build --locked -p mentor-backend --bin mentor -p mentor-stand-ins --bins
 # Screenshots of the popup and panel land in tests/artifacts/ (not committed).
 (cd tests/e2e && MENTOR_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}" npm test)
+
+step "OpenAI SDK conformance: the official Node and Python packages against /v1"
+ensure_npm_packages tests/sdk
+sdk_python="$(ensure_python_packages tests/sdk/requirements.txt)"
+(cd tests/sdk && MENTOR_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}" MENTOR_SDK_PYTHON="$sdk_python" npm test)
 
 step "All checks passed in $((SECONDS - started)) s"

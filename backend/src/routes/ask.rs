@@ -38,6 +38,27 @@ pub async fn ask(
     user: Caller,
     body: web::Json<AskRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let decision = per_minute(&state, &user).await?;
+    let answer = state
+        .ask
+        .ask(user.id, body.into_inner())
+        .await
+        .map_err(|e| refused(&state, e, &decision))?;
+
+    let mut response = HttpResponse::Ok();
+    for (name, value) in rate_limit_headers(&decision) {
+        response.insert_header((name, value));
+    }
+    if wants_stream(&req) {
+        Ok(stream(response, answer.events))
+    } else {
+        collect(response, answer.events).await
+    }
+}
+
+/// Takes one ask of the caller's per-minute limit (shared by every door);
+/// refused, the error carries the limit headers and `Retry-After`.
+pub(crate) async fn per_minute(state: &AppState, user: &Caller) -> Result<Decision, ApiError> {
     let per_minute = state.ask.catalogue().plan(user.tier).per_minute;
     let decision = state
         .limiter
@@ -56,26 +77,16 @@ pub async fn ask(
         .retry_after(decision.retry_after.as_secs_f64().ceil() as u64);
         return Err(with_rate_limit(error, &decision));
     }
-    let answer = state
-        .ask
-        .ask(user.id, body.into_inner())
-        .await
-        .map_err(|e| {
-            if matches!(e, crate::ask::AskError::QuotaExceeded { .. }) {
-                state.metrics.refusals.with_label_values(&["quota"]).inc();
-            }
-            with_rate_limit(e.into(), &decision)
-        })?;
+    Ok(decision)
+}
 
-    let mut response = HttpResponse::Ok();
-    for (name, value) in rate_limit_headers(&decision) {
-        response.insert_header((name, value));
+/// An ask refused before it began, counted in the metrics, with the limit
+/// headers.
+pub(crate) fn refused(state: &AppState, error: crate::ask::AskError, d: &Decision) -> ApiError {
+    if matches!(error, crate::ask::AskError::QuotaExceeded { .. }) {
+        state.metrics.refusals.with_label_values(&["quota"]).inc();
     }
-    if wants_stream(&req) {
-        Ok(stream(response, answer.events))
-    } else {
-        collect(response, answer.events).await
-    }
+    with_rate_limit(error.into(), d)
 }
 
 fn wants_stream(req: &HttpRequest) -> bool {
@@ -127,7 +138,7 @@ async fn collect(
     }
 }
 
-fn rate_limit_headers(d: &Decision) -> [(&'static str, String); 3] {
+pub(crate) fn rate_limit_headers(d: &Decision) -> [(&'static str, String); 3] {
     [
         ("x-ratelimit-limit", d.limit.to_string()),
         ("x-ratelimit-remaining", d.remaining.to_string()),

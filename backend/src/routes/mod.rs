@@ -12,6 +12,7 @@ pub mod health;
 pub mod jobs;
 pub mod metrics;
 pub mod models;
+pub mod openai_compat;
 pub mod openapi;
 pub mod provider_keys;
 pub mod resumes;
@@ -44,6 +45,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/billing/success").get(billing::success_page))
         .service(web::resource("/billing/cancel").get(billing::cancel_page))
         .configure(dashboard::configure)
+        .service(
+            web::scope("/v1")
+                .service(
+                    web::resource("/chat/completions")
+                        .app_data(web::PayloadConfig::new(openai_compat::BODY_LIMIT_BYTES))
+                        .post(openai_compat::chat_completions),
+                )
+                .service(web::resource("/models").get(openai_compat::models))
+                .service(web::resource("/models/{id}").get(openai_compat::model)),
+        )
         .service(
             web::scope("/api/v1")
                 .service(web::resource("/openapi.json").get(openapi::document))

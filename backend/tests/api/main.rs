@@ -14,6 +14,7 @@ mod jobs;
 mod login;
 mod metrics;
 mod models_usage;
+mod openai_compat;
 mod openapi;
 mod operations;
 mod provider_keys;
