@@ -96,7 +96,7 @@ pub enum WorkerRequest {
 }
 
 /// A request from the career page to the service worker: resumes, saved
-/// jobs and the skills picture. Its own enum, tagged by `type` like
+/// jobs, the skills picture and the user's keys. Its own enum, tagged by `type` like
 /// [`WorkerRequest`] with names of its own, so the popup's wasm carries
 /// none of its code. Answered with a [`WorkerReply`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -163,6 +163,37 @@ pub enum CareerRequest {
     },
     /// Which skills the saved jobs want. Answers [`crate::SkillsAnalysis`].
     SkillsAnalysis,
+    /// The user's own provider keys. Answers [`crate::ProviderKeys`].
+    ProviderKeys,
+    /// Checks and saves a provider key. Answers [`crate::ProviderKeyInfo`].
+    SaveProviderKey {
+        /// `openai`, `anthropic`, ...
+        provider: String,
+        /// The key.
+        api_key: String,
+    },
+    /// Checks a saved provider key again. Answers [`crate::ProviderKeyInfo`].
+    VerifyProviderKey {
+        /// Which provider's.
+        provider: String,
+    },
+    /// Removes a provider key. Answers `null`.
+    DeleteProviderKey {
+        /// Which provider's.
+        provider: String,
+    },
+    /// Sets whether the platform answers when the user's key is refused.
+    /// Answers [`crate::ProviderKeys`].
+    SetKeyFallback(crate::ProviderKeySettings),
+    /// The user's personal API keys. Answers a list of [`crate::ApiKeyInfo`].
+    ApiKeys,
+    /// Makes a personal API key. Answers [`crate::CreatedApiKey`].
+    CreateApiKey(crate::CreateApiKeyRequest),
+    /// Revokes a personal API key. Answers `null`.
+    DeleteApiKey {
+        /// Which one.
+        id: i64,
+    },
 }
 
 /// The service worker's answer to a [`WorkerRequest`] or [`CareerRequest`].

@@ -83,6 +83,12 @@ export async function startBackend({ billing = false, env = {} } = {}) {
     MENTOR_BIND: `127.0.0.1:${port}`,
     OPENAI_API_KEY: "sk-e2e-stand-in",
     OPENAI_BASE_URL: `${aiUrl}/v1`,
+    // Every provider's address is the stand-in, for keys users bring.
+    ANTHROPIC_BASE_URL: aiUrl,
+    GEMINI_BASE_URL: aiUrl,
+    DEEPSEEK_BASE_URL: `${aiUrl}/v1`,
+    GROQ_BASE_URL: `${aiUrl}/v1`,
+    XAI_BASE_URL: `${aiUrl}/v1`,
     MENTOR_DEMO_PROVIDER: "0",
     RUST_LOG: "warn",
     ...stripeEnv,

@@ -4,10 +4,12 @@
 // Stripe stand-in), the in-page panel on a page with a strict CSP, a PDF
 // resume uploaded in the Resume tab, and on a job posting the match card,
 // Save job and "Ask about this job" with the resume as context; then the
-// saved job in the Jobs tab and the Skills chart.
+// saved job in the Jobs tab and the Skills chart; last, from the Account
+// view, a provider key checked and saved and an API key shown once.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { randomBytes } from "node:crypto";
 import {
   ARTICLE, ARTIFACTS, ROOT, account, jobFixture, launchChromium, startBackend, startPages, stopProcesses,
 } from "./harness.mjs";
@@ -16,7 +18,12 @@ let backend, pages, context, base;
 const user = account();
 
 before(async () => {
-  backend = await startBackend({ billing: true });
+  // A master key lets users bring their own provider keys; info-level logs
+  // let the keys test check that no key is ever logged.
+  backend = await startBackend({
+    billing: true,
+    env: { MENTOR_MASTER_KEY: randomBytes(32).toString("hex"), RUST_LOG: "info" },
+  });
   pages = await startPages({ "/article.html": ARTICLE, "/job.html": jobFixture("workday-jsonld.html") });
   ({ context, base } = await launchChromium({ viewport: { width: 1100, height: 800 } }));
 });
@@ -240,5 +247,48 @@ test("the Jobs tab lists the saved job and the Skills tab charts what it asks fo
   assert.deepEqual(await bars("missing"), ["Rust"]);
   await page.getByText("Worth building: Rust").waitFor();
   await page.screenshot({ path: join(ARTIFACTS, "chromium-skills.png") });
+  await page.close();
+});
+
+test("from the Account view, a provider key is checked and saved and an API key is shown once", async () => {
+  const ownKey = "sk-e2e-own-key-4242";
+  const page = await popup();
+  await page.getByRole("tab", { name: "Account" }).click();
+  await page.getByTestId("keys-link").click();
+
+  const openai = page.locator('li[data-provider="openai"]');
+  await openai.getByLabel("OpenAI API key").fill(ownKey);
+  await openai.getByRole("button", { name: "Save" }).click();
+  await openai.getByTestId("key-status").filter({ hasText: "Verified" }).waitFor();
+  await openai.getByText("…4242").waitFor();
+  assert.ok((await backend.aiRequests()).some((r) => r.path === "/v1/models"), "the key was checked");
+  // A key the provider refuses is not saved.
+  const anthropic = page.locator('li[data-provider="anthropic"]');
+  await anthropic.getByLabel("Anthropic API key").fill("sk-refused-e2e-key");
+  await anthropic.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("alert").filter({ hasText: "refused this key" }).waitFor();
+  await anthropic.getByText("No key").waitFor();
+
+  await page.getByLabel("Key name").fill("e2e script");
+  await page.getByRole("button", { name: "Create key" }).click();
+  const shown = page.getByTestId("new-api-key");
+  await shown.waitFor();
+  const key = await shown.textContent();
+  assert.match(key, /^aim_[0-9a-f]{16}_[0-9a-f]{64}$/);
+  await page.getByRole("button", { name: "Copy" }).click();
+  await page.getByRole("button", { name: "Copied" }).waitFor();
+  await page.getByTestId("api-key").filter({ hasText: "e2e script" }).waitFor();
+  await page.screenshot({ path: join(ARTIFACTS, "chromium-keys.png"), fullPage: true });
+  const models = await fetch(`${backend.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
+  assert.equal(models.status, 200);
+  // Shown once: after a reload only its prefix and last 4 are listed.
+  await page.reload();
+  await page.getByTestId("api-key").filter({ hasText: `${key.slice(0, 20)}…${key.slice(-4)} · created` }).waitFor();
+  assert.equal(await page.getByTestId("new-api-key").count(), 0);
+  assert.doesNotMatch(await page.getByTestId("api-key").textContent(), /expires/, "made to never expire");
+  assert.ok(!(await page.content()).includes(key.slice(21)));
+  // Neither key reached the backend's log.
+  assert.ok(!backend.log().includes(ownKey), "the provider key was logged");
+  assert.ok(!backend.log().includes(key.slice(21)), "the API key was logged");
   await page.close();
 });

@@ -41,6 +41,13 @@ pub async fn ask_worker<T: DeserializeOwned, R: serde::Serialize>(
     }
 }
 
+/// Copies `text` to the clipboard (a user gesture must have led here).
+pub fn copy_to_clipboard(text: &str) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.navigator().clipboard().write_text(text);
+    }
+}
+
 /// An `internal` error body with this message.
 pub fn internal(message: impl Into<String>) -> ErrorBody {
     ErrorBody {

@@ -1,10 +1,11 @@
-//! The career page: the user's resumes, saved jobs and a chart of the
-//! skills those jobs want. It opens inside the popup from the Resume, Jobs
+//! The career page: the user's resumes, saved jobs, a chart of the skills
+//! those jobs want, and (from the Account view) the user's keys. It opens inside the popup from the Resume, Jobs
 //! and Skills tabs (`career.html#resume` ...) and links back to the popup's
 //! own tabs, so the two pages read as one; it is a crate of its own so that
 //! neither page's wasm carries the other's views.
 
 mod jobs;
+mod keys;
 mod resume;
 mod services;
 mod skills;
@@ -25,6 +26,8 @@ enum View {
     Resume,
     Jobs,
     Skills,
+    /// The user's provider and API keys, part of the account.
+    Keys,
 }
 
 impl View {
@@ -32,6 +35,7 @@ impl View {
         match hash {
             "jobs" => Self::Jobs,
             "skills" => Self::Skills,
+            "keys" => Self::Keys,
             _ => Self::Resume,
         }
     }
@@ -50,7 +54,12 @@ fn career() -> Html {
         }
     };
     let link = |hash: &'static str, label: &'static str| {
-        html! { <a role="tab" class="tab" href={format!("popup.html#{hash}")}>{ label }</a> }
+        // Keys belong to the account: its tab stays marked while they show.
+        let selected = hash == "account" && *view == View::Keys;
+        html! {
+            <a role="tab" aria-selected={selected.to_string()} class={classes!("tab", selected.then_some("selected"))}
+               href={format!("popup.html#{hash}")}>{ label }</a>
+        }
     };
     html! {
         <main class="popup career">
@@ -67,6 +76,7 @@ fn career() -> Html {
                 View::Resume => html! { <resume::Resumes /> },
                 View::Jobs => html! { <jobs::Jobs /> },
                 View::Skills => html! { <skills::Skills /> },
+                View::Keys => html! { <keys::Keys /> },
             } }
         </main>
     }

@@ -1,5 +1,5 @@
 //! Everything the pages need from the browser: requests to the service
-//! worker, the streaming port, the clipboard, the theme and timing marks.
+//! worker, the streaming port, the theme and timing marks.
 
 use mentor_browser::Port;
 use serde::de::DeserializeOwned;
@@ -27,13 +27,6 @@ pub fn ask(question: AskRequest, on_event: Callback<PortEvent>, on_lost: Callbac
     port.on_disconnect(move || on_lost.emit(()));
     port.post(&PortRequest::Ask(Box::new(question)));
     port
-}
-
-/// Copies `text` to the clipboard.
-pub fn copy(text: String) {
-    if let Some(window) = web_sys::window() {
-        let _ = window.navigator().clipboard().write_text(&text);
-    }
 }
 
 /// Applies the saved theme to this page.

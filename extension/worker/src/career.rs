@@ -1,10 +1,13 @@
 //! Answers the career page's [`CareerRequest`]s (resumes, saved jobs, the
-//! skills picture) and builds the panel's job card.
+//! skills picture, the user's keys) and builds the panel's job card.
 
 use mentor_extension::match_card;
 use serde_json::Value;
 use shared_types::extension::{CareerRequest, JobCard};
-use shared_types::{ErrorBody, ErrorCode, JobPage, JobPosting, MatchRequest, MatchResult, SaveJob};
+use shared_types::{
+    ErrorBody, ErrorCode, JobPage, JobPosting, MatchRequest, MatchResult, PutProviderKeyRequest,
+    SaveJob,
+};
 use wasm_bindgen::JsValue;
 
 use crate::backend::{self, Call};
@@ -63,6 +66,36 @@ pub async fn handle(request: CareerRequest, sender: &JsValue) -> Result<Value, E
         }
         CareerRequest::SkillsAnalysis => {
             authed::<Value>(base, Call::new("GET", "/api/v1/skills/analysis")).await
+        }
+        CareerRequest::ProviderKeys => {
+            authed::<Value>(base, Call::new("GET", "/api/v1/provider-keys")).await
+        }
+        CareerRequest::SaveProviderKey { provider, api_key } => {
+            let path = format!("/api/v1/provider-keys/{}", encode(&provider));
+            let body = PutProviderKeyRequest { api_key };
+            authed::<Value>(base, Call::new("PUT", &path).json(&body)).await
+        }
+        CareerRequest::VerifyProviderKey { provider } => {
+            let path = format!("/api/v1/provider-keys/{}/verify", encode(&provider));
+            authed::<Value>(base, Call::new("POST", &path)).await
+        }
+        CareerRequest::DeleteProviderKey { provider } => {
+            let path = format!("/api/v1/provider-keys/{}", encode(&provider));
+            authed::<Value>(base, Call::new("DELETE", &path)).await
+        }
+        CareerRequest::SetKeyFallback(settings) => {
+            authed::<Value>(
+                base,
+                Call::new("PATCH", "/api/v1/provider-keys").json(&settings),
+            )
+            .await
+        }
+        CareerRequest::ApiKeys => authed::<Value>(base, Call::new("GET", "/api/v1/api-keys")).await,
+        CareerRequest::CreateApiKey(request) => {
+            authed::<Value>(base, Call::new("POST", "/api/v1/api-keys").json(&request)).await
+        }
+        CareerRequest::DeleteApiKey { id } => {
+            authed::<Value>(base, Call::new("DELETE", &format!("/api/v1/api-keys/{id}"))).await
         }
     }
 }

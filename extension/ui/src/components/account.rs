@@ -64,6 +64,7 @@ pub fn account(props: &AccountProps) -> Html {
                 }
                 <button class="link" onclick={sign_out}>{ "Sign out" }</button>
             </div>
+            <p><a href="career.html#keys" data-testid="keys-link">{ "API keys and your own AI provider keys" }</a></p>
             <p class="muted small-print">{ "Settings: right-click the toolbar icon, then Options." }</p>
         </section>
     }

@@ -232,7 +232,7 @@ pub fn chat(props: &ChatProps) -> Html {
         let streaming = state.streaming && i == last;
         let copy = {
             let answer = view.answer.clone();
-            Callback::from(move |_: MouseEvent| services::copy(answer.clone()))
+            Callback::from(move |_: MouseEvent| mentor_browser::copy_to_clipboard(&answer))
         };
         let upgrade = error.as_ref().is_some_and(suggests_upgrade);
         html! {
