@@ -41,14 +41,18 @@ ensure_rust() {
   rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 }
 
-# A JWT secret for development, kept in the ignored .env file.
+# A JWT secret and a master key (for users' own provider keys) for
+# development, kept in the ignored .env file.
 ensure_dev_secret() {
-  [ -n "${JWT_SECRET:-}" ] && return 0
-  if ! grep -qs '^JWT_SECRET=' .env; then
-    step "Creating a development JWT_SECRET in .env (ignored by git)"
-    printf '# Development only; created by scripts/run.sh.\nJWT_SECRET=%s\n' \
-      "$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')" >>.env
-  fi
+  local name
+  for name in JWT_SECRET MENTOR_MASTER_KEY; do
+    [ -n "${!name:-}" ] && continue
+    if ! grep -qs "^$name=" .env; then
+      step "Creating a development $name in .env (ignored by git)"
+      printf '# Development only; created by scripts/run.sh.\n%s=%s\n' \
+        "$name" "$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')" >>.env
+    fi
+  done
 }
 
 # A PostgreSQL server on 127.0.0.1:5432 that tests can create databases in.
