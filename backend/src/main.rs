@@ -183,9 +183,7 @@ fn keys(action: KeysAction) -> Result<(), String> {
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     match action {
         KeysAction::Rotate => {
-            let settings = Settings::from_env().map_err(|e| e.to_string())?;
-            let vault = settings
-                .vault
+            let vault = mentor::keys::vault::Vault::from_lookup(&|name| std::env::var(name).ok())?
                 .ok_or("MENTOR_MASTER_KEY is not set: there is no key to rotate to")?;
             let done = provider_keys::rotate(&mut conn, &vault).map_err(|e| e.to_string())?;
             println!(

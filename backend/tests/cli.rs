@@ -1,5 +1,5 @@
 //! The `mentor` binary, run as an operator runs it: configuration errors,
-//! a real `serve` stopped by SIGTERM, `migrate`, and `admin create`.
+//! a real `serve` stopped by SIGTERM, `migrate`, `admin ...` and `keys ...`.
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::TcpListener;
@@ -420,5 +420,89 @@ fn admin_users_and_usage_commands_print_what_the_api_gives_and_audit_changes() {
         audited
             .iter()
             .all(|(actor, target)| actor == "system" && *target == ada.to_string())
+    );
+}
+
+#[test]
+fn keys_rotate_rewraps_data_keys_under_the_new_master_key() {
+    use mentor::keys::vault::{MasterKey, Vault};
+    let dir = tempfile::tempdir().expect("dir");
+    let keys = |args: &[&str], env: &[(&str, String)]| {
+        let mut command = mentor(dir.path());
+        command.arg("keys").args(args);
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        command.output().expect("run")
+    };
+    let out = keys(&["status"], &[]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("No user has stored a provider key."));
+
+    // A data key wrapped under "old", as the server makes one.
+    let db_url = format!("sqlite://{}", dir.path().join("mentor.db").display());
+    let pool = Pool::new(&db_url, 1).expect("pool");
+    let (old_hex, new_hex) = ("11".repeat(32), "22".repeat(32));
+    let old = Vault::new(MasterKey::parse("old", &old_hex).expect("key"), None);
+    {
+        let mut conn = pool.get().expect("conn");
+        let now = mentor::db::now();
+        let user = users::insert(
+            &mut conn,
+            &NewUser {
+                email: "ada@example.com",
+                password_hash: "$argon2id$x",
+                full_name: None,
+                role: "user",
+                created_at: now,
+                updated_at: now,
+            },
+        )
+        .expect("user")
+        .id;
+        let (_, wrapped) = old.new_data_key(user);
+        mentor::db::provider_keys::insert_data_key(
+            &mut conn,
+            user,
+            &wrapped.master_key_id,
+            &wrapped.wrapped,
+            now,
+        )
+        .expect("data key");
+    }
+
+    let refused = keys(&["rotate"], &[]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("MENTOR_MASTER_KEY is not set"));
+    let new_only = [
+        ("MENTOR_MASTER_KEY", new_hex.clone()),
+        ("MENTOR_MASTER_KEY_ID", "new".to_string()),
+    ];
+    let stuck = keys(&["rotate"], &new_only);
+    assert!(!stuck.status.success(), "rotated without the old key");
+    assert!(String::from_utf8_lossy(&stuck.stderr).contains("MENTOR_MASTER_KEY_PREVIOUS"));
+
+    let rotating = [
+        ("MENTOR_MASTER_KEY", new_hex),
+        ("MENTOR_MASTER_KEY_ID", "new".to_string()),
+        ("MENTOR_MASTER_KEY_PREVIOUS", old_hex),
+        ("MENTOR_MASTER_KEY_PREVIOUS_ID", "old".to_string()),
+    ];
+    let out = keys(&["rotate"], &rotating);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("Re-wrapped 1 data keys under master key 'new'.")
+    );
+    let again = keys(&["rotate"], &rotating);
+    assert!(String::from_utf8_lossy(&again.stdout).contains("Re-wrapped 0"));
+    let status = keys(&["status"], &[]);
+    assert_eq!(
+        String::from_utf8_lossy(&status.stdout).trim(),
+        "new\t1 data keys"
     );
 }

@@ -418,7 +418,8 @@ pub fn rotate(conn: &mut Db, vault: &Vault) -> Result<u64, ByokError> {
         if todo.is_empty() {
             break;
         }
-        conn.transaction(|conn| {
+        let (rewrapped, unreadable) = conn.transaction(|conn| {
+            let (mut rewrapped, mut unreadable) = (0u64, Vec::new());
             for row in &todo {
                 let stored = WrappedKey {
                     master_key_id: row.master_key_id.clone(),
@@ -426,22 +427,24 @@ pub fn rotate(conn: &mut Db, vault: &Vault) -> Result<u64, ByokError> {
                 };
                 match vault.rewrap(row.user_id, &stored) {
                     Ok(Some(new)) => {
-                        if db::rewrap(conn, row, &new.master_key_id, &new.wrapped, database::now())? {
-                            done += 1;
+                        let now = database::now();
+                        if db::rewrap(conn, row, &new.master_key_id, &new.wrapped, now)? {
+                            rewrapped += 1;
                         }
                     }
                     Ok(None) => {}
-                    Err(e) => {
-                        tracing::error!(user_id = row.user_id, error = %e, "could not re-wrap a data key");
-                        failed.push(row.user_id);
-                    }
+                    Err(_) => unreadable.push(row.user_id),
                 }
             }
-            let event = Event::new(Actor::System, Action::MasterKeyRotated)
-                .details(json!({"master_key_id": vault.current_id(), "rewrapped": todo.len()}));
-            audit::record(conn, &Origin::default(), event)?;
-            Ok::<_, ByokError>(())
+            if rewrapped > 0 {
+                let event = Event::new(Actor::System, Action::MasterKeyRotated)
+                    .details(json!({"master_key_id": vault.current_id(), "rewrapped": rewrapped}));
+                audit::record(conn, &Origin::default(), event)?;
+            }
+            Ok::<_, ByokError>((rewrapped, unreadable))
         })?;
+        done += rewrapped;
+        failed.extend(unreadable);
     }
     if let Some(&first) = failed.first() {
         return Err(ByokError::InvalidInput(format!(
