@@ -377,34 +377,24 @@ impl AskService {
                 match own {
                     Err(failed) if refused(&failed.error) => {
                         self.byok.mark_invalid(&key, &failed.error).await;
-                        if !fallback {
-                            self.undo(
-                                reservation,
-                                failed.model,
-                                "provider_key_invalid",
-                                started_at,
-                            )
-                            .await;
-                            return Err(AskError::ProviderKeyInvalid(model.provider));
-                        }
-                        let chain = catalogue
-                            .chain(tier, requested.as_deref(), &|p| self.router.has(p))
-                            .map_err(|e| self.chain_error(e));
-                        let chain = match chain {
-                            Ok(chain) => chain,
+                        let chain = if fallback {
+                            self.platform_chain(&catalogue, tier, requested.as_deref())
+                        } else {
+                            Err(AskError::ProviderKeyInvalid(model.provider.clone()))
+                        };
+                        match chain {
+                            Ok(chain) => {
+                                reservation =
+                                    self.fall_back(reservation, &failed, started_at).await?;
+                                self.router.start(&chain, request_for).await
+                            }
                             Err(e) => {
-                                self.undo(
-                                    reservation,
-                                    failed.model,
-                                    "provider_key_invalid",
-                                    started_at,
-                                )
-                                .await;
+                                let outcome = "provider_key_invalid";
+                                self.undo(reservation, failed.model, outcome, started_at)
+                                    .await;
                                 return Err(e);
                             }
-                        };
-                        reservation = self.fall_back(reservation, &failed, started_at).await?;
-                        self.router.start(&chain, request_for).await
+                        }
                     }
                     other => other,
                 }
@@ -470,9 +460,19 @@ impl AskService {
                 return Err(AskError::ProviderKeyInvalid(model.provider));
             }
         }
+        self.platform_chain(catalogue, tier, requested)
+            .map(Route::Platform)
+    }
+
+    /// The models the platform's own keys can answer with, in order.
+    fn platform_chain(
+        &self,
+        catalogue: &Catalogue,
+        tier: Tier,
+        requested: Option<&str>,
+    ) -> Result<Vec<ModelSpec>, AskError> {
         catalogue
             .chain(tier, requested, &|p| self.router.has(p))
-            .map(Route::Platform)
             .map_err(|e| self.chain_error(e))
     }
 

@@ -132,6 +132,52 @@ async fn saving_checks_the_key_with_the_provider() {
         )
         .await;
     assert_eq!(verified.body["status"], "unverified", "{}", verified.body);
+    // A saved key the provider now refuses, or cannot check, is marked so.
+    app.fake.queue(Wire::OpenAi, [Scenario::Status(401)]);
+    let refused = app
+        .request(
+            "POST",
+            "/api/v1/provider-keys/openai/verify",
+            Some(&ada.access),
+            None,
+        )
+        .await;
+    assert_eq!(refused.body["status"], "invalid", "{}", refused.body);
+    assert!(
+        refused.body["last_error"]
+            .as_str()
+            .expect("text")
+            .contains("401")
+    );
+    app.fake.queue(Wire::OpenAi, [Scenario::Status(503)]);
+    let unsure = app
+        .request(
+            "POST",
+            "/api/v1/provider-keys/openai/verify",
+            Some(&ada.access),
+            None,
+        )
+        .await;
+    assert_eq!(unsure.body["status"], "unverified", "{}", unsure.body);
+    let valid = app
+        .request(
+            "POST",
+            "/api/v1/provider-keys/openai/verify",
+            Some(&ada.access),
+            None,
+        )
+        .await;
+    assert_eq!(valid.body["status"], "verified", "{}", valid.body);
+    assert_eq!(valid.body["last_error"], Value::Null);
+    // No address of the user's choosing.
+    app.request(
+        "PUT",
+        "/api/v1/provider-keys/openai",
+        Some(&ada.access),
+        Some(json!({"api_key": GOOD, "base_url": "http://169.254.169.254"})),
+    )
+    .await
+    .assert_error(400, "invalid_request");
     put(&app, &ada, "gemini", "sk-now-fine-gemini").await;
     let deleted = app
         .request(

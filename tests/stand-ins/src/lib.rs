@@ -11,9 +11,10 @@
 //! answers normally when none is queued, and is recorded for assertions.
 //!
 //! Keys: `GET /v1/models` (OpenAI, Anthropic) and `GET /v1beta/models`
-//! (Gemini) list models, the call that checks a key. On every route a key
-//! containing `refused` gets 401 and one containing `busy` gets 429, in the
-//! provider's error format; any other key is accepted.
+//! (Gemini) list models, the call that checks a key; a queued
+//! [`Scenario::Status`] answers it too. On every route a key containing
+//! `refused` gets 401 and one containing `busy` gets 429, in the provider's
+//! error format; any other key is accepted.
 
 pub mod stripe;
 mod wire;
@@ -100,6 +101,20 @@ impl State {
             .find(|(w, _)| *w == wire)
             .and_then(|(_, q)| q.pop_front())
             .unwrap_or_else(Scenario::default_answer)
+    }
+
+    /// The next queued scenario for `wire` if it is an HTTP status (the
+    /// key-checking call answers with it); other scenarios stay queued.
+    fn next_status(&self, wire: Wire) -> Option<u16> {
+        let mut queued = self.queued.lock().unwrap_or_else(|p| p.into_inner());
+        let queue = &mut queued.iter_mut().find(|(w, _)| *w == wire)?.1;
+        match queue.front() {
+            Some(&Scenario::Status(code)) => {
+                queue.pop_front();
+                Some(code)
+            }
+            _ => None,
+        }
     }
 
     fn record(&self, received: Received) {

@@ -70,7 +70,7 @@ async fn list_models(req: HttpRequest, state: web::Data<State>) -> HttpResponse 
         api_key: api_key.clone(),
         body: Value::Null,
     });
-    if let Some(code) = key_rule(api_key.as_deref()) {
+    if let Some(code) = key_rule(api_key.as_deref()).or_else(|| state.next_status(wire)) {
         return error_status(wire, code);
     }
     HttpResponse::Ok().json(match wire {
