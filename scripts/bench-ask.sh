@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Load benchmark of POST /api/v1/ask on SQLite and PostgreSQL: throughput and
-# the p50/p99 latency the backend adds over calling a zero-delay AI stand-in
+# Load benchmark of POST /api/v1/ask and POST /v1/chat/completions on SQLite
+# and PostgreSQL: throughput and the p50/p99 latency the backend adds over
+# calling a zero-delay AI stand-in
 # directly. Prints numbers; nothing passes or fails on speed.
 #   scripts/bench-ask.sh [RATE] [SECONDS]    (default 1000 asks/s for 10 s)
 source "$(dirname "$0")/lib.sh"

@@ -224,6 +224,30 @@ async fn main() {
         }
     };
 
+    // The OpenAI-compatible endpoint: the same ask without a conversation.
+    let completion = |stream: bool| {
+        let (client, base, tokens) = (client.clone(), base.clone(), tokens.clone());
+        move |i: usize| {
+            let (client, base, tokens) = (client.clone(), base.clone(), tokens.clone());
+            async move {
+                let body = json!({"model": "gpt-4o-mini", "stream": stream,
+                    "messages": [{"role": "user", "content": "What next?"}]});
+                match client
+                    .post(format!("{base}/v1/chat/completions"))
+                    .bearer_auth(&tokens[i % USERS])
+                    .json(&body)
+                    .send()
+                    .await
+                {
+                    Ok(r) => {
+                        r.status().is_success() && r.bytes().await.is_ok_and(|b| !b.is_empty())
+                    }
+                    Err(_) => false,
+                }
+            }
+        }
+    };
+
     // Warm up connections and caches.
     open_loop("warm-up", rate.min(500), 2, ask(false)).await;
     // The backend always streams from the provider, so the streamed direct
@@ -238,6 +262,15 @@ async fn main() {
             ask(stream),
         )
         .await;
+        report(&run, &baseline);
+    }
+    for stream in [false, true] {
+        let name = if stream {
+            "/v1 completion stream"
+        } else {
+            "/v1 completion json"
+        };
+        let run = open_loop(name, rate, seconds, completion(stream)).await;
         report(&run, &baseline);
     }
     server.stop(true).await;
