@@ -27,6 +27,17 @@ async fn put(app: &TestApp, s: &Session, provider: &str, key: &str) -> Reply {
     .await
 }
 
+/// `method /api/v1/provider-keys/{tail}` without a body.
+async fn on_key(app: &TestApp, s: &Session, method: &str, tail: &str) -> Reply {
+    app.request(
+        method,
+        &format!("/api/v1/provider-keys/{tail}"),
+        Some(&s.access),
+        None,
+    )
+    .await
+}
+
 async fn list(app: &TestApp, s: &Session) -> Value {
     let reply = app
         .request("GET", "/api/v1/provider-keys", Some(&s.access), None)
@@ -123,25 +134,11 @@ async fn saving_checks_the_key_with_the_provider() {
     put(&app, &ada, "openai", "has a space in it")
         .await
         .assert_error(400, "invalid_request");
-    let verified = app
-        .request(
-            "POST",
-            "/api/v1/provider-keys/gemini/verify",
-            Some(&ada.access),
-            None,
-        )
-        .await;
+    let verified = on_key(&app, &ada, "POST", "gemini/verify").await;
     assert_eq!(verified.body["status"], "unverified", "{}", verified.body);
     // A saved key the provider now refuses, or cannot check, is marked so.
     app.fake.queue(Wire::OpenAi, [Scenario::Status(401)]);
-    let refused = app
-        .request(
-            "POST",
-            "/api/v1/provider-keys/openai/verify",
-            Some(&ada.access),
-            None,
-        )
-        .await;
+    let refused = on_key(&app, &ada, "POST", "openai/verify").await;
     assert_eq!(refused.body["status"], "invalid", "{}", refused.body);
     assert!(
         refused.body["last_error"]
@@ -150,23 +147,9 @@ async fn saving_checks_the_key_with_the_provider() {
             .contains("401")
     );
     app.fake.queue(Wire::OpenAi, [Scenario::Status(503)]);
-    let unsure = app
-        .request(
-            "POST",
-            "/api/v1/provider-keys/openai/verify",
-            Some(&ada.access),
-            None,
-        )
-        .await;
+    let unsure = on_key(&app, &ada, "POST", "openai/verify").await;
     assert_eq!(unsure.body["status"], "unverified", "{}", unsure.body);
-    let valid = app
-        .request(
-            "POST",
-            "/api/v1/provider-keys/openai/verify",
-            Some(&ada.access),
-            None,
-        )
-        .await;
+    let valid = on_key(&app, &ada, "POST", "openai/verify").await;
     assert_eq!(valid.body["status"], "verified", "{}", valid.body);
     assert_eq!(valid.body["last_error"], Value::Null);
     // No address of the user's choosing.
@@ -179,43 +162,21 @@ async fn saving_checks_the_key_with_the_provider() {
     .await
     .assert_error(400, "invalid_request");
     put(&app, &ada, "gemini", "sk-now-fine-gemini").await;
-    let deleted = app
-        .request(
-            "DELETE",
-            "/api/v1/provider-keys/gemini",
-            Some(&ada.access),
-            None,
-        )
-        .await;
+    let deleted = on_key(&app, &ada, "DELETE", "gemini").await;
     assert_eq!(deleted.status, 204);
-    app.request(
-        "DELETE",
-        "/api/v1/provider-keys/gemini",
-        Some(&ada.access),
-        None,
-    )
-    .await
-    .assert_error(404, "not_found");
-    app.request(
-        "POST",
-        "/api/v1/provider-keys/gemini/verify",
-        Some(&ada.access),
-        None,
-    )
-    .await
-    .assert_error(404, "not_found");
+    on_key(&app, &ada, "DELETE", "gemini")
+        .await
+        .assert_error(404, "not_found");
+    on_key(&app, &ada, "POST", "gemini/verify")
+        .await
+        .assert_error(404, "not_found");
 
     // Another user sees none of it.
     let bob = pro(&app, "bob@example.com").await;
     assert_eq!(list(&app, &bob).await["keys"], json!([]));
-    app.request(
-        "DELETE",
-        "/api/v1/provider-keys/openai",
-        Some(&bob.access),
-        None,
-    )
-    .await
-    .assert_error(404, "not_found");
+    on_key(&app, &bob, "DELETE", "openai")
+        .await
+        .assert_error(404, "not_found");
 }
 
 #[tokio::test]
@@ -267,14 +228,7 @@ async fn keys_are_encrypted_at_rest_and_bound_to_their_row() {
             .execute(conn)
             .expect("swap")
     });
-    let reply = app
-        .request(
-            "POST",
-            "/api/v1/provider-keys/openai/verify",
-            Some(&bob.access),
-            None,
-        )
-        .await;
+    let reply = on_key(&app, &bob, "POST", "openai/verify").await;
     reply.assert_error(500, "internal");
     assert!(!reply.body.to_string().contains(GOOD));
     // A changed byte fails too.
@@ -286,14 +240,9 @@ async fn keys_are_encrypted_at_rest_and_bound_to_their_row() {
             .execute(conn)
             .expect("tamper")
     });
-    app.request(
-        "POST",
-        "/api/v1/provider-keys/openai/verify",
-        Some(&ada.access),
-        None,
-    )
-    .await
-    .assert_error(500, "internal");
+    on_key(&app, &ada, "POST", "openai/verify")
+        .await
+        .assert_error(500, "internal");
 }
 
 #[tokio::test]
