@@ -83,6 +83,7 @@ impl Application {
         pool.spawn_checkpoints();
         crate::maintenance::spawn_hourly(pool.clone(), settings.audit_retention_days);
         crate::admin::rollup::spawn(pool.clone());
+        crate::ask::sweep::spawn(pool.clone());
         let catalogue =
             Catalogue::load(settings.ai.config_file.as_deref()).map_err(StartupError::Config)?;
         let router = ai::build_router(&settings.ai).map_err(StartupError::Config)?;

@@ -319,10 +319,10 @@ fn admin_users_and_usage_commands_print_what_the_api_gives_and_audit_changes() {
         };
         (add("ada@example.com"), add("bob@example.com"))
     };
-    mentor::db::usage_events::insert(
+    mentor::db::usage_events::record(
         &mut pool.get().expect("conn"),
         &NewUsageEvent {
-            user_id: bob,
+            user_id: Some(bob),
             conversation_id: None,
             provider: "openai".into(),
             model: "gpt-4o-mini".into(),

@@ -90,8 +90,9 @@ pub struct LedgerEntry {
     pub id: i64,
     /// When (RFC 3339, UTC).
     pub at: String,
-    /// The user who asked.
-    pub user_id: i64,
+    /// The user who asked; `None` once the account is deleted (the row
+    /// stays for the operator's accounts).
+    pub user_id: Option<i64>,
     /// The provider that answered (or failed).
     pub provider: String,
     /// The model.

@@ -21,6 +21,7 @@
 
 pub mod prompt;
 mod run;
+pub mod sweep;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -36,7 +37,9 @@ use crate::ai::catalogue::{Catalogue, ChainError, ModelSpec};
 use crate::ai::router::AiRouter;
 use crate::ai::{ChatMessage, ChatRequest, ChatRole, ProviderError, ProviderErrorKind};
 use crate::db::models::NewUsageEvent;
-use crate::db::{self, DbError, Pool, conversations, quota as quota_db, usage_events, users};
+use crate::db::{
+    self, DbError, Pool, conversations, open_asks, quota as quota_db, usage_events, users,
+};
 use crate::keys::provider_keys::{Byok, ByokError, SealedKeys, UserKey};
 use crate::live::Live;
 use crate::metrics::Metrics;
@@ -184,8 +187,9 @@ struct Reservation {
     user_id: i64,
     period: Period,
     limit: Option<u32>,
-    /// Whether a question of the quota was taken.
-    counted: bool,
+    /// When a question of the quota was taken: the open ask that the settle
+    /// closes (or, if the process dies first, the sweep).
+    open: Option<i64>,
     /// Whether the user's own key answers.
     byok: bool,
     via: Via,
@@ -308,7 +312,11 @@ impl AskService {
 
         let limit = catalogue.plan(tier).monthly_questions;
         let period = Period::current();
-        let counted = matches!(route, Route::Platform(_));
+        let count = match &route {
+            Route::Platform(chain) => Some((chain[0].clone(), via)),
+            Route::Own(..) => None,
+        };
+        let byok = count.is_none();
         let store = match &prompt {
             Prompt::App(r) => {
                 let question = r.question.trim().to_string();
@@ -320,18 +328,18 @@ impl AskService {
             }
             Prompt::Api(_) => None,
         };
-        let stored = {
+        let (open, stored) = {
             let period = period.clone();
             self.pool
-                .write(move |conn| reserve(conn, user.0, &period, limit, counted, store))
+                .write(move |conn| reserve(conn, user.0, &period, limit, count, store))
                 .await?
         };
         let mut reservation = Reservation {
             user_id: user.0,
             period,
             limit,
-            counted,
-            byok: !counted,
+            open,
+            byok,
             via,
             stored,
         };
@@ -384,8 +392,9 @@ impl AskService {
                         };
                         match chain {
                             Ok(chain) => {
-                                reservation =
-                                    self.fall_back(reservation, &failed, started_at).await?;
+                                reservation = self
+                                    .fall_back(reservation, &failed, &chain[0], started_at)
+                                    .await?;
                                 self.router.start(&chain, request_for).await
                             }
                             Err(e) => {
@@ -482,6 +491,7 @@ impl AskService {
         &self,
         mut r: Reservation,
         failed: &crate::ai::router::Failed,
+        next: &ModelSpec,
         started_at: Instant,
     ) -> Result<Reservation, AskError> {
         let ledger = failed_row(
@@ -490,30 +500,33 @@ impl AskService {
             "provider_key_invalid",
             started_at,
         );
-        let (user_id, period_key, limit, period_end) =
-            (r.user_id, r.period.key.clone(), r.limit, r.period.end);
+        let (user_id, period, limit, via, next) =
+            (r.user_id, r.period.clone(), r.limit, r.via, next.clone());
         let counted = self
             .pool
             .write(move |conn| {
                 conn.transaction(|conn| {
-                    usage_events::insert(conn, &ledger)?;
-                    Ok::<_, AskError>(
-                        quota_db::reserve(conn, user_id, &period_key, limit)?.is_some(),
-                    )
+                    usage_events::record(conn, &ledger)?;
+                    // Over the quota, the refused attempt's row still stands.
+                    match count_question(conn, user_id, &period, limit, &next, via) {
+                        Ok(open) => Ok(Ok(open)),
+                        Err(e @ AskError::QuotaExceeded { .. }) => Ok(Err(e)),
+                        Err(e) => Err(e),
+                    }
                 })
             })
             .await?;
-        if !counted {
-            let error = AskError::QuotaExceeded {
-                limit: limit.unwrap_or_default(),
-                period_end: db::rfc3339(period_end),
-            };
-            self.discard(r).await;
-            return Err(error);
+        match counted {
+            Ok(open) => {
+                r.open = Some(open);
+                r.byok = false;
+                Ok(r)
+            }
+            Err(exceeded) => {
+                self.discard(r).await;
+                Err(exceeded)
+            }
         }
-        r.counted = true;
-        r.byok = false;
-        Ok(r)
     }
 
     fn chain_error(&self, error: ChainError) -> AskError {
@@ -547,7 +560,7 @@ impl AskService {
             .write(move |conn| {
                 conn.transaction(|conn| {
                     forget(conn, &r)?;
-                    usage_events::insert(conn, &ledger)?;
+                    usage_events::record(conn, &ledger)?;
                     Ok::<_, AskError>(ledger)
                 })
             })
@@ -577,9 +590,12 @@ fn refused(error: &ProviderError) -> bool {
     matches!(error.kind, ProviderErrorKind::Status(401 | 403))
 }
 
-/// Gives the question back (if it was counted) and removes what was stored.
+/// Gives the question back (if it was counted and the sweep has not given
+/// it back already) and removes what was stored.
 fn forget(conn: &mut db::Db, r: &Reservation) -> Result<(), AskError> {
-    if r.counted {
+    if let Some(open) = r.open
+        && open_asks::close(conn, open)?
+    {
         quota_db::release(conn, r.user_id, &r.period.key)?;
     }
     if let Some(s) = r.stored {
@@ -599,7 +615,7 @@ fn failed_row(
     started_at: Instant,
 ) -> NewUsageEvent {
     NewUsageEvent {
-        user_id: r.user_id,
+        user_id: Some(r.user_id),
         conversation_id: r
             .stored
             .filter(|s| !s.new_conversation)
@@ -674,27 +690,54 @@ fn load(
     })
 }
 
-/// Counts the question (when `count`) and, for the app, writes it with an
-/// empty answer to fill later, in one transaction that starts with the
-/// quota's write. `store` is the conversation to continue (if any), the new
-/// conversation's title, and the question.
+/// Counts one question of the quota and opens the ask (for the sweep);
+/// returns the open ask's id. `model` is the first the ask will try.
+fn count_question(
+    conn: &mut db::Db,
+    user_id: i64,
+    period: &Period,
+    limit: Option<u32>,
+    model: &ModelSpec,
+    via: Via,
+) -> Result<i64, AskError> {
+    if quota_db::reserve(conn, user_id, &period.key, limit)?.is_none() {
+        return Err(AskError::QuotaExceeded {
+            limit: limit.unwrap_or_default(),
+            period_end: db::rfc3339(period.end),
+        });
+    }
+    let (provider, model, via) = (&model.provider, &model.id, via.name());
+    Ok(open_asks::insert(
+        conn,
+        user_id,
+        &period.key,
+        provider,
+        model,
+        via,
+        db::now(),
+    )?)
+}
+
+/// Counts the question (when `count` names the first model) and, for the
+/// app, writes it with an empty answer to fill later, in one transaction
+/// that starts with the quota's write. `store` is the conversation to
+/// continue (if any), the new conversation's title, and the question.
+/// Returns the open ask (when counted) and the stored rows (for the app).
 fn reserve(
     conn: &mut db::Db,
     user_id: i64,
     period: &Period,
     limit: Option<u32>,
-    count: bool,
+    count: Option<(ModelSpec, Via)>,
     store: Option<(Option<i64>, String, String)>,
-) -> Result<Option<Stored>, AskError> {
+) -> Result<(Option<i64>, Option<Stored>), AskError> {
     conn.transaction(|conn| {
-        if count && quota_db::reserve(conn, user_id, &period.key, limit)?.is_none() {
-            return Err(AskError::QuotaExceeded {
-                limit: limit.unwrap_or_default(),
-                period_end: db::rfc3339(period.end),
-            });
-        }
+        let open = match &count {
+            Some((model, via)) => Some(count_question(conn, user_id, period, limit, model, *via)?),
+            None => None,
+        };
         let Some((continuing, title, question)) = store else {
-            return Ok(None);
+            return Ok((open, None));
         };
         let now = db::now();
         let conversation_id = match continuing {
@@ -719,12 +762,15 @@ fn reserve(
             false,
             now,
         )?;
-        Ok(Some(Stored {
-            conversation_id,
-            new_conversation: continuing.is_none(),
-            question_id,
-            answer_id,
-        }))
+        Ok((
+            open,
+            Some(Stored {
+                conversation_id,
+                new_conversation: continuing.is_none(),
+                question_id,
+                answer_id,
+            }),
+        ))
     })
 }
 

@@ -5,6 +5,10 @@
 //! tokens, exact cost, timings and outcome, and the question is given back
 //! if the provider broke off. A client that leaves is still charged: the
 //! tokens were spent. Tokens a provider did not report are estimated.
+//!
+//! An answer is cut at [`MAX_ANSWER`] (a provider trickling tokens cannot
+//! hold it open), so every live ask settles well before the sweep
+//! ([`super::sweep`]) could take it for abandoned.
 
 use std::time::Instant;
 
@@ -17,7 +21,10 @@ use super::{AskError, Reservation, elapsed_ms};
 use crate::ai::router::Started;
 use crate::ai::{ChatEvent, ProviderError, ProviderErrorKind, estimate_tokens};
 use crate::db::models::NewUsageEvent;
-use crate::db::{self, Pool, conversations, quota as quota_db, usage_events};
+use crate::db::{self, Pool, conversations, open_asks, quota as quota_db, usage_events};
+
+/// The longest an answer may stream.
+pub const MAX_ANSWER: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// What a run needs besides the stream.
 pub(super) struct Run {
@@ -91,6 +98,7 @@ pub(super) async fn drive(run: Run, started: Started, sender: mpsc::Sender<Strea
     if let Some(text) = progress.apply(first, run.started_at) {
         events.push(StreamEvent::Delta(StreamDelta { text }));
     }
+    let deadline = tokio::time::Instant::from_std(run.started_at + MAX_ANSWER);
     'stream: loop {
         for event in events.drain(..) {
             if sender.send(event).await.is_err() {
@@ -101,6 +109,15 @@ pub(super) async fn drive(run: Run, started: Started, sender: mpsc::Sender<Strea
         tokio::select! {
             () = sender.closed() => {
                 outcome = Outcome::Cancelled;
+                break;
+            }
+            () = tokio::time::sleep_until(deadline) => {
+                tracing::warn!(model = %model.id, "an answer ran past the longest allowed; it is cut");
+                outcome = Outcome::Failed(ProviderError::new(
+                    &model.provider,
+                    ProviderErrorKind::Timeout,
+                    "the answer took longer than allowed",
+                ));
                 break;
             }
             next = rest.next() => match next {
@@ -131,9 +148,9 @@ pub(super) async fn drive(run: Run, started: Started, sender: mpsc::Sender<Strea
     } else {
         model.cost_pico(input, output)
     };
-    let charged = r.counted && !matches!(outcome, Outcome::Failed(_));
+    let charged = r.open.is_some() && !matches!(outcome, Outcome::Failed(_));
     let ledger = NewUsageEvent {
-        user_id: r.user_id,
+        user_id: Some(r.user_id),
         conversation_id: r.stored.map(|s| s.conversation_id),
         provider: model.provider.clone(),
         model: model.id.clone(),
@@ -149,12 +166,7 @@ pub(super) async fn drive(run: Run, started: Started, sender: mpsc::Sender<Strea
         via: r.via.name().into(),
     };
     run.metrics.record_ask(&ledger);
-    let (user_id, period_key, stored, release) = (
-        r.user_id,
-        r.period.key.clone(),
-        r.stored,
-        r.counted && !charged,
-    );
+    let (user_id, period_key, stored, open) = (r.user_id, r.period.key.clone(), r.stored, r.open);
     let (answer, model_id, complete) = (
         progress.answer,
         model.id.clone(),
@@ -168,8 +180,14 @@ pub(super) async fn drive(run: Run, started: Started, sender: mpsc::Sender<Strea
                     conversations::finish_message(conn, s.answer_id, &answer, &model_id, complete)?;
                     conversations::touch(conn, s.conversation_id, db::now())?;
                 }
-                usage_events::insert(conn, &ledger)?;
-                if release {
+                usage_events::record(conn, &ledger)?;
+                // Closing the ask; if the sweep took it already, it gave the
+                // question back, and it is not given back twice.
+                let was_open = match open {
+                    Some(id) => open_asks::close(conn, id)?,
+                    None => false,
+                };
+                if was_open && !charged {
                     quota_db::release(conn, user_id, &period_key)?;
                 }
                 Ok::<_, AskError>(quota_db::used(conn, user_id, &period_key)?)

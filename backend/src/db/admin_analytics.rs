@@ -128,7 +128,7 @@ pub fn active_users(conn: &mut Db, span: Span) -> QueryResult<Vec<DayCount>> {
            UNION ALL \
            SELECT day, COUNT(*) AS users FROM ( \
              SELECT DISTINCT {} AS day, user_id FROM usage_events \
-             WHERE id > $3 AND created_at >= $4 AND created_at < $5 \
+             WHERE id > $3 AND created_at >= $4 AND created_at < $5 AND user_id IS NOT NULL \
            ) n WHERE NOT EXISTS (SELECT 1 FROM usage_daily_users d \
              WHERE d.day = n.day AND d.user_id = n.user_id) \
            GROUP BY day \
@@ -210,7 +210,7 @@ pub fn top_users(conn: &mut Db, span: Span, limit: i64) -> QueryResult<Vec<UserC
              WHERE day >= $1 AND day <= $2 \
              UNION ALL \
              SELECT user_id, 1 AS asks, cost_pico FROM usage_events \
-             WHERE id > $3 AND created_at >= $4 AND created_at < $5 \
+             WHERE id > $3 AND created_at >= $4 AND created_at < $5 AND user_id IS NOT NULL \
            ) a GROUP BY user_id ORDER BY 3 DESC, 1 LIMIT $6 \
          ) t LEFT JOIN users u ON u.id = t.user_id ORDER BY t.cost_pico DESC, t.user_id",
     );

@@ -14,6 +14,7 @@ pub mod conversations;
 pub mod jobs;
 pub mod model_settings;
 pub mod models;
+pub mod open_asks;
 pub mod provider_keys;
 pub mod quota;
 pub mod refresh_tokens;

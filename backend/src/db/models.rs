@@ -209,8 +209,8 @@ impl From<&MessageRow> for shared_types::Message {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = super::schema::usage_events)]
 pub struct NewUsageEvent {
-    /// Who asked.
-    pub user_id: i64,
+    /// Who asked (`None` if the account was deleted before the row was written).
+    pub user_id: Option<i64>,
     /// In which conversation (gone if the conversation was deleted).
     pub conversation_id: Option<i64>,
     /// The provider that answered or failed.

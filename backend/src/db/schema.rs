@@ -69,7 +69,7 @@ diesel::table! {
 diesel::table! {
     usage_events (id) {
         id -> BigInt,
-        user_id -> BigInt,
+        user_id -> Nullable<BigInt>,
         conversation_id -> Nullable<BigInt>,
         provider -> Text,
         model -> Text,
@@ -227,6 +227,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    open_asks (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        period -> Text,
+        provider -> Text,
+        model -> Text,
+        via -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(api_keys -> users (user_id));
 diesel::joinable!(subscriptions -> users (user_id));
 diesel::joinable!(conversations -> users (user_id));
@@ -241,5 +253,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     resumes,
     api_keys,
     user_data_keys,
-    provider_keys
+    provider_keys,
+    open_asks
 );

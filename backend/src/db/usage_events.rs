@@ -7,11 +7,35 @@ use super::Db;
 use super::models::NewUsageEvent;
 use super::schema::usage_events::dsl as u;
 
-/// Records one ask.
-pub fn insert(conn: &mut Db, event: &NewUsageEvent) -> QueryResult<usize> {
+/// Records one ask. The row is never lost to what the user deleted
+/// meanwhile: if its conversation (or account) went while the answer was
+/// being written, the foreign key refuses the link, and the row is written
+/// again without the links that are gone. Call inside a transaction (the
+/// first try runs in a savepoint).
+pub fn record(conn: &mut Db, event: &NewUsageEvent) -> QueryResult<()> {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match conn.transaction(|conn| insert(conn, event)) {
+        Err(Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _)) => {
+            let mut unlinked = event.clone();
+            unlinked.conversation_id = match event.conversation_id {
+                Some(id) => super::conversations::exists(conn, id)?.then_some(id),
+                None => None,
+            };
+            unlinked.user_id = match event.user_id {
+                Some(id) => super::users::find(conn, id)?.map(|u| u.id),
+                None => None,
+            };
+            insert(conn, &unlinked)
+        }
+        other => other,
+    }
+}
+
+fn insert(conn: &mut Db, event: &NewUsageEvent) -> QueryResult<()> {
     diesel::insert_into(u::usage_events)
         .values(event)
         .execute(conn)
+        .map(drop)
 }
 
 /// One ledger row as the usage report reads it.
@@ -51,8 +75,8 @@ pub fn since(conn: &mut Db, user_id: i64, since: NaiveDateTime) -> QueryResult<V
 pub struct UsageEventRow {
     /// Primary key.
     pub id: i64,
-    /// Who asked.
-    pub user_id: i64,
+    /// Who asked (`None` once the account is deleted).
+    pub user_id: Option<i64>,
     /// The provider.
     pub provider: String,
     /// The model.

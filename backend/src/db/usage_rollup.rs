@@ -73,7 +73,7 @@ pub fn fold(conn: &mut Db, after: i64, upto: i64) -> QueryResult<()> {
             "INSERT INTO usage_daily_active (day, users) \
              SELECT day, COUNT(*) FROM ( \
                SELECT DISTINCT {day} AS day, user_id FROM usage_events \
-               WHERE id > $1 AND id <= $2 \
+               WHERE id > $1 AND id <= $2 AND user_id IS NOT NULL \
              ) n WHERE NOT EXISTS (SELECT 1 FROM usage_daily_users d \
                WHERE d.day = n.day AND d.user_id = n.user_id) \
              GROUP BY day \
@@ -95,7 +95,8 @@ pub fn fold(conn: &mut Db, after: i64, upto: i64) -> QueryResult<()> {
         format!(
             "INSERT INTO usage_daily_users (day, user_id, asks, cost_pico) \
              SELECT {day}, user_id, COUNT(*), CAST(SUM(cost_pico) AS BIGINT) \
-             FROM usage_events WHERE id > $1 AND id <= $2 GROUP BY 1, 2 \
+             FROM usage_events WHERE id > $1 AND id <= $2 AND user_id IS NOT NULL \
+             GROUP BY 1, 2 \
              ON CONFLICT (day, user_id) DO UPDATE SET \
              asks = usage_daily_users.asks + excluded.asks, \
              cost_pico = usage_daily_users.cost_pico + excluded.cost_pico"

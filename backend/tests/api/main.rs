@@ -11,6 +11,7 @@ mod billing;
 mod conversations;
 mod errors;
 mod jobs;
+mod ledger;
 mod login;
 mod metrics;
 mod models_usage;

@@ -130,7 +130,7 @@ pub async fn ledger(
                 let record = [
                     e.id.to_string(),
                     e.at,
-                    e.user_id.to_string(),
+                    e.user_id.map(|id| id.to_string()).unwrap_or_default(),
                     e.provider,
                     e.model,
                     e.outcome,

@@ -1,0 +1,241 @@
+//! The ledger never loses or doubles a row: an answer whose conversation is
+//! deleted while it streams is still settled and recorded (without the
+//! link); deleting an account keeps its rows; a question counted by an ask
+//! whose process died is given back by the sweep, once.
+
+use std::time::Duration;
+
+use diesel::prelude::*;
+use mentor::db::schema::{
+    conversations::dsl as c, open_asks::dsl as o, quota_usage::dsl as q, usage_events::dsl as l,
+};
+use mentor_stand_ins::{Scenario, Wire};
+use serde_json::json;
+
+use crate::helpers::{PASSWORD, TestApp, spawn_app};
+
+fn slow(chunks: &[&str]) -> Scenario {
+    Scenario::Answer {
+        chunks: chunks.iter().map(|c| c.to_string()).collect(),
+        input_tokens: 12,
+        output_tokens: 5,
+        delay: Duration::from_millis(150),
+    }
+}
+
+/// Waits until `f` finds something in the database.
+async fn until<T>(app: &TestApp, f: impl Fn(&mut mentor::db::Db) -> Option<T>) -> T {
+    for _ in 0..200 {
+        if let Some(found) = app.with_db(&f) {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("never found");
+}
+
+fn used(app: &TestApp) -> i32 {
+    app.with_db(|conn| q::quota_usage.select(q::used).first(conn).unwrap_or(0))
+}
+
+#[tokio::test]
+async fn an_answer_whose_conversation_is_deleted_meanwhile_is_settled_and_recorded() {
+    let app = spawn_app().await;
+    let ada = app.register("ada@example.com").await;
+    app.fake
+        .queue(Wire::OpenAi, [slow(&["One", " two", " three."])]);
+
+    let ask = app.ask_stream(
+        &ada.access,
+        json!({"question": "Hi", "model": "gpt-4o-mini"}),
+    );
+    let delete = async {
+        let id: i64 = until(&app, |conn| {
+            c::conversations
+                .select(c::id)
+                .first(conn)
+                .optional()
+                .ok()
+                .flatten()
+        })
+        .await;
+        let deleted = app
+            .request(
+                "DELETE",
+                &format!("/api/v1/conversations/{id}"),
+                Some(&ada.access),
+                None,
+            )
+            .await;
+        assert_eq!(deleted.status, 204, "{}", deleted.body);
+    };
+    let ((reply, events), ()) = tokio::join!(ask, delete);
+    assert_eq!(reply.status, 200);
+    let names: Vec<&str> = events.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names.last(), Some(&"done"), "{events:?}");
+    assert!(
+        names.contains(&"usage"),
+        "the answer was not settled: {events:?}"
+    );
+
+    let rows: Vec<(Option<i64>, Option<i64>, String, bool)> = app.with_db(|conn| {
+        l::usage_events
+            .select((l::user_id, l::conversation_id, l::outcome, l::charged))
+            .load(conn)
+            .expect("ledger")
+    });
+    assert_eq!(rows, [(Some(ada.user_id), None, "ok".to_string(), true)]);
+    assert_eq!(used(&app), 1);
+    let open: i64 = app.with_db(|conn| o::open_asks.count().get_result(conn).expect("count"));
+    assert_eq!(open, 0, "the settle closes its open ask");
+}
+
+#[tokio::test]
+async fn deleting_an_account_keeps_its_ledger_rows_without_the_link() {
+    let app = spawn_app().await;
+    let root = app.admin("root@example.com").await;
+    let ada = app.register("ada@example.com").await;
+    assert_eq!(
+        app.ask(&ada.access, json!({"question": "Hi"})).await.status,
+        200
+    );
+    let deleted = app
+        .request(
+            "DELETE",
+            "/api/v1/users/me",
+            Some(&ada.access),
+            Some(json!({"password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(deleted.status, 204);
+
+    let rows: Vec<(Option<i64>, i64)> = app.with_db(|conn| {
+        l::usage_events
+            .select((l::user_id, l::cost_pico))
+            .load(conn)
+            .expect("ledger")
+    });
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].0, None);
+    assert!(rows[0].1 > 0);
+    // The operator's figures still count it, before and after the fold.
+    let analytics = app
+        .request("GET", "/api/v1/admin/analytics", Some(&root.access), None)
+        .await;
+    assert_eq!(analytics.status, 200, "{}", analytics.body);
+    let questions = |a: &crate::helpers::Reply| -> i64 {
+        a.body["days"]
+            .as_array()
+            .expect("days")
+            .iter()
+            .map(|d| d["questions"].as_i64().unwrap_or(0))
+            .sum()
+    };
+    assert_eq!(questions(&analytics), 1, "{}", analytics.body);
+    mentor::admin::rollup::fold_pending(
+        &app.pool,
+        mentor::db::now() + chrono::TimeDelta::minutes(1),
+    )
+    .await
+    .expect("the fold takes rows without a user");
+    let analytics = app
+        .request("GET", "/api/v1/admin/analytics", Some(&root.access), None)
+        .await;
+    assert_eq!(questions(&analytics), 1, "{}", analytics.body);
+}
+
+#[tokio::test]
+async fn the_sweep_gives_back_a_question_whose_ask_never_settled_once() {
+    let app = spawn_app().await;
+    let ada = app.register("ada@example.com").await;
+    // An ask that counted its question, then its process died: the quota
+    // says 1 and its open ask is 11 minutes old.
+    let period = mentor::quota::Period::current().key;
+    app.with_db(|conn| {
+        mentor::db::quota::reserve(conn, ada.user_id, &period, Some(10)).expect("reserve");
+        let opened = mentor::db::now() - chrono::TimeDelta::minutes(11);
+        mentor::db::open_asks::insert(
+            conn,
+            ada.user_id,
+            &period,
+            "openai",
+            "gpt-4o-mini",
+            "app",
+            opened,
+        )
+        .expect("open ask");
+    });
+    assert_eq!(used(&app), 1);
+    let cutoff = mentor::db::now() - mentor::ask::sweep::ABANDONED_AFTER;
+    assert_eq!(
+        mentor::ask::sweep::sweep(&app.pool, cutoff)
+            .await
+            .expect("sweep"),
+        1
+    );
+    assert_eq!(used(&app), 0);
+    assert_eq!(
+        mentor::ask::sweep::sweep(&app.pool, cutoff)
+            .await
+            .expect("again"),
+        0
+    );
+    let rows: Vec<(String, bool, String)> = app.with_db(|conn| {
+        l::usage_events
+            .select((l::outcome, l::charged, l::model))
+            .load(conn)
+            .expect("ledger")
+    });
+    assert_eq!(
+        rows,
+        [("abandoned".to_string(), false, "gpt-4o-mini".to_string())]
+    );
+
+    // A live ask is younger than the cutoff and left alone; were it taken
+    // (a cutoff in the future), its late settle gives nothing back twice.
+    // The provider stalls past the read timeout: the answer fails, and its
+    // settle would give the question back.
+    app.fake.queue(
+        Wire::OpenAi,
+        [Scenario::StallAfter(
+            vec!["Par".into()],
+            Duration::from_secs(6),
+        )],
+    );
+    let ask = app.ask_stream(
+        &ada.access,
+        json!({"question": "Hi", "model": "gpt-4o-mini"}),
+    );
+    let sweep = async {
+        until(&app, |conn| {
+            o::open_asks
+                .select(o::id)
+                .first::<i64>(conn)
+                .optional()
+                .ok()
+                .flatten()
+        })
+        .await;
+        assert_eq!(
+            mentor::ask::sweep::sweep(&app.pool, cutoff)
+                .await
+                .expect("sweep"),
+            0
+        );
+        let future = mentor::db::now() + chrono::TimeDelta::minutes(1);
+        assert_eq!(
+            mentor::ask::sweep::sweep(&app.pool, future)
+                .await
+                .expect("sweep"),
+            1
+        );
+    };
+    let ((reply, events), ()) = tokio::join!(ask, sweep);
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        events.last().map(|(n, _)| n.as_str()),
+        Some("done"),
+        "{events:?}"
+    );
+    assert_eq!(used(&app), 0, "given back once, not twice");
+}
