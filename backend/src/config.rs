@@ -58,6 +58,9 @@ pub struct Settings {
     /// `MENTOR_MASTER_KEY` (and during a rotation `MENTOR_MASTER_KEY_PREVIOUS`):
     /// encrypts the users' own provider keys; without it they cannot be stored.
     pub vault: Option<std::sync::Arc<crate::keys::vault::Vault>>,
+    /// `MENTOR_SHUTDOWN_GRACE_SECS`: on SIGTERM, how long answers in
+    /// progress may go on before they are cut (default 30).
+    pub shutdown_grace: Duration,
 }
 
 /// Stripe billing settings.
@@ -405,6 +408,7 @@ impl Settings {
                 std::env::current_exe().unwrap_or_else(|_| "mentor".into()),
             ),
             vault: None,
+            shutdown_grace: Duration::from_secs(30),
         }
     }
 
@@ -463,6 +467,10 @@ impl Settings {
         settings.metrics_bind = get("MENTOR_METRICS_BIND").filter(|b| !b.trim().is_empty());
         if let Some(days) = get("MENTOR_AUDIT_RETENTION_DAYS") {
             settings.audit_retention_days = parse("MENTOR_AUDIT_RETENTION_DAYS", &days)?;
+        }
+        if let Some(secs) = get("MENTOR_SHUTDOWN_GRACE_SECS") {
+            settings.shutdown_grace =
+                Duration::from_secs(parse("MENTOR_SHUTDOWN_GRACE_SECS", &secs)?);
         }
         if let Some(max) = get("MENTOR_MAX_RESUMES") {
             settings.max_resumes = parse("MENTOR_MAX_RESUMES", &max)?;

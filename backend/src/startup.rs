@@ -53,6 +53,8 @@ pub struct Application {
     server: Server,
     address: SocketAddr,
     metrics_address: Option<SocketAddr>,
+    ask: crate::ask::AskService,
+    shutdown_grace: std::time::Duration,
 }
 
 impl Application {
@@ -150,6 +152,7 @@ impl Application {
             None => None,
         };
         let origins = settings.allowed_origins.clone();
+        let ask = state.ask.clone();
         let server = HttpServer::new(move || {
             let origins = origins.clone();
             let cors = Cors::default()
@@ -175,12 +178,18 @@ impl Application {
             address: settings.bind.clone(),
             source,
         })?
-        .shutdown_timeout(10)
+        // Signals are handled in `run_until_stopped`, which cuts answers
+        // still going at the end of the grace; the workers wait a little
+        // longer, for those answers to settle.
+        .disable_signals()
+        .shutdown_timeout(settings.shutdown_grace.as_secs() + 5)
         .run();
         Ok(Self {
             server,
             address,
             metrics_address,
+            ask,
+            shutdown_grace: settings.shutdown_grace,
         })
     }
 
@@ -199,9 +208,38 @@ impl Application {
         self.address
     }
 
-    /// Serves until SIGINT/SIGTERM, then drains in-flight requests.
+    /// Serves until SIGINT/SIGTERM, then stops taking connections and lets
+    /// the requests in flight finish; answers still going after the grace
+    /// (`MENTOR_SHUTDOWN_GRACE_SECS`) are cut, settled and not counted.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let (handle, ask, grace) = (self.server.handle(), self.ask, self.shutdown_grace);
+        tokio::spawn(async move {
+            if let Err(e) = stop_signal().await {
+                tracing::error!(error = %e, "cannot listen for stop signals");
+                return;
+            }
+            tracing::info!(
+                grace_secs = grace.as_secs(),
+                "stopping: answers in progress may finish"
+            );
+            tokio::select! {
+                () = handle.stop(true) => {}
+                () = tokio::time::sleep(grace) => {
+                    tracing::warn!("cutting the answers still in progress");
+                    ask.interrupt();
+                }
+            }
+        });
         self.server.await
+    }
+}
+
+/// SIGTERM (as sent by orchestrators) or SIGINT (Ctrl-C).
+async fn stop_signal() -> std::io::Result<()> {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        _ = term.recv() => Ok(()),
+        result = tokio::signal::ctrl_c() => result,
     }
 }
 

@@ -506,3 +506,111 @@ fn keys_rotate_rewraps_data_keys_under_the_new_master_key() {
         "new\t1 data keys"
     );
 }
+
+/// Starts `mentor serve` on the demo provider with `grace`; returns the
+/// child, its stdout reader and its address.
+fn serve_demo(dir: &Path, grace: &str) -> (Child, BufReader<std::process::ChildStdout>, String) {
+    let mut child = mentor(dir)
+        .env("JWT_SECRET", SECRET)
+        .env("MENTOR_BIND", "127.0.0.1:0")
+        .env("MENTOR_LOG_FORMAT", "json")
+        .env("MENTOR_DEMO_PROVIDER", "1")
+        .env("MENTOR_SHUTDOWN_GRACE_SECS", grace)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let address = loop {
+        let mut line = String::new();
+        assert!(
+            stdout.read_line(&mut line).expect("read") > 0,
+            "exited early"
+        );
+        if let Ok(event) = serde_json::from_str::<Value>(&line)
+            && event["message"] == "listening"
+        {
+            break event["address"].as_str().expect("address").to_string();
+        }
+    };
+    (child, stdout, address)
+}
+
+/// Signs up, starts a streamed ask, sends SIGTERM once its first words are
+/// in, and returns the whole stream as the client read it.
+async fn ask_then_stop(child: &Child, address: &str) -> String {
+    use futures_util::StreamExt;
+    let client = reqwest::Client::new();
+    let base = format!("http://{address}");
+    let registered: Value = client
+        .post(format!("{base}/api/v1/auth/register"))
+        .json(&json!({"email": "ada@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .expect("register")
+        .json()
+        .await
+        .expect("json");
+    let response = client
+        .post(format!("{base}/api/v1/ask"))
+        .bearer_auth(registered["access_token"].as_str().expect("token"))
+        .header("accept", "text/event-stream")
+        .json(&json!({"question": "What is a good first job?"}))
+        .send()
+        .await
+        .expect("ask");
+    let mut body = response.bytes_stream();
+    let mut text = String::new();
+    let mut signalled = false;
+    while let Some(chunk) = body.next().await {
+        text.push_str(&String::from_utf8_lossy(&chunk.expect("chunk")));
+        if !signalled && text.contains("event: delta") {
+            let kill = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status()
+                .expect("kill");
+            assert!(kill.success());
+            signalled = true;
+        }
+    }
+    text
+}
+
+#[tokio::test]
+async fn on_sigterm_answers_in_progress_finish_within_the_grace_and_are_cut_after_it() {
+    use diesel::prelude::*;
+    use mentor::db::schema::{quota_usage::dsl as q, usage_events::dsl as l};
+
+    // With time to spare, the answer ends normally and counts.
+    let dir = tempfile::tempdir().expect("dir");
+    let (child, _stdout, address) = serve_demo(dir.path(), "30");
+    let text = ask_then_stop(&child, &address).await;
+    assert!(
+        text.contains("event: usage") && text.ends_with("event: done\ndata: {}\n\n"),
+        "{text}"
+    );
+    let output = output_within(child, Duration::from_secs(15));
+    assert!(output.status.success(), "exit status {:?}", output.status);
+
+    // With no grace, it is cut at once: settled, stored, not counted.
+    let dir = tempfile::tempdir().expect("dir");
+    let (child, _stdout, address) = serve_demo(dir.path(), "0");
+    let text = ask_then_stop(&child, &address).await;
+    assert!(text.contains("\"service_unavailable\""), "{text}");
+    assert!(!text.contains("event: usage"), "{text}");
+    let output = output_within(child, Duration::from_secs(15));
+    assert!(output.status.success(), "exit status {:?}", output.status);
+    let db_url = format!("sqlite://{}", dir.path().join("mentor.db").display());
+    let pool = Pool::new(&db_url, 1).expect("pool");
+    let mut conn = pool.get().expect("conn");
+    let outcomes: Vec<(String, bool)> = l::usage_events
+        .select((l::outcome, l::charged))
+        .load(&mut conn)
+        .expect("ledger");
+    assert_eq!(outcomes, [("interrupted".to_string(), false)]);
+    let used: i32 = q::quota_usage
+        .select(q::used)
+        .first(&mut conn)
+        .expect("quota");
+    assert_eq!(used, 0);
+}

@@ -180,6 +180,8 @@ pub struct AskService {
     byok: Byok,
     max_output_tokens: u32,
     metrics: Arc<Metrics>,
+    /// Turns true when the server is stopping and answers must end.
+    stopping: tokio::sync::watch::Sender<bool>,
 }
 
 /// What was written before the upstream call, to finish or undo.
@@ -229,7 +231,14 @@ impl AskService {
             byok,
             max_output_tokens,
             metrics,
+            stopping: tokio::sync::watch::Sender::new(false),
         }
+    }
+
+    /// Cuts every answer in progress (the server is stopping): each is
+    /// settled, stored as far as it got, and not counted.
+    pub fn interrupt(&self) {
+        self.stopping.send_replace(true);
     }
 
     /// The catalogue in force (with the admins' overrides).
@@ -438,6 +447,7 @@ impl AskService {
                 meta,
                 started_at,
                 metrics: self.metrics.clone(),
+                stopping: self.stopping.subscribe(),
             },
             started,
             sender,

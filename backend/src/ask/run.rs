@@ -34,11 +34,15 @@ pub(super) struct Run {
     pub meta: Option<StreamMeta>,
     pub started_at: Instant,
     pub metrics: std::sync::Arc<crate::metrics::Metrics>,
+    /// Turns true when the server is stopping.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 enum Outcome {
     Ok,
     Cancelled,
+    /// The server stopped before the answer ended.
+    Interrupted,
     Failed(ProviderError),
 }
 
@@ -47,6 +51,7 @@ impl Outcome {
         match self {
             Self::Ok => "ok",
             Self::Cancelled => "cancelled",
+            Self::Interrupted => "interrupted",
             Self::Failed(e) if e.kind == ProviderErrorKind::Timeout => "upstream_timeout",
             Self::Failed(_) => "upstream_error",
         }
@@ -80,7 +85,7 @@ impl Progress {
 }
 
 /// Runs the answer to its end and settles it.
-pub(super) async fn drive(run: Run, started: Started, sender: mpsc::Sender<StreamEvent>) {
+pub(super) async fn drive(mut run: Run, started: Started, sender: mpsc::Sender<StreamEvent>) {
     let Started {
         model,
         first,
@@ -109,6 +114,10 @@ pub(super) async fn drive(run: Run, started: Started, sender: mpsc::Sender<Strea
         tokio::select! {
             () = sender.closed() => {
                 outcome = Outcome::Cancelled;
+                break;
+            }
+            _ = run.stopping.wait_for(|stopping| *stopping) => {
+                outcome = Outcome::Interrupted;
                 break;
             }
             () = tokio::time::sleep_until(deadline) => {
@@ -148,7 +157,7 @@ pub(super) async fn drive(run: Run, started: Started, sender: mpsc::Sender<Strea
     } else {
         model.cost_pico(input, output)
     };
-    let charged = r.open.is_some() && !matches!(outcome, Outcome::Failed(_));
+    let charged = r.open.is_some() && !matches!(outcome, Outcome::Failed(_) | Outcome::Interrupted);
     let ledger = NewUsageEvent {
         user_id: Some(r.user_id),
         conversation_id: r.stored.map(|s| s.conversation_id),
@@ -211,6 +220,11 @@ pub(super) async fn drive(run: Run, started: Started, sender: mpsc::Sender<Strea
                 ErrorCode::UpstreamError
             },
             message: "The AI provider broke off the answer; this question was not counted.".into(),
+        }),
+        (Outcome::Interrupted, Ok(_)) => StreamEvent::Error(ErrorBody {
+            error: ErrorCode::ServiceUnavailable,
+            message: "The server restarted and cut this answer; it was not counted. Ask again in a moment."
+                .into(),
         }),
         (Outcome::Ok, Ok((used, granted))) => StreamEvent::Usage(Usage {
             input_tokens: input,
