@@ -28,6 +28,9 @@ psql "$pg_url" -Atqc "SELECT datname FROM pg_database WHERE datname LIKE 'mentor
   while read -r db; do psql "$pg_url" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"; done
 MENTOR_TEST_POSTGRES_URL="$pg_url" cargo test -p mentor-backend --test api --locked
 
+step "Deployment files, validated offline (hadolint, Compose schema, kustomize + Kubernetes schemas)"
+bash scripts/check-deploy.sh
+
 step "Extension build (dist/chrome, dist/firefox)"
 bash scripts/build-extension.sh
 

@@ -296,14 +296,33 @@ impl Pool {
     }
 
     /// Applies every pending migration for this engine; returns their names.
+    /// On PostgreSQL, replicas starting together (and the migration Job)
+    /// take turns under an advisory lock, so each migration runs once.
     pub fn migrate(&self) -> Result<Vec<String>, String> {
+        /// The advisory lock's key ("mentor-m" in ASCII).
+        const MIGRATION_LOCK: i64 = 0x6d65_6e74_6f72_2d6d;
         let mut conn = self.get().map_err(|e| e.to_string())?;
         let applied = match &mut *conn {
-            Db::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
-            Db::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+            Db::Pg(c) => {
+                let lock = |c: &mut diesel::PgConnection, sql: &str| {
+                    diesel::sql_query(sql)
+                        .bind::<diesel::sql_types::BigInt, _>(MIGRATION_LOCK)
+                        .execute(c)
+                        .map_err(|e| format!("migration lock: {e}"))
+                };
+                lock(c, "SELECT pg_advisory_lock($1)")?;
+                let applied = c
+                    .run_pending_migrations(POSTGRES_MIGRATIONS)
+                    .map(|names| names.iter().map(ToString::to_string).collect::<Vec<_>>());
+                lock(c, "SELECT pg_advisory_unlock($1)")?;
+                applied
+            }
+            Db::Sqlite(c) => c
+                .run_pending_migrations(SQLITE_MIGRATIONS)
+                .map(|names| names.iter().map(ToString::to_string).collect()),
         }
         .map_err(|e| format!("migration failed: {e}"))?;
-        Ok(applied.iter().map(ToString::to_string).collect())
+        Ok(applied)
     }
 }
 
