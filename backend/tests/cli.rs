@@ -319,7 +319,7 @@ fn admin_users_and_usage_commands_print_what_the_api_gives_and_audit_changes() {
         };
         (add("ada@example.com"), add("bob@example.com"))
     };
-    mentor::db::usage_events::record(
+    mentor::db::usage_events::insert(
         &mut pool.get().expect("conn"),
         &NewUsageEvent {
             user_id: Some(bob),

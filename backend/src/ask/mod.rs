@@ -516,7 +516,7 @@ impl AskService {
             .pool
             .write(move |conn| {
                 conn.transaction(|conn| {
-                    usage_events::record(conn, &ledger)?;
+                    usage_events::insert(conn, &ledger)?;
                     // Over the quota, the refused attempt's row still stands.
                     match count_question(conn, user_id, &period, limit, &next, via) {
                         Ok(open) => Ok(Ok(open)),
@@ -570,7 +570,7 @@ impl AskService {
             .write(move |conn| {
                 conn.transaction(|conn| {
                     forget(conn, &r)?;
-                    usage_events::record(conn, &ledger)?;
+                    usage_events::insert(conn, &ledger)?;
                     Ok::<_, AskError>(ledger)
                 })
             })
@@ -626,10 +626,8 @@ fn failed_row(
 ) -> NewUsageEvent {
     NewUsageEvent {
         user_id: Some(r.user_id),
-        conversation_id: r
-            .stored
-            .filter(|s| !s.new_conversation)
-            .map(|s| s.conversation_id),
+        // Not linked: its conversation could be going, and the answer is.
+        conversation_id: None,
         provider: model.map(|m| m.provider.clone()).unwrap_or_default(),
         model: model.map(|m| m.id.clone()).unwrap_or_default(),
         input_tokens: 0,

@@ -160,7 +160,7 @@ pub(super) async fn drive(mut run: Run, started: Started, sender: mpsc::Sender<S
     let charged = r.open.is_some() && !matches!(outcome, Outcome::Failed(_) | Outcome::Interrupted);
     let ledger = NewUsageEvent {
         user_id: Some(r.user_id),
-        conversation_id: r.stored.map(|s| s.conversation_id),
+        conversation_id: None, // linked below, if the conversation is still there
         provider: model.provider.clone(),
         model: model.id.clone(),
         input_tokens: i64::try_from(input).unwrap_or(i64::MAX),
@@ -185,11 +185,17 @@ pub(super) async fn drive(mut run: Run, started: Started, sender: mpsc::Sender<S
         .pool
         .write(move |conn| {
             conn.transaction(|conn| {
+                let mut ledger = ledger;
                 if let Some(s) = stored {
+                    // Touching the conversation first locks its row, so it
+                    // cannot go before the ledger row links it; if it went
+                    // already, the row is written without the link.
+                    if conversations::touch(conn, s.conversation_id, db::now())? == 1 {
+                        ledger.conversation_id = Some(s.conversation_id);
+                    }
                     conversations::finish_message(conn, s.answer_id, &answer, &model_id, complete)?;
-                    conversations::touch(conn, s.conversation_id, db::now())?;
                 }
-                usage_events::record(conn, &ledger)?;
+                usage_events::insert(conn, &ledger)?;
                 // Closing the ask; if the sweep took it already, it gave the
                 // question back, and it is not given back twice.
                 let was_open = match open {

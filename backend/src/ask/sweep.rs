@@ -34,7 +34,7 @@ pub async fn sweep(pool: &Pool, cutoff: NaiveDateTime) -> Result<usize, DbError>
                     for ask in &taken {
                         quota_db::release(conn, ask.user_id, &ask.period)?;
                         let waited = (now - ask.created_at).num_milliseconds();
-                        usage_events::record(
+                        usage_events::insert(
                             conn,
                             &NewUsageEvent {
                                 user_id: Some(ask.user_id),

@@ -57,11 +57,6 @@ pub fn touch(conn: &mut Db, id: i64, at: NaiveDateTime) -> QueryResult<usize> {
         .execute(conn)
 }
 
-/// Whether a conversation exists.
-pub fn exists(conn: &mut Db, id: i64) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(c::conversations.find(id))).get_result(conn)
-}
-
 /// Deletes the user's conversation (its messages go with it).
 pub fn delete_owned(conn: &mut Db, user_id: i64, id: i64) -> QueryResult<usize> {
     diesel::delete(

@@ -7,31 +7,11 @@ use super::Db;
 use super::models::NewUsageEvent;
 use super::schema::usage_events::dsl as u;
 
-/// Records one ask. The row is never lost to what the user deleted
-/// meanwhile: if its conversation (or account) went while the answer was
-/// being written, the foreign key refuses the link, and the row is written
-/// again without the links that are gone. Call inside a transaction (the
-/// first try runs in a savepoint).
-pub fn record(conn: &mut Db, event: &NewUsageEvent) -> QueryResult<()> {
-    use diesel::result::{DatabaseErrorKind, Error};
-    match conn.transaction(|conn| insert(conn, event)) {
-        Err(Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _)) => {
-            let mut unlinked = event.clone();
-            unlinked.conversation_id = match event.conversation_id {
-                Some(id) => super::conversations::exists(conn, id)?.then_some(id),
-                None => None,
-            };
-            unlinked.user_id = match event.user_id {
-                Some(id) => super::users::find(conn, id)?.map(|u| u.id),
-                None => None,
-            };
-            insert(conn, &unlinked)
-        }
-        other => other,
-    }
-}
-
-fn insert(conn: &mut Db, event: &NewUsageEvent) -> QueryResult<()> {
+/// Records one ask. Nothing here can refuse the row for what the user
+/// deleted meanwhile: `user_id` has no foreign key (deleting an account
+/// sets it to NULL), and a caller links `conversation_id` only when it holds
+/// the conversation's row lock (the settle touches the conversation first).
+pub fn insert(conn: &mut Db, event: &NewUsageEvent) -> QueryResult<()> {
     diesel::insert_into(u::usage_events)
         .values(event)
         .execute(conn)

@@ -106,8 +106,15 @@ pub fn promote_to_admin(conn: &mut Db, id: i64, at: NaiveDateTime) -> QueryResul
         .execute(conn)
 }
 
-/// Deletes the user; their other rows go with them (`ON DELETE CASCADE`).
+/// Deletes the user: their own rows go with them (`ON DELETE CASCADE`);
+/// their ledger rows stay, without the link.
 pub fn delete(conn: &mut Db, id: i64) -> QueryResult<usize> {
+    // The ledger keeps the account's rows without the link (it has no
+    // foreign key to users, so no settle can fail on a deleted account).
+    use super::schema::usage_events::dsl as l;
+    diesel::update(l::usage_events.filter(l::user_id.eq(id)))
+        .set(l::user_id.eq(None::<i64>))
+        .execute(conn)?;
     diesel::delete(u::users.find(id)).execute(conn)
 }
 

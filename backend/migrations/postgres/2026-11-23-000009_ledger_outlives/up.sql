@@ -1,11 +1,10 @@
 -- The ledger outlives what it refers to: deleting an account keeps its
 -- ledger rows without the link (conversations already worked so), so the
--- operator's cost accounting stays whole.
+-- operator's cost accounting stays whole. The account's deletion sets
+-- user_id to NULL itself; without a foreign key, a settle that races the
+-- deletion can never fail and lose its row.
 ALTER TABLE usage_events ALTER COLUMN user_id DROP NOT NULL;
 ALTER TABLE usage_events DROP CONSTRAINT usage_events_user_id_fkey;
-ALTER TABLE usage_events ADD CONSTRAINT usage_events_user_id_fkey
-    FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE SET NULL NOT VALID;
-ALTER TABLE usage_events VALIDATE CONSTRAINT usage_events_user_id_fkey;
 
 -- Asks that reserved a question and have not settled yet. A process killed
 -- in between leaves its row here; the sweep gives the question back and

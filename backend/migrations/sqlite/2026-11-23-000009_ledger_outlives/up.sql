@@ -1,10 +1,12 @@
 -- The ledger outlives what it refers to: deleting an account keeps its
 -- ledger rows without the link (conversations already worked so), so the
--- operator's cost accounting stays whole. SQLite changes a foreign key by
+-- operator's cost accounting stays whole. The account's deletion sets
+-- user_id to NULL itself; without a foreign key, a settle that races the
+-- deletion can never fail and lose its row. SQLite drops a foreign key by
 -- rebuilding the table; the ids are kept.
 CREATE TABLE usage_events_new (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
-    user_id INTEGER REFERENCES users (id) ON DELETE SET NULL,
+    user_id INTEGER,
     conversation_id INTEGER REFERENCES conversations (id) ON DELETE SET NULL,
     provider TEXT NOT NULL,
     model TEXT NOT NULL,
