@@ -8,44 +8,44 @@ use super::schema::quota_usage::dsl as q;
 /// Counts one question if the user is under `limit` plus the questions an
 /// admin granted for the period (`None`: unlimited);
 /// returns the new count, or `None` when the limit is reached. One
-/// conditional UPDATE, so concurrent askers on any number of replicas can
-/// never push the count past the limit.
+/// statement (an upsert whose update is conditional), so concurrent askers
+/// on any number of replicas can never push the count past the limit, and
+/// the ask pays one round trip for it.
 pub fn reserve(
     conn: &mut Db,
     user_id: i64,
     period: &str,
     limit: Option<u32>,
 ) -> QueryResult<Option<i32>> {
-    // Both engines support ON CONFLICT; the multi-backend type does not
-    // express it, so the insert runs on the concrete connection.
-    let create = || {
-        diesel::insert_into(q::quota_usage)
-            .values((q::user_id.eq(user_id), q::period.eq(period), q::used.eq(0)))
-            .on_conflict_do_nothing()
-    };
-    match conn {
-        Db::Pg(pg) => create().execute(pg)?,
-        Db::Sqlite(sqlite) => create().execute(sqlite)?,
-    };
-    let row = q::quota_usage
-        .filter(q::user_id.eq(user_id))
-        .filter(q::period.eq(period));
-    let increment = q::used.eq(q::used + 1);
-    match limit {
-        Some(limit) => {
-            let limit = i32::try_from(limit).unwrap_or(i32::MAX);
-            diesel::update(row.filter(q::used.lt(q::granted + limit)))
-                .set(increment)
-                .returning(q::used)
-                .get_result(conn)
-                .optional()
+    let limit = limit.map(|l| i32::try_from(l).unwrap_or(i32::MAX));
+    if limit == Some(0) {
+        // A new row would start at 1; a granted question needs the row,
+        // which the grant made.
+        let (used, granted) = self::used(conn, user_id, period)?;
+        if used >= granted {
+            return Ok(None);
         }
-        None => diesel::update(row)
-            .set(increment)
-            .returning(q::used)
-            .get_result(conn)
-            .map(Some),
     }
+    // ON CONFLICT ... DO UPDATE ... WHERE is SQL both engines speak; the
+    // multi-backend type does not express it, so it is written out.
+    let query = diesel::sql_query(
+        "INSERT INTO quota_usage (user_id, period, used) VALUES ($1, $2, 1) \
+         ON CONFLICT (user_id, period) DO UPDATE SET used = quota_usage.used + 1 \
+         WHERE $3 IS NULL OR quota_usage.used < quota_usage.granted + $3 \
+         RETURNING used",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(user_id)
+    .bind::<diesel::sql_types::Text, _>(period)
+    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Integer>, _>(limit);
+    #[derive(QueryableByName)]
+    struct Used {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        used: i32,
+    }
+    query
+        .get_result::<Used>(conn)
+        .optional()
+        .map(|row| row.map(|r| r.used))
 }
 
 /// Gives one question back (an answer that failed).

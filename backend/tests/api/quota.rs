@@ -114,6 +114,33 @@ async fn the_monthly_quota_is_enforced_once_the_minute_limit_is_out_of_the_way()
     );
 }
 
+#[tokio::test]
+async fn a_plan_with_no_questions_answers_only_what_an_admin_grants() {
+    let dir = tempfile::tempdir().expect("dir");
+    let config = dir.path().join("mentor.toml");
+    std::fs::write(&config, "[plans.free]\nmonthly_questions = 0\n").expect("config");
+    let app = spawn_app_with(|s| s.ai.config_file = Some(config)).await;
+    let root = app.admin("root@example.com").await;
+    let ada = app.register("ada@example.com").await;
+    let ask = json!({"question": "q"});
+    app.ask(&ada.access, ask.clone())
+        .await
+        .assert_error(429, "quota_exceeded");
+    let granted = app
+        .request(
+            "POST",
+            &format!("/api/v1/admin/users/{}/grant", ada.user_id),
+            Some(&root.access),
+            Some(json!({"questions": 1})),
+        )
+        .await;
+    assert_eq!(granted.status, 200, "{}", granted.body);
+    assert_eq!(app.ask(&ada.access, ask.clone()).await.status, 200);
+    app.ask(&ada.access, ask)
+        .await
+        .assert_error(429, "quota_exceeded");
+}
+
 fn redis_url() -> String {
     std::env::var("MENTOR_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
 }
