@@ -243,7 +243,7 @@ pub async fn chat_completions(
 ) -> Result<HttpResponse, OpenAiError> {
     let user = caller(&req).await?;
     let request: ChatCompletionRequest = serde_json::from_slice(&body)
-        .map_err(|e| OpenAiError::invalid(format!("The JSON body is invalid: {e}"), "messages"))?;
+        .map_err(|e| ApiError::invalid(format!("The JSON body is invalid: {e}")))?;
     let (call, stream, include_usage) = completion(request)?;
     let decision = per_minute(&state, &user).await?;
     let answer = state
