@@ -9,7 +9,10 @@
 //! `cargo bench -p mentor-backend --bench ask` (SQLite), or with
 //! `MENTOR_BENCH_POSTGRES_URL=postgres://...` for PostgreSQL.
 //! `MENTOR_BENCH_RATE` (asks per second, default 1000) and
-//! `MENTOR_BENCH_SECONDS` (default 10) tune the run.
+//! `MENTOR_BENCH_SECONDS` (default 10) tune the run. Then, closed loop,
+//! `MENTOR_BENCH_CLIENTS` concurrent clients (default `1,32`) each ask one
+//! after another: the throughput at that concurrency and the p50 the backend
+//! adds; `summary` lines carry those for `scripts/bench-ask.sh`'s table.
 
 mod common;
 
@@ -26,7 +29,7 @@ use tokio::sync::Mutex;
 const USERS: usize = 100;
 
 struct Run {
-    name: &'static str,
+    name: String,
     latencies: Vec<Duration>,
     errors: usize,
     elapsed: Duration,
@@ -79,6 +82,51 @@ where
     let (mut latencies, errors) = std::mem::take(&mut *results.lock().await);
     latencies.sort();
     Run {
+        name: name.into(),
+        latencies,
+        errors,
+        elapsed,
+    }
+}
+
+/// `clients` clients each sending `send(i)` one after another for `seconds`
+/// (closed loop: throughput at that concurrency, and each request's latency).
+async fn closed_loop<F, Fut>(name: String, clients: usize, seconds: u64, send: F) -> Run
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = bool> + Send + 'static,
+{
+    let send = Arc::new(send);
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs(seconds);
+    let tasks: Vec<_> = (0..clients)
+        .map(|client| {
+            let send = send.clone();
+            tokio::spawn(async move {
+                let (mut latencies, mut errors, mut i) = (Vec::new(), 0usize, client);
+                while Instant::now() < deadline {
+                    let began = Instant::now();
+                    if send(i).await {
+                        latencies.push(began.elapsed());
+                    } else {
+                        errors += 1;
+                    }
+                    i += clients;
+                }
+                (latencies, errors)
+            })
+        })
+        .collect();
+    let (mut latencies, mut errors) = (Vec::new(), 0);
+    for task in tasks {
+        if let Ok((l, e)) = task.await {
+            latencies.extend(l);
+            errors += e;
+        }
+    }
+    let elapsed = start.elapsed();
+    latencies.sort();
+    Run {
         name,
         latencies,
         errors,
@@ -97,7 +145,7 @@ fn report(run: &Run, baseline: &Run) {
         percentile(&baseline.latencies, 0.99),
     );
     println!(
-        "{:<22} {:>7.0}/s  ok {:>6}  errors {:>4}  p50 {:>7.3} ms  p99 {:>7.3} ms  added p50 {:>7.3} ms  added p99 {:>7.3} ms",
+        "{:<28} {:>7.0}/s  ok {:>6}  errors {:>4}  p50 {:>7.3} ms  p99 {:>7.3} ms  added p50 {:>7.3} ms  added p99 {:>7.3} ms",
         run.name,
         done as f64 / run.elapsed.as_secs_f64(),
         done,
@@ -119,6 +167,11 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(10);
+    let clients: Vec<usize> = std::env::var("MENTOR_BENCH_CLIENTS")
+        .unwrap_or_else(|_| "1,32".into())
+        .split(',')
+        .filter_map(|c| c.trim().parse().ok())
+        .collect();
     let fake = FakeAi::start_on("127.0.0.1:0", false).expect("stand-in");
     let dir = tempfile::tempdir().expect("dir");
     let (database_url, db_name) = match std::env::var("MENTOR_BENCH_POSTGRES_URL") {
@@ -272,6 +325,26 @@ async fn main() {
         };
         let run = open_loop(name, rate, seconds, completion(stream)).await;
         report(&run, &baseline);
+    }
+    // Closed loop: the most each concurrency gets through. The baseline is
+    // the upstream at the same concurrency.
+    for &n in &clients {
+        let upstream =
+            closed_loop(format!("upstream, {n} clients"), n, seconds, direct(true)).await;
+        report(&upstream, &upstream);
+        for stream in [false, true] {
+            let mode = if stream { "stream" } else { "json" };
+            let run =
+                closed_loop(format!("ask {mode}, {n} clients"), n, seconds, ask(stream)).await;
+            report(&run, &upstream);
+            let added = percentile(&run.latencies, 0.50)
+                .saturating_sub(percentile(&upstream.latencies, 0.50));
+            println!(
+                "summary {db_name} {mode} {n} {:.0} {:.3}",
+                run.latencies.len() as f64 / run.elapsed.as_secs_f64(),
+                ms(added)
+            );
+        }
     }
     server.stop(true).await;
     fake.stop().await;
