@@ -27,9 +27,10 @@ pub const ASK_JSON_LIMIT_BYTES: usize = 512 * 1024;
         (status = 401, description = "missing_token or invalid_token (also an invalid, expired or deleted API key)", body = ErrorBody),
         (status = 403, description = "model_not_allowed, account_suspended, or plan_required (an API key on a plan without keys)", body = ErrorBody),
         (status = 404, description = "not_found: no such conversation", body = ErrorBody),
+        (status = 422, description = "provider_key_invalid: the provider refused the user's own key (marked invalid; not counted)", body = ErrorBody),
         (status = 429, description = "quota_exceeded, or rate_limited with Retry-After", body = ErrorBody),
         (status = 502, description = "upstream_error: not counted against the quota", body = ErrorBody),
-        (status = 503, description = "no_provider", body = ErrorBody),
+        (status = 503, description = "no_provider or model_disabled", body = ErrorBody),
         (status = 504, description = "upstream_timeout: not counted against the quota", body = ErrorBody),
     ))]
 pub async fn ask(
