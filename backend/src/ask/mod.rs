@@ -752,24 +752,8 @@ fn reserve(
             Some(id) => id,
             None => conversations::insert(conn, user_id, &title, now)?,
         };
-        let question_id = conversations::insert_message(
-            conn,
-            conversation_id,
-            "user",
-            &question,
-            None,
-            true,
-            now,
-        )?;
-        let answer_id = conversations::insert_message(
-            conn,
-            conversation_id,
-            "assistant",
-            "",
-            None,
-            false,
-            now,
-        )?;
+        let (question_id, answer_id) =
+            conversations::insert_turn(conn, conversation_id, &question, now)?;
         Ok((
             open,
             Some(Stored {

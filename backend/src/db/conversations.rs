@@ -67,27 +67,43 @@ pub fn delete_owned(conn: &mut Db, user_id: i64, id: i64) -> QueryResult<usize> 
     .execute(conn)
 }
 
-/// Adds a message; returns its id.
-pub fn insert_message(
+/// Writes a question and the empty answer to fill later, in one statement;
+/// returns their ids (question, answer).
+pub fn insert_turn(
     conn: &mut Db,
     conversation_id: i64,
-    role: &str,
-    content: &str,
-    model: Option<&str>,
-    complete: bool,
+    question: &str,
     at: NaiveDateTime,
-) -> QueryResult<i64> {
-    diesel::insert_into(m::messages)
-        .values((
+) -> QueryResult<(i64, i64)> {
+    let row = |role: &'static str, content: &str, complete: bool| {
+        (
             m::conversation_id.eq(conversation_id),
             m::role.eq(role),
-            m::content.eq(content),
-            m::model.eq(model),
+            m::content.eq(content.to_string()),
+            m::model.eq(None::<String>),
             m::complete.eq(complete),
             m::created_at.eq(at),
-        ))
-        .returning(m::id)
-        .get_result(conn)
+        )
+    };
+    let insert = || {
+        diesel::insert_into(m::messages)
+            .values(vec![
+                row("user", question, true),
+                row("assistant", "", false),
+            ])
+            .returning(m::id)
+    };
+    // Both engines take a multi-row insert; the multi-backend type does
+    // not express it, so it runs on the concrete connection.
+    let mut ids: Vec<i64> = match conn {
+        Db::Pg(pg) => insert().get_results(pg)?,
+        Db::Sqlite(sqlite) => insert().get_results(sqlite)?,
+    };
+    ids.sort_unstable();
+    match ids[..] {
+        [question, answer] => Ok((question, answer)),
+        _ => Err(diesel::result::Error::NotFound),
+    }
 }
 
 /// Stores an answer's final text, model and completeness.
