@@ -259,21 +259,27 @@ async function download(path, name) {
 
 // ---- users -----------------------------------------------------------------
 
-async function users(params) {
-  const query = new URLSearchParams(params);
-  const page = await call("GET", `/admin/users?${query}`);
-  const field = (name, control) => h("label", {}, name, control);
-  const select = (name, options) => h("select", { name },
-    options.map(([value, text]) => h("option", { value, selected: (query.get(name) ?? "") === value }, text)));
+/** A search form whose non-empty fields become the `#/route?…` query. */
+function searchForm(route, ...fields) {
   const form = h("form", {
     class: "row", role: "search",
     onsubmit(event) {
       event.preventDefault();
       const next = new URLSearchParams();
       for (const [k, v] of new FormData(form)) if (v) next.set(k, v);
-      location.hash = `#/users?${next}`;
+      location.hash = `#/${route}?${next}`;
     },
-  },
+  }, ...fields);
+  return form;
+}
+
+async function users(params) {
+  const query = new URLSearchParams(params);
+  const page = await call("GET", `/admin/users?${query}`);
+  const field = (name, control) => h("label", {}, name, control);
+  const select = (name, options) => h("select", { name },
+    options.map(([value, text]) => h("option", { value, selected: (query.get(name) ?? "") === value }, text)));
+  const form = searchForm("users",
   field("Email contains", h("input", { name: "q", type: "search", value: query.get("q") ?? "" })),
   field("Tier", select("tier", [["", "Any"], ["free", "Free"], ["pro", "Pro"], ["enterprise", "Enterprise"]])),
   field("Status", select("status", [["", "Any"], ["active", "Active"], ["suspended", "Suspended"]])),
@@ -427,15 +433,7 @@ async function models(notice) {
 async function audit(params) {
   const query = new URLSearchParams(params);
   const page = await call("GET", `/admin/audit?${query}`);
-  const form = h("form", {
-    class: "row", role: "search",
-    onsubmit(event) {
-      event.preventDefault();
-      const next = new URLSearchParams();
-      for (const [k, v] of new FormData(form)) if (v) next.set(k, v);
-      location.hash = `#/audit?${next}`;
-    },
-  },
+  const form = searchForm("audit",
   ["actor", "target", "action"].map((name) => h("label", {}, name[0].toUpperCase() + name.slice(1),
     h("input", { name, value: query.get(name) ?? "", placeholder: { actor: "email or id", target: "user:42", action: "admin.user_updated" }[name] }))),
   h("label", {}, "From", h("input", { name: "from", type: "date", value: query.get("from") ?? "" })),

@@ -28,6 +28,40 @@ fn mentor(dir: &Path) -> Command {
     command
 }
 
+/// Reads a JSON-logging server's stdout into `logs` up to its "listening"
+/// line; returns the address it bound.
+fn listening_address(
+    stdout: &mut BufReader<std::process::ChildStdout>,
+    logs: &mut String,
+) -> String {
+    loop {
+        let mut line = String::new();
+        assert!(
+            stdout.read_line(&mut line).expect("read") > 0,
+            "exited early: {logs}"
+        );
+        logs.push_str(&line);
+        if let Ok(event) = serde_json::from_str::<Value>(&line)
+            && event["message"] == "listening"
+        {
+            return event["address"].as_str().expect("address").to_string();
+        }
+    }
+}
+
+/// Signs ada@example.com up; returns the token pair and user.
+async fn register_ada(client: &reqwest::Client, base: &str) -> Value {
+    client
+        .post(format!("{base}/api/v1/auth/register"))
+        .json(&json!({"email": "ada@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .expect("register")
+        .json()
+        .await
+        .expect("json")
+}
+
 fn output_within(mut child: Child, limit: Duration) -> Output {
     let start = Instant::now();
     while child.try_wait().expect("wait").is_none() {
@@ -104,31 +138,11 @@ async fn serve_stops_cleanly_on_sigterm_and_never_logs_secrets() {
         .expect("spawn");
     let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
     let mut logs = String::new();
-    let address = loop {
-        let mut line = String::new();
-        assert!(
-            stdout.read_line(&mut line).expect("read") > 0,
-            "exited early: {logs}"
-        );
-        logs.push_str(&line);
-        if let Ok(event) = serde_json::from_str::<Value>(&line)
-            && event["message"] == "listening"
-        {
-            break event["address"].as_str().expect("address").to_string();
-        }
-    };
+    let address = listening_address(&mut stdout, &mut logs);
 
     let client = reqwest::Client::new();
     let base = format!("http://{address}");
-    let registered: Value = client
-        .post(format!("{base}/api/v1/auth/register"))
-        .json(&json!({"email": "ada@example.com", "password": PASSWORD}))
-        .send()
-        .await
-        .expect("register")
-        .json()
-        .await
-        .expect("json");
+    let registered = register_ada(&client, &base).await;
     let access = registered["access_token"]
         .as_str()
         .expect("access")
@@ -521,18 +535,7 @@ fn serve_demo(dir: &Path, grace: &str) -> (Child, BufReader<std::process::ChildS
         .spawn()
         .expect("spawn");
     let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    let address = loop {
-        let mut line = String::new();
-        assert!(
-            stdout.read_line(&mut line).expect("read") > 0,
-            "exited early"
-        );
-        if let Ok(event) = serde_json::from_str::<Value>(&line)
-            && event["message"] == "listening"
-        {
-            break event["address"].as_str().expect("address").to_string();
-        }
-    };
+    let address = listening_address(&mut stdout, &mut String::new());
     (child, stdout, address)
 }
 
@@ -542,15 +545,7 @@ async fn ask_then_stop(child: &Child, address: &str) -> String {
     use futures_util::StreamExt;
     let client = reqwest::Client::new();
     let base = format!("http://{address}");
-    let registered: Value = client
-        .post(format!("{base}/api/v1/auth/register"))
-        .json(&json!({"email": "ada@example.com", "password": PASSWORD}))
-        .send()
-        .await
-        .expect("register")
-        .json()
-        .await
-        .expect("json");
+    let registered = register_ada(&client, &base).await;
     let response = client
         .post(format!("{base}/api/v1/ask"))
         .bearer_auth(registered["access_token"].as_str().expect("token"))
