@@ -140,7 +140,7 @@ async fn main() {
         .expect("watermark");
     // What autovacuum (PostgreSQL) or a periodic ANALYZE would have done by
     // now to tables that just took a million rows: fresh statistics.
-    let analyze = match &*pool.get().expect("connection") {
+    let analyze = match &**pool.get().expect("connection") {
         Db::Pg(_) => "VACUUM ANALYZE",
         Db::Sqlite(_) => "ANALYZE",
     };

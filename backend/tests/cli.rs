@@ -427,7 +427,7 @@ fn admin_users_and_usage_commands_print_what_the_api_gives_and_audit_changes() {
     let audited: Vec<(String, String)> = a::audit_log
         .filter(a::action.eq("admin.user_updated"))
         .select((a::actor_type, a::target_id.assume_not_null()))
-        .load(&mut pool.get().expect("conn"))
+        .load(&mut **pool.get().expect("conn"))
         .expect("audit");
     assert_eq!(audited.len(), 3);
     assert!(
@@ -600,12 +600,12 @@ async fn on_sigterm_answers_in_progress_finish_within_the_grace_and_are_cut_afte
     let mut conn = pool.get().expect("conn");
     let outcomes: Vec<(String, bool)> = l::usage_events
         .select((l::outcome, l::charged))
-        .load(&mut conn)
+        .load(&mut **conn)
         .expect("ledger");
     assert_eq!(outcomes, [("interrupted".to_string(), false)]);
     let used: i32 = q::quota_usage
         .select(q::used)
-        .first(&mut conn)
+        .first(&mut **conn)
         .expect("quota");
     assert_eq!(used, 0);
 }

@@ -38,7 +38,7 @@ use crate::ai::router::AiRouter;
 use crate::ai::{ChatMessage, ChatRequest, ChatRole, ProviderError, ProviderErrorKind};
 use crate::db::models::NewUsageEvent;
 use crate::db::{
-    self, DbError, Pool, conversations, open_asks, quota as quota_db, usage_events, users,
+    self, DbError, Pool, asks, conversations, open_asks, quota as quota_db, usage_events, users,
 };
 use crate::keys::provider_keys::{Byok, ByokError, SealedKeys, UserKey};
 use crate::live::Live;
@@ -196,16 +196,7 @@ struct Reservation {
     byok: bool,
     via: Via,
     /// The conversation's rows (the app only).
-    stored: Option<Stored>,
-}
-
-/// The rows an app ask writes before it is answered.
-#[derive(Debug, Clone, Copy)]
-struct Stored {
-    conversation_id: i64,
-    new_conversation: bool,
-    question_id: i64,
-    answer_id: i64,
+    stored: Option<asks::StoredTurn>,
 }
 
 /// Who answers: the platform's providers down the chain, or the user's key.
@@ -321,26 +312,33 @@ impl AskService {
 
         let limit = catalogue.plan(tier).monthly_questions;
         let period = Period::current();
-        let count = match &route {
-            Route::Platform(chain) => Some((chain[0].clone(), via)),
+        let first = match &route {
+            Route::Platform(chain) => Some(chain[0].clone()),
             Route::Own(..) => None,
         };
-        let byok = count.is_none();
-        let store = match &prompt {
-            Prompt::App(r) => {
-                let question = r.question.trim().to_string();
-                Some((
-                    continuing,
-                    question.chars().take(TITLE_CHARS).collect(),
-                    question,
-                ))
-            }
+        let byok = first.is_none();
+        let question = match &prompt {
+            Prompt::App(r) => Some(r.question.trim().to_string()),
             Prompt::Api(_) => None,
         };
-        let (open, stored) = {
+        let asks::Reserved { open, stored } = {
             let period = period.clone();
             self.pool
-                .write(move |conn| reserve(conn, user.0, &period, limit, count, store))
+                .write(move |conn| {
+                    let reserve = asks::Reserve {
+                        user_id: user.0,
+                        period: &period.key,
+                        limit,
+                        count: first.as_ref().map(|m| opening(m, via)),
+                        store: question.as_deref().map(|question| asks::Turn {
+                            continuing,
+                            title: truncate(question, TITLE_CHARS),
+                            question,
+                        }),
+                        now: db::now(),
+                    };
+                    asks::reserve(conn, &reserve).map_err(|e| reserve_error(e, &period, limit))
+                })
                 .await?
         };
         let mut reservation = Reservation {
@@ -517,18 +515,28 @@ impl AskService {
             .write(move |conn| {
                 conn.transaction(|conn| {
                     usage_events::insert(conn, &ledger)?;
+                    let reserve = asks::Reserve {
+                        user_id,
+                        period: &period.key,
+                        limit,
+                        count: Some(opening(&next, via)),
+                        store: None,
+                        now: db::now(),
+                    };
                     // Over the quota, the refused attempt's row still stands.
-                    match count_question(conn, user_id, &period, limit, &next, via) {
-                        Ok(open) => Ok(Ok(open)),
-                        Err(e @ AskError::QuotaExceeded { .. }) => Ok(Err(e)),
-                        Err(e) => Err(e),
+                    match asks::reserve(conn, &reserve) {
+                        Ok(reserved) => Ok(Ok(reserved.open)),
+                        Err(e @ asks::ReserveError::QuotaExceeded) => {
+                            Ok(Err(reserve_error(e, &period, limit)))
+                        }
+                        Err(e) => Err(reserve_error(e, &period, limit)),
                     }
                 })
             })
             .await?;
         match counted {
             Ok(open) => {
-                r.open = Some(open);
+                r.open = open;
                 r.byok = false;
                 Ok(r)
             }
@@ -698,72 +706,31 @@ fn load(
     })
 }
 
-/// Counts one question of the quota and opens the ask (for the sweep);
-/// returns the open ask's id. `model` is the first the ask will try.
-fn count_question(
-    conn: &mut db::Db,
-    user_id: i64,
-    period: &Period,
-    limit: Option<u32>,
-    model: &ModelSpec,
-    via: Via,
-) -> Result<i64, AskError> {
-    if quota_db::reserve(conn, user_id, &period.key, limit)?.is_none() {
-        return Err(AskError::QuotaExceeded {
-            limit: limit.unwrap_or_default(),
-            period_end: db::rfc3339(period.end),
-        });
+/// The open ask's description: the first model tried, and the door.
+fn opening(model: &ModelSpec, via: Via) -> asks::Opening<'_> {
+    asks::Opening {
+        provider: &model.provider,
+        model: &model.id,
+        via: via.name(),
     }
-    let (provider, model, via) = (&model.provider, &model.id, via.name());
-    Ok(open_asks::insert(
-        conn,
-        user_id,
-        &period.key,
-        provider,
-        model,
-        via,
-        db::now(),
-    )?)
 }
 
-/// Counts the question (when `count` names the first model) and, for the
-/// app, writes it with an empty answer to fill later, in one transaction
-/// that starts with the quota's write. `store` is the conversation to
-/// continue (if any), the new conversation's title, and the question.
-/// Returns the open ask (when counted) and the stored rows (for the app).
-fn reserve(
-    conn: &mut db::Db,
-    user_id: i64,
-    period: &Period,
-    limit: Option<u32>,
-    count: Option<(ModelSpec, Via)>,
-    store: Option<(Option<i64>, String, String)>,
-) -> Result<(Option<i64>, Option<Stored>), AskError> {
-    conn.transaction(|conn| {
-        let open = match &count {
-            Some((model, via)) => Some(count_question(conn, user_id, period, limit, model, *via)?),
-            None => None,
-        };
-        let Some((continuing, title, question)) = store else {
-            return Ok((open, None));
-        };
-        let now = db::now();
-        let conversation_id = match continuing {
-            Some(id) => id,
-            None => conversations::insert(conn, user_id, &title, now)?,
-        };
-        let (question_id, answer_id) =
-            conversations::insert_turn(conn, conversation_id, &question, now)?;
-        Ok((
-            open,
-            Some(Stored {
-                conversation_id,
-                new_conversation: continuing.is_none(),
-                question_id,
-                answer_id,
-            }),
-        ))
-    })
+/// The first `chars` characters of `text`.
+fn truncate(text: &str, chars: usize) -> &str {
+    text.char_indices()
+        .nth(chars)
+        .map_or(text, |(i, _)| &text[..i])
+}
+
+fn reserve_error(error: asks::ReserveError, period: &Period, limit: Option<u32>) -> AskError {
+    match error {
+        asks::ReserveError::QuotaExceeded => AskError::QuotaExceeded {
+            limit: limit.unwrap_or_default(),
+            period_end: db::rfc3339(period.end),
+        },
+        asks::ReserveError::ConversationGone => AskError::ConversationNotFound,
+        asks::ReserveError::Query(e) => e.into(),
+    }
 }
 
 fn elapsed_ms(since: Instant) -> i32 {

@@ -12,7 +12,6 @@
 
 use std::time::Instant;
 
-use diesel::Connection;
 use futures_util::StreamExt;
 use shared_types::{ErrorBody, ErrorCode, StreamDelta, StreamEvent, StreamMeta, Usage};
 use tokio::sync::mpsc;
@@ -21,7 +20,7 @@ use super::{AskError, Reservation, elapsed_ms};
 use crate::ai::router::Started;
 use crate::ai::{ChatEvent, ProviderError, ProviderErrorKind, estimate_tokens};
 use crate::db::models::NewUsageEvent;
-use crate::db::{self, Pool, conversations, open_asks, quota as quota_db, usage_events};
+use crate::db::{self, Pool, asks};
 
 /// The longest an answer may stream.
 pub const MAX_ANSWER: std::time::Duration = std::time::Duration::from_secs(300);
@@ -175,7 +174,7 @@ pub(super) async fn drive(mut run: Run, started: Started, sender: mpsc::Sender<S
         via: r.via.name().into(),
     };
     run.metrics.record_ask(&ledger);
-    let (user_id, period_key, stored, open) = (r.user_id, r.period.key.clone(), r.stored, r.open);
+    let (period_key, stored, open) = (r.period.key.clone(), r.stored, r.open);
     let (answer, model_id, complete) = (
         progress.answer,
         model.id.clone(),
@@ -184,29 +183,19 @@ pub(super) async fn drive(mut run: Run, started: Started, sender: mpsc::Sender<S
     let settled = run
         .pool
         .write(move |conn| {
-            conn.transaction(|conn| {
-                let mut ledger = ledger;
-                if let Some(s) = stored {
-                    // Touching the conversation first locks its row, so it
-                    // cannot go before the ledger row links it; if it went
-                    // already, the row is written without the link.
-                    if conversations::touch(conn, s.conversation_id, db::now())? == 1 {
-                        ledger.conversation_id = Some(s.conversation_id);
-                    }
-                    conversations::finish_message(conn, s.answer_id, &answer, &model_id, complete)?;
-                }
-                usage_events::insert(conn, &ledger)?;
-                // Closing the ask; if the sweep took it already, it gave the
-                // question back, and it is not given back twice.
-                let was_open = match open {
-                    Some(id) => open_asks::close(conn, id)?,
-                    None => false,
-                };
-                if was_open && !charged {
-                    quota_db::release(conn, user_id, &period_key)?;
-                }
-                Ok::<_, AskError>(quota_db::used(conn, user_id, &period_key)?)
-            })
+            let settle = asks::Settle {
+                ledger: &ledger,
+                period: &period_key,
+                open,
+                answer: stored.map(|s| asks::Answered {
+                    conversation_id: s.conversation_id,
+                    message_id: s.answer_id,
+                    text: &answer,
+                    model: &model_id,
+                    complete,
+                }),
+            };
+            asks::settle(conn, &settle).map_err(AskError::from)
         })
         .await;
 

@@ -8,6 +8,7 @@
 pub mod admin_analytics;
 pub mod admin_users;
 pub mod api_keys;
+pub mod asks;
 pub mod audit;
 mod connection;
 pub mod conversations;
@@ -89,11 +90,48 @@ fn sqlite_path(url: &str) -> &str {
         .unwrap_or(url)
 }
 
+/// A pooled connection, and whether it was found dead after a failed call
+/// (then the pool drops it instead of reusing it).
+pub struct Conn {
+    db: Db,
+    dead: bool,
+}
+
+impl std::ops::Deref for Conn {
+    type Target = Db;
+    fn deref(&self) -> &Db {
+        &self.db
+    }
+}
+
+impl std::ops::DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut Db {
+        &mut self.db
+    }
+}
+
 impl ManageConnection for DbManager {
-    type Connection = Db;
+    type Connection = Conn;
     type Error = r2d2::Error;
 
-    fn connect(&self) -> Result<Db, r2d2::Error> {
+    fn connect(&self) -> Result<Conn, r2d2::Error> {
+        self.open().map(|db| Conn { db, dead: false })
+    }
+
+    fn is_valid(&self, conn: &mut Conn) -> Result<(), r2d2::Error> {
+        conn.db.ping().map_err(r2d2::Error::QueryError)
+    }
+
+    /// Checked, without a query, each time a connection goes back to the
+    /// pool: a connection found dead (see [`Pool::run`]) or left in a broken
+    /// transaction is dropped, not reused.
+    fn has_broken(&self, conn: &mut Conn) -> bool {
+        conn.dead || conn.db.is_broken()
+    }
+}
+
+impl DbManager {
+    fn open(&self) -> Result<Db, r2d2::Error> {
         match self.kind {
             DbKind::Postgres => PgConnection::establish(&self.url)
                 .map(Db::Pg)
@@ -116,16 +154,6 @@ impl ManageConnection for DbManager {
                 Ok(Db::Sqlite(conn))
             }
         }
-    }
-
-    fn is_valid(&self, conn: &mut Db) -> Result<(), r2d2::Error> {
-        conn.ping().map_err(r2d2::Error::QueryError)
-    }
-
-    /// Checked, without a query, each time a connection goes back to the
-    /// pool: a connection whose server went away is dropped, not reused.
-    fn has_broken(&self, conn: &mut Db) -> bool {
-        conn.is_broken()
     }
 }
 
@@ -155,17 +183,16 @@ pub struct Pool {
 }
 
 fn build(url: &str, size: u32) -> Result<r2d2::Pool<DbManager>, String> {
-    let manager = DbManager::new(url)?;
-    // A PostgreSQL connection can die under us (restart, failover) and
-    // nothing else notices, so each checkout pings it. A SQLite file cannot
-    // close on us, so SQLite skips that round trip.
-    let ping_on_checkout = manager.kind == DbKind::Postgres;
+    // No query on checkout: a round trip on every call to catch the rare
+    // connection that the server closed (a restart, a failover) costs more
+    // than that one call failing. `Pool::run` finds such a connection when
+    // a call on it fails, and the pool drops it.
     Ok(r2d2::Pool::builder()
         .max_size(size.max(1))
         .min_idle(Some(1))
         .connection_timeout(Duration::from_secs(5))
-        .test_on_check_out(ping_on_checkout)
-        .build_unchecked(manager))
+        .test_on_check_out(false)
+        .build_unchecked(DbManager::new(url)?))
 }
 
 impl Pool {
@@ -177,7 +204,7 @@ impl Pool {
             // connections in the background: the switch needs an exclusive
             // lock, and racing for it costs sleeps in SQLite's busy handler.
             DbManager::new(url)?
-                .connect()
+                .open()
                 .map_err(|e| format!("cannot open the SQLite database: {e}"))?;
         }
         let readers = build(url, size)?;
@@ -261,7 +288,17 @@ impl Pool {
                 waits.observe(started.elapsed().as_secs_f64());
             }
             let mut conn = conn.map_err(|e| DbError::Unavailable(e.to_string()))?;
-            f(&mut conn)
+            let result = f(&mut conn.db);
+            // A failed call may have met a connection the server closed:
+            // then the call is answered as the database being unavailable
+            // (503, nothing was written), and the connection is dropped.
+            if result.is_err() && conn.db.ping().is_err() {
+                conn.dead = true;
+                return Err(
+                    DbError::Unavailable("the database closed the connection".into()).into(),
+                );
+            }
+            result
         });
         match task.await {
             Ok(result) => result,
@@ -302,7 +339,7 @@ impl Pool {
         /// The advisory lock's key ("mentor-m" in ASCII).
         const MIGRATION_LOCK: i64 = 0x6d65_6e74_6f72_2d6d;
         let mut conn = self.get().map_err(|e| e.to_string())?;
-        let applied = match &mut *conn {
+        let applied = match &mut **conn {
             Db::Pg(c) => {
                 let lock = |c: &mut diesel::PgConnection, sql: &str| {
                     diesel::sql_query(sql)

@@ -90,6 +90,47 @@ async fn an_answer_whose_conversation_is_deleted_meanwhile_is_settled_and_record
     assert_eq!(open, 0, "the settle closes its open ask");
 }
 
+/// The other race: the conversation goes between the ask's read and its
+/// reservation. The reservation writes nothing (not even the count) and
+/// says so, on both engines' paths.
+#[tokio::test]
+async fn a_reservation_for_a_conversation_deleted_meanwhile_writes_nothing() {
+    use mentor::db::asks;
+    let app = spawn_app().await;
+    let ada = app.register("ada@example.com").await;
+    let reply = app.ask(&ada.access, json!({"question": "Hi"})).await;
+    let id = reply.body["conversation_id"].as_i64().expect("id");
+    app.with_db(|conn| {
+        diesel::delete(c::conversations.find(id))
+            .execute(conn)
+            .expect("delete");
+        let reserve = asks::Reserve {
+            user_id: ada.user_id,
+            period: &mentor::quota::Period::current().key,
+            limit: Some(50),
+            count: Some(asks::Opening {
+                provider: "openai",
+                model: "gpt-4o-mini",
+                via: "app",
+            }),
+            store: Some(asks::Turn {
+                continuing: Some(id),
+                title: "Hi",
+                question: "And then?",
+            }),
+            now: mentor::db::now(),
+        };
+        let result = asks::reserve(conn, &reserve);
+        assert!(
+            matches!(result, Err(asks::ReserveError::ConversationGone)),
+            "{result:?}"
+        );
+    });
+    assert_eq!(used(&app), 1, "only the first question counts");
+    let open: i64 = app.with_db(|conn| o::open_asks.count().get_result(conn).expect("count"));
+    assert_eq!(open, 0);
+}
+
 #[tokio::test]
 async fn deleting_an_account_keeps_its_ledger_rows_without_the_link() {
     let app = spawn_app().await;
