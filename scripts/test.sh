@@ -3,9 +3,10 @@
 # the API tests again on a real PostgreSQL, the extension's build and
 # web-ext lint, and the end-to-end tests of the built extension in Chromium
 # and Firefox ESR, and the official OpenAI SDKs (Node and Python) against the
-# OpenAI-compatible endpoint. PostgreSQL, Redis, the browsers, wasm-bindgen,
-# the npm test tools and the Python SDK are installed or started when
-# missing; nothing is skipped.
+# OpenAI-compatible endpoint, and Schemathesis fuzzing the API against its
+# OpenAPI document. PostgreSQL, Redis, the browsers, wasm-bindgen, the npm
+# test tools and the Python packages are installed or started when missing;
+# nothing is skipped.
 source "$(dirname "$0")/lib.sh"
 
 started=$SECONDS
@@ -58,5 +59,8 @@ step "OpenAI SDK conformance: the official Node and Python packages against /v1"
 ensure_npm_packages tests/sdk
 sdk_python="$(ensure_python_packages tests/sdk/requirements.txt)"
 (cd tests/sdk && MENTOR_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}" MENTOR_SDK_PYTHON="$sdk_python" npm test)
+
+step "API contract under fuzzing: Schemathesis, every check, 120 s against the real server"
+bash tests/contract/run.sh 120
 
 step "All checks passed in $((SECONDS - started)) s"

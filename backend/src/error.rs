@@ -191,7 +191,7 @@ impl From<crate::keys::provider_keys::ByokError> for ApiError {
             B::InvalidInput(_) => Self::invalid(message),
             B::PlanRequired => Self::new(ErrorCode::PlanRequired, message),
             B::Refused { .. } => Self::new(ErrorCode::ProviderKeyInvalid, message),
-            B::NotFound => Self::new(ErrorCode::NotFound, message),
+            B::NotFound | B::UnknownProvider(_) => Self::new(ErrorCode::NotFound, message),
             B::Vault(e) => {
                 tracing::error!(error = %e, "a stored provider key could not be decrypted");
                 Self::internal("a stored provider key could not be decrypted")
@@ -208,6 +208,7 @@ impl From<crate::admin::AdminError> for ApiError {
         match err {
             A::InvalidInput(_) => Self::invalid(message),
             A::NotFound(_) => Self::new(ErrorCode::NotFound, message),
+            A::NotAllowed(_) => Self::new(ErrorCode::Forbidden, message),
             A::Db(db) => db.into(),
         }
     }

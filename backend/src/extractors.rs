@@ -219,3 +219,66 @@ pub fn client_ip(req: &HttpRequest, trust_proxy: bool) -> String {
     };
     addr.unwrap_or_else(|| "unknown".into())
 }
+
+/// A JSON request body, read as its OpenAPI schema describes it: it must be
+/// an object (`web::Json` alone also takes an array for a struct, since
+/// serde reads a struct from a sequence of its fields), and a number with
+/// no fraction counts as an integer (`3.0` is an integer in JSON Schema;
+/// serde refuses it for an integer field). Limits, content type and error
+/// bodies come from the route's `web::JsonConfig`, as with `web::Json`.
+#[derive(Debug)]
+pub struct Json<T>(pub T);
+
+impl<T> Json<T> {
+    /// The body.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Json<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = web::Json::<serde_json::Value>::from_request(req, payload);
+        Box::pin(async move {
+            let mut value = body.await?.into_inner();
+            if !value.is_object() {
+                return Err(ApiError::invalid("The JSON body must be an object.").into());
+            }
+            integral_numbers_as_integers(&mut value);
+            serde_json::from_value(value)
+                .map(Json)
+                .map_err(|e| ApiError::invalid(format!("The JSON body is invalid: {e}")).into())
+        })
+    }
+}
+
+/// Turns every number with no fraction (`3.0`) into an integer, in place.
+fn integral_numbers_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if !(n.is_i64() || n.is_u64()) => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f.abs() < 9.0e15
+            {
+                // Exact: below 2^53 every integral f64 is an i64.
+                #[allow(clippy::cast_possible_truncation)]
+                let integer = f as i64;
+                *value = Value::from(integer);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_numbers_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(integral_numbers_as_integers),
+        _ => {}
+    }
+}

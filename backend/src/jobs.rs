@@ -72,28 +72,34 @@ fn optional(value: Option<String>) -> Option<String> {
 
 /// Checks a posting and finds its skills.
 fn fields_of(job: SaveJob) -> Result<JobPostingFields, JobError> {
-    let title = job.title.trim().to_string();
-    let description = job.description.trim().to_string();
-    if title.is_empty() {
+    use shared_types::validation::has_text;
+    if !has_text(&job.title) {
         return Err(JobError::InvalidInput("The job title is empty.".into()));
     }
-    if description.is_empty() {
+    if !has_text(&job.description) {
         return Err(JobError::InvalidInput(
             "The job description is empty.".into(),
         ));
     }
+    // The limits count what was sent, as the OpenAPI document says.
+    check_len("title", Some(&job.title), 300)?;
+    check_len(
+        "description",
+        Some(&job.description),
+        JOB_DESCRIPTION_MAX_CHARS,
+    )?;
+    check_len("company", job.company.as_deref(), 300)?;
+    check_len("location", job.location.as_deref(), 300)?;
+    check_len("URL", job.url.as_deref(), 2_000)?;
+    check_len("source", job.source.as_deref(), 50)?;
+    let title = job.title.trim().to_string();
+    let description = job.description.trim().to_string();
     let (company, location, url, source) = (
         optional(job.company),
         optional(job.location),
         optional(job.url),
         optional(job.source),
     );
-    check_len("title", Some(&title), 300)?;
-    check_len("description", Some(&description), JOB_DESCRIPTION_MAX_CHARS)?;
-    check_len("company", company.as_deref(), 300)?;
-    check_len("location", location.as_deref(), 300)?;
-    check_len("URL", url.as_deref(), 2_000)?;
-    check_len("source", source.as_deref(), 50)?;
     if let Some(url) = &url
         && !(url.starts_with("https://") || url.starts_with("http://"))
     {

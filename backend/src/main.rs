@@ -33,6 +33,16 @@ enum Command {
         #[command(subcommand)]
         action: KeysAction,
     },
+    /// Give back now the questions of asks whose process died before they
+    /// settled (`kill -9`, a lost machine), with an `abandoned` ledger row
+    /// each, instead of waiting for the servers' own sweep.
+    Sweep {
+        /// Only asks opened at least this many seconds ago (default: the
+        /// servers' own limit, 10 minutes). Shorter is safe only while no server
+        /// is answering: it would also take answers in progress.
+        #[arg(long, default_value_t = mentor::ask::sweep::ABANDONED_AFTER.num_seconds())]
+        older_than_secs: i64,
+    },
     /// Internal: read a document on stdin and print its text as JSON, under
     /// resource limits (the server runs this for each uploaded resume).
     #[command(hide = true)]
@@ -135,6 +145,7 @@ fn main() -> ExitCode {
         Command::Migrate => migrate(),
         Command::Admin { action } => admin(action),
         Command::Keys { action } => keys(action),
+        Command::Sweep { older_than_secs } => sweep(older_than_secs),
         Command::ExtractText { .. } => Ok(()),
     };
     match result {
@@ -201,6 +212,17 @@ fn keys(action: KeysAction) -> Result<(), String> {
             }
         }
     }
+    Ok(())
+}
+
+fn sweep(older_than_secs: i64) -> Result<(), String> {
+    let pool = database_pool()?;
+    pool.migrate()?;
+    let cutoff = mentor::db::now() - chrono::TimeDelta::seconds(older_than_secs.max(0));
+    let swept = actix_web::rt::System::new()
+        .block_on(mentor::ask::sweep::sweep(&pool, cutoff))
+        .map_err(|e| e.to_string())?;
+    println!("{swept} abandoned asks given back");
     Ok(())
 }
 

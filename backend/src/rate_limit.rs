@@ -180,8 +180,12 @@ impl RedisLimiter {
         let interval_us = period_us / u64::from(limit);
         match tokio::time::timeout(REDIS_TIMEOUT, self.run(key, interval_us, period_us)).await {
             Ok(Ok([allowed, a, b])) => {
-                self.degraded
-                    .store(false, std::sync::atomic::Ordering::Relaxed);
+                if self
+                    .degraded
+                    .swap(false, std::sync::atomic::Ordering::Relaxed)
+                {
+                    tracing::info!("Redis is back: rate limits are shared again");
+                }
                 Decision::from_gcra(
                     allowed == 1,
                     limit,

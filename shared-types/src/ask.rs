@@ -14,6 +14,14 @@ pub const QUESTION_MAX_CHARS: usize = 8_000;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AskRequest {
     /// The question, at most [`QUESTION_MAX_CHARS`] characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 8000,
+            pattern = "[^\\s\\x00-\\x1f\\x7f-\\x9f]"
+        )
+    )]
     pub question: String,
     /// The conversation to continue; a new one is started when absent.
     #[serde(default)]

@@ -21,11 +21,17 @@ impl std::fmt::Display for UserId {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegisterRequest {
     /// The sign-in address; trimmed and lower-cased by the server.
+    #[cfg_attr(feature = "openapi", schema(format = "email", max_length = 254))]
     pub email: String,
     /// At least 12 characters and not a common password.
+    #[cfg_attr(feature = "openapi", schema(min_length = 12, max_length = 256))]
     pub password: String,
     /// How the user wants to be addressed.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 100, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")
+    )]
     pub full_name: Option<String>,
 }
 
@@ -34,6 +40,7 @@ pub struct RegisterRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
     /// The sign-in address (case and surrounding space do not matter).
+    #[cfg_attr(feature = "openapi", schema(format = "email", max_length = 254))]
     pub email: String,
     /// The account password.
     pub password: String,
@@ -91,9 +98,14 @@ pub struct User {
 pub struct UpdateMeRequest {
     /// A new display name; an empty string removes it.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 100, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")
+    )]
     pub full_name: Option<String>,
     /// A new password; requires `current_password`.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 12, max_length = 256))]
     pub new_password: Option<String>,
     /// The current password, to confirm a password change.
     #[serde(default)]

@@ -63,8 +63,13 @@ string_enum!(ResumeFormat { Pdf => "pdf", Docx => "docx", Txt => "txt", Markdown
 pub struct CreateResume {
     /// A name for it ("Backend, 2026").
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub title: Option<String>,
     /// The resume's text.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 100000, pattern = "[^\\s\\x00-\\x1f\\x7f-\\x9f]")
+    )]
     pub text: String,
 }
 
@@ -74,9 +79,17 @@ pub struct CreateResume {
 pub struct UpdateResume {
     /// A new title.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 200, pattern = "[^\\s\\x00-\\x1f\\x7f-\\x9f]")
+    )]
     pub title: Option<String>,
     /// The corrected text.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 100000, pattern = "[^\\s\\x00-\\x1f\\x7f-\\x9f]")
+    )]
     pub text: Option<String>,
 }
 
@@ -149,20 +162,36 @@ string_enum!(JobStatus { Saved => "saved", Applied => "applied", Interviewing =>
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SaveJob {
     /// The job title.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 300, pattern = "[^\\s\\x00-\\x1f\\x7f-\\x9f]")
+    )]
     pub title: String,
     /// The hiring company.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 300))]
     pub company: Option<String>,
     /// Where the job is.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 300))]
     pub location: Option<String>,
     /// The description as plain text.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 100000, pattern = "[^\\s\\x00-\\x1f\\x7f-\\x9f]")
+    )]
     pub description: String,
-    /// The posting's address; saving the same address again updates it.
+    /// The posting's address (http or https); saving the same address
+    /// again updates it.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 2000, pattern = "^\\s*https?://")
+    )]
     pub url: Option<String>,
     /// Where it was found ("linkedin", "greenhouse", "manual", ...).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 50))]
     pub source: Option<String>,
 }
 
@@ -183,6 +212,7 @@ pub struct UpdateJob {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeleteJobs {
     /// The jobs to delete (at most 500).
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 500))]
     pub ids: Vec<i64>,
 }
 

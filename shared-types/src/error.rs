@@ -89,16 +89,15 @@ impl ErrorCode {
     /// The HTTP status code that goes with this error code.
     pub const fn status(self) -> u16 {
         match self {
-            Self::InvalidRequest | Self::InvalidEmail | Self::WeakPassword | Self::UnknownModel => {
-                400
-            }
+            Self::InvalidRequest | Self::InvalidEmail | Self::WeakPassword => 400,
             Self::InvalidCredentials | Self::MissingToken | Self::InvalidToken => 401,
             Self::WrongPassword
             | Self::Forbidden
             | Self::AccountSuspended
             | Self::PlanRequired
             | Self::ModelNotAllowed => 403,
-            Self::NotFound => 404,
+            // As OpenAI answers an unknown model (`model_not_found`).
+            Self::NotFound | Self::UnknownModel => 404,
             Self::MethodNotAllowed => 405,
             Self::EmailTaken
             | Self::ResumeLimitReached

@@ -13,7 +13,10 @@ pub const MAX_API_KEY_DAYS: u32 = 3650;
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKeyRequest {
     /// What the key is for (1 to 100 characters), such as "laptop script".
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 100, pattern = "[^\\s\\x00-\\x1f\\x7f-\\x9f]")
+    )]
     pub name: String,
     /// Days until it stops working (1 to 3650); absent: it does not expire.
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 3650))]
@@ -60,8 +63,12 @@ pub const BYOK_PROVIDERS: [&str; 6] = ["openai", "anthropic", "gemini", "deepsee
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PutProviderKeyRequest {
-    /// The provider's API key (8 to 512 printable characters).
-    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 512))]
+    /// The provider's API key: 8 to 512 characters, none of them blank or
+    /// control characters (blanks around it are dropped).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^\\s*[^\\s\\x00-\\x1f\\x7f-\\x9f]{8,512}\\s*$")
+    )]
     pub api_key: String,
 }
 

@@ -9,6 +9,13 @@ pub const FULL_NAME_MAX_CHARS: usize = 100;
 /// The longest email address accepted (RFC 5321 path limit).
 pub const EMAIL_MAX_CHARS: usize = 254;
 
+/// Whether a required text has something in it: a character that is
+/// neither blank nor a control character. The OpenAPI document says the
+/// same of such fields with the pattern `[^\s\x00-\x1f\x7f-\x9f]`.
+pub fn has_text(text: &str) -> bool {
+    text.chars().any(|c| !c.is_whitespace() && !c.is_control())
+}
+
 /// Passwords long enough to pass the length rule that are still among the
 /// most common in breach corpora; compared case-insensitively.
 const COMMON_PASSWORDS: &str = include_str!("common_passwords.txt");
@@ -126,7 +133,7 @@ pub fn normalize_email(raw: &str) -> Result<String, String> {
 /// Trims a display name; `None` when it is empty, an error when too long.
 pub fn normalize_full_name(raw: &str) -> Result<Option<String>, String> {
     let name = raw.trim();
-    if name.chars().count() > FULL_NAME_MAX_CHARS {
+    if raw.chars().count() > FULL_NAME_MAX_CHARS {
         return Err(format!(
             "The name must be at most {FULL_NAME_MAX_CHARS} characters long."
         ));

@@ -22,6 +22,9 @@ pub enum AdminError {
     /// No such user or model.
     #[error("{0}")]
     NotFound(String),
+    /// Well formed, but not allowed (an admin acting on their own account).
+    #[error("{0}")]
+    NotAllowed(String),
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbError),

@@ -242,7 +242,7 @@ pub async fn update(pool: &Pool, by: By, id: i64, patch: AdminUserPatch) -> Resu
         None => None,
     };
     if patch.suspended == Some(true) && id == by.admin_id {
-        return Err(AdminError::InvalidInput(
+        return Err(AdminError::NotAllowed(
             "You cannot suspend your own account.".into(),
         ));
     }
@@ -331,7 +331,7 @@ pub async fn revoke_sessions(pool: &Pool, by: By, id: i64) -> Result<usize, Admi
 /// Deletes the account and what it owns.
 pub async fn delete(pool: &Pool, by: By, id: i64) -> Result<(), AdminError> {
     if id == by.admin_id {
-        return Err(AdminError::InvalidInput(
+        return Err(AdminError::NotAllowed(
             "Delete your own account from your account page, not the console.".into(),
         ));
     }

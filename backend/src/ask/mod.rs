@@ -245,11 +245,10 @@ impl AskService {
     /// Asks from the app; resolves once the answer has begun (or failed
     /// before it did).
     pub async fn ask(&self, user: UserId, request: AskRequest) -> Result<Answer, AskError> {
-        let question = request.question.trim();
-        if question.is_empty() {
+        if !shared_types::validation::has_text(&request.question) {
             return Err(AskError::InvalidInput("The question is empty.".into()));
         }
-        if question.chars().count() > QUESTION_MAX_CHARS {
+        if request.question.chars().count() > QUESTION_MAX_CHARS {
             return Err(AskError::InvalidInput(format!(
                 "The question is longer than {QUESTION_MAX_CHARS} characters."
             )));

@@ -20,7 +20,7 @@ use super::{AskError, Reservation, elapsed_ms};
 use crate::ai::router::Started;
 use crate::ai::{ChatEvent, ProviderError, ProviderErrorKind, estimate_tokens};
 use crate::db::models::NewUsageEvent;
-use crate::db::{self, Pool, asks};
+use crate::db::{self, DbError, Pool, asks};
 
 /// The longest an answer may stream.
 pub const MAX_ANSWER: std::time::Duration = std::time::Duration::from_secs(300);
@@ -201,6 +201,14 @@ pub(super) async fn drive(mut run: Run, started: Started, sender: mpsc::Sender<S
 
     let last = match (&outcome, settled) {
         (Outcome::Cancelled, _) => return,
+        (_, Err(AskError::Db(DbError::Unavailable(e)))) => {
+            tracing::error!(error = %e, "could not settle an answer: the database is unavailable");
+            StreamEvent::Error(ErrorBody {
+                error: ErrorCode::ServiceUnavailable,
+                message: "The database could not be reached, so this answer was not saved; the question is given back within minutes. Ask again in a moment."
+                    .into(),
+            })
+        }
         (_, Err(e)) => {
             tracing::error!(error = %e, "could not settle an answer");
             StreamEvent::Error(ErrorBody {

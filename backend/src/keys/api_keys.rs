@@ -109,8 +109,10 @@ pub async fn create(
     request: CreateApiKeyRequest,
     origin: &Origin,
 ) -> Result<CreatedApiKey, KeyError> {
+    // As the OpenAPI document says: some text, and the limit counts what
+    // was sent.
     let name = request.name.trim().to_string();
-    if name.is_empty() || name.chars().count() > NAME_CHARS {
+    if !shared_types::validation::has_text(&name) || request.name.chars().count() > NAME_CHARS {
         return Err(KeyError::InvalidInput(format!(
             "name must be 1 to {NAME_CHARS} characters."
         )));

@@ -52,6 +52,9 @@ pub enum ByokError {
     /// No key for this provider.
     #[error("You have no key for this provider.")]
     NotFound,
+    /// The path names no provider one can bring a key for.
+    #[error("{0}")]
+    UnknownProvider(String),
     /// A stored key could not be decrypted.
     #[error("A stored key could not be read: {0}")]
     Vault(#[from] VaultError),
@@ -508,7 +511,7 @@ fn known(provider: &str) -> Result<&'static str, ByokError> {
         .into_iter()
         .find(|p| *p == provider)
         .ok_or_else(|| {
-            ByokError::InvalidInput(format!(
+            ByokError::UnknownProvider(format!(
                 "'{provider}' is not a provider you can bring a key for; use one of {}.",
                 BYOK_PROVIDERS.join(", ")
             ))

@@ -68,16 +68,19 @@ fn title_of(
     title: Option<String>,
     fallback: impl FnOnce() -> String,
 ) -> Result<String, ResumeError> {
-    let title = title
-        .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty())
-        .unwrap_or_else(fallback);
-    if title.chars().count() > TITLE_MAX_CHARS {
+    // The limit counts what was sent, as the OpenAPI document says.
+    if title
+        .as_ref()
+        .is_some_and(|t| t.chars().count() > TITLE_MAX_CHARS)
+    {
         return Err(ResumeError::InvalidInput(format!(
             "The title is longer than {TITLE_MAX_CHARS} characters."
         )));
     }
-    Ok(title)
+    Ok(title
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(fallback))
 }
 
 impl Resumes {
@@ -234,7 +237,7 @@ impl Resumes {
         text: Option<String>,
     ) -> Result<Resume, ResumeError> {
         let title = match title {
-            Some(t) if t.trim().is_empty() => {
+            Some(t) if !shared_types::validation::has_text(&t) => {
                 return Err(ResumeError::InvalidInput("The title is empty.".into()));
             }
             Some(t) => Some(title_of(Some(t), String::new)?),

@@ -6,7 +6,7 @@ use shared_types::{ApiKeyInfo, CreateApiKeyRequest, CreatedApiKey, ErrorBody};
 
 use crate::audit::Origin;
 use crate::error::ApiError;
-use crate::extractors::AuthUser;
+use crate::extractors::{AuthUser, Json};
 use crate::keys::api_keys;
 use crate::state::AppState;
 
@@ -24,7 +24,7 @@ pub async fn create(
     state: web::Data<AppState>,
     user: AuthUser,
     origin: Origin,
-    body: web::Json<CreateApiKeyRequest>,
+    body: Json<CreateApiKeyRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let catalogue = state.ask.catalogue();
     let created = api_keys::create(

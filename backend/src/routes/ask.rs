@@ -9,7 +9,7 @@ use bytes::Bytes;
 use shared_types::{AskRequest, AskResponse, ErrorBody, ErrorCode, StreamEvent};
 
 use crate::error::ApiError;
-use crate::extractors::Caller;
+use crate::extractors::{Caller, Json};
 use crate::rate_limit::Decision;
 use crate::state::AppState;
 
@@ -23,10 +23,10 @@ pub const ASK_JSON_LIMIT_BYTES: usize = 512 * 1024;
         (status = 200, description = "The answer as JSON, or with `Accept: text/event-stream` a stream of \
             `meta`, `delta`, `usage` | `error`, `done` events. Carries X-RateLimit-Limit/Remaining/Reset.",
             body = AskResponse),
-        (status = 400, description = "invalid_request or unknown_model", body = ErrorBody),
+        (status = 400, description = "invalid_request", body = ErrorBody),
         (status = 401, description = "missing_token or invalid_token (also an invalid, expired or deleted API key)", body = ErrorBody),
         (status = 403, description = "model_not_allowed, account_suspended, or plan_required (an API key on a plan without keys)", body = ErrorBody),
-        (status = 404, description = "not_found: no such conversation", body = ErrorBody),
+        (status = 404, description = "not_found: no such conversation; unknown_model: no such model", body = ErrorBody),
         (status = 422, description = "provider_key_invalid: the provider refused the user's own key (marked invalid; not counted)", body = ErrorBody),
         (status = 429, description = "quota_exceeded, or rate_limited with Retry-After", body = ErrorBody),
         (status = 502, description = "upstream_error: not counted against the quota", body = ErrorBody),
@@ -37,7 +37,7 @@ pub async fn ask(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: Caller,
-    body: web::Json<AskRequest>,
+    body: Json<AskRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let decision = per_minute(&state, &user).await?;
     let answer = state

@@ -11,7 +11,7 @@ use shared_types::{
 
 use crate::audit::Origin;
 use crate::error::ApiError;
-use crate::extractors::client_ip;
+use crate::extractors::{Json, client_ip};
 use crate::state::AppState;
 
 /// The `/auth` scope with its rate limit.
@@ -65,7 +65,7 @@ async fn limit_per_ip(
 pub async fn register(
     state: web::Data<AppState>,
     origin: Origin,
-    body: web::Json<RegisterRequest>,
+    body: Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let tokens = state.accounts.register(body.into_inner(), &origin).await?;
     tracing::info!(user_id = tokens.user.id.0, "account registered");
@@ -82,7 +82,7 @@ pub async fn register(
 pub async fn login(
     state: web::Data<AppState>,
     origin: Origin,
-    body: web::Json<LoginRequest>,
+    body: Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let tokens = state.accounts.login(body.into_inner(), &origin).await?;
     Ok(HttpResponse::Ok().json(tokens))
@@ -96,7 +96,7 @@ pub async fn login(
 pub async fn refresh(
     state: web::Data<AppState>,
     origin: Origin,
-    body: web::Json<RefreshRequest>,
+    body: Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let tokens = state
         .accounts
@@ -112,7 +112,7 @@ pub async fn refresh(
 ))]
 pub async fn logout(
     state: web::Data<AppState>,
-    body: web::Json<RefreshRequest>,
+    body: Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     state
         .accounts

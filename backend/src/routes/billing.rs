@@ -7,7 +7,7 @@ use shared_types::{BillingStatus, BillingUrl, CheckoutRequest, ErrorBody, ErrorC
 
 use crate::billing::{self, Billing};
 use crate::error::ApiError;
-use crate::extractors::AuthUser;
+use crate::extractors::{AuthUser, Json};
 use crate::state::AppState;
 
 /// The largest webhook body accepted (Stripe's events are a few KB).
@@ -44,7 +44,7 @@ pub async fn plans(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
 pub async fn checkout(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<CheckoutRequest>,
+    body: Json<CheckoutRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let url = configured(&state)?.checkout(user.id.0, body.tier).await?;
     Ok(HttpResponse::Ok().json(BillingUrl { url }))

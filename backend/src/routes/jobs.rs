@@ -10,7 +10,7 @@ use shared_types::{
 
 use crate::db::jobs::ListFilter;
 use crate::error::ApiError;
-use crate::extractors::AuthUser;
+use crate::extractors::{AuthUser, Json};
 use crate::state::AppState;
 
 /// A saved job's description may be 100,000 characters of up to 4 bytes.
@@ -37,6 +37,9 @@ pub struct AnalysisQuery {
     /// Only jobs with this status.
     pub status: Option<JobStatus>,
     /// Only these jobs: ids separated by commas.
+    #[param(
+        pattern = "^[ \\t\\n\\f\\r]*([+-]?[0-9]{1,18}[ \\t\\n\\f\\r]*(,[ \\t\\n\\f\\r]*[+-]?[0-9]{1,18}[ \\t\\n\\f\\r]*)*)?$"
+    )]
     pub ids: Option<String>,
 }
 
@@ -52,7 +55,7 @@ pub struct AnalysisQuery {
 pub async fn save(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<SaveJob>,
+    body: Json<SaveJob>,
 ) -> Result<HttpResponse, ApiError> {
     let per_day = state.ask.catalogue().plan(user.tier).job_saves_per_day;
     let (job, created) = state.jobs.save(user.id, per_day, body.into_inner()).await?;
@@ -105,7 +108,7 @@ pub async fn update(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<i64>,
-    body: web::Json<UpdateJob>,
+    body: Json<UpdateJob>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(
         state
@@ -134,7 +137,7 @@ pub async fn delete(
 pub async fn delete_many(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<DeleteJobs>,
+    body: Json<DeleteJobs>,
 ) -> Result<HttpResponse, ApiError> {
     let deleted = state.jobs.delete_many(user.id, body.into_inner()).await?;
     Ok(HttpResponse::Ok().json(Deleted { deleted }))
@@ -152,13 +155,16 @@ pub async fn analysis(
     let ids = match query
         .ids
         .as_deref()
-        .map(str::trim)
+        .map(|s| s.trim_matches(|c: char| c.is_ascii_whitespace()))
         .filter(|s| !s.is_empty())
     {
         None => None,
         Some(list) => Some(
             list.split(',')
-                .map(|id| id.trim().parse::<i64>())
+                .map(|id| {
+                    id.trim_matches(|c: char| c.is_ascii_whitespace())
+                        .parse::<i64>()
+                })
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|_| ApiError::invalid("ids must be numbers separated by commas."))?,
         ),
@@ -189,7 +195,7 @@ pub async fn match_saved(
 pub async fn match_posting(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<MatchRequest>,
+    body: Json<MatchRequest>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(
         state

@@ -87,6 +87,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 )
                 .service(
                     web::resource("/resumes/{id}")
+                        // A corrected text is as long as a pasted one.
+                        .app_data(json_config().limit(resumes::PASTE_LIMIT_BYTES))
                         .get(resumes::get)
                         .patch(resumes::update)
                         .delete(resumes::delete),
@@ -152,12 +154,9 @@ fn json_config() -> web::JsonConfig {
 fn json_error(err: &actix_web::error::JsonPayloadError) -> ApiError {
     use actix_web::error::JsonPayloadError as E;
     match err {
-        E::Overflow { .. } | E::OverflowKnownLength { .. } => ApiError::new(
+        E::Overflow { limit } | E::OverflowKnownLength { limit, .. } => ApiError::new(
             ErrorCode::PayloadTooLarge,
-            format!(
-                "The request body is larger than {} KB.",
-                JSON_LIMIT_BYTES / 1024
-            ),
+            format!("The request body is larger than {} KB.", limit / 1024),
         ),
         E::ContentType => {
             ApiError::invalid("The request body must be JSON (Content-Type: application/json).")

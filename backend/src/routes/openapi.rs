@@ -1,7 +1,9 @@
 //! `GET /api/v1/openapi.json`: the OpenAPI 3 document of every route.
 
 use actix_web::HttpResponse;
+use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 /// The API description, generated from the handlers' annotations.
@@ -65,7 +67,7 @@ use utoipa::{Modify, OpenApi};
         super::admin::analytics::report,
         super::admin::analytics::ledger,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonResponses),
     tags(
         (name = "auth", description = "Sign-up, sign-in and sessions"),
         (name = "users", description = "The signed-in user's account"),
@@ -95,6 +97,89 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// The answers any operation of a kind can give, added where a handler's
+/// own list leaves them out, so that the document lists every status each
+/// route can return: a body or query that does not parse (400), a missing
+/// or bad token (401), a path whose id does not parse (404), a body over
+/// the limit (413), the database out of reach (503).
+struct CommonResponses;
+
+impl CommonResponses {
+    fn add(operation: &mut Operation, status: &str, description: &str) {
+        let error = Content::new(Some(Ref::from_schema_name("ErrorBody")));
+        operation
+            .responses
+            .responses
+            .entry(status.to_string())
+            .or_insert_with(|| {
+                RefOr::T(
+                    ResponseBuilder::new()
+                        .description(description)
+                        .content("application/json", error)
+                        .build(),
+                )
+            });
+    }
+}
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in &mut openapi.paths.paths {
+            // Neither reads the database.
+            let stateless = path == "/health" || path == "/api/v1/openapi.json";
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let has_body = operation.request_body.is_some();
+                let has = |place: ParameterIn| {
+                    operation
+                        .parameters
+                        .iter()
+                        .flatten()
+                        .any(|p| p.parameter_in == place)
+                };
+                let (has_query, has_path) = (has(ParameterIn::Query), has(ParameterIn::Path));
+                if has_body || has_query {
+                    Self::add(
+                        operation,
+                        "400",
+                        "invalid_request: the body or query could not be read (`message` says why)",
+                    );
+                }
+                if has_path {
+                    Self::add(
+                        operation,
+                        "404",
+                        "not_found: no such resource, or a malformed id",
+                    );
+                }
+                if operation.security.is_some() {
+                    Self::add(operation, "401", "missing_token or invalid_token");
+                }
+                if has_body {
+                    Self::add(
+                        operation,
+                        "413",
+                        "payload_too_large: the body is over the route's limit",
+                    );
+                }
+                if !stateless {
+                    Self::add(
+                        operation,
+                        "503",
+                        "service_unavailable: the database cannot be reached; try again shortly",
+                    );
+                }
+            }
+        }
     }
 }
 

@@ -9,7 +9,7 @@ use shared_types::{
 
 use crate::audit::Origin;
 use crate::error::ApiError;
-use crate::extractors::AuthUser;
+use crate::extractors::{AuthUser, Json};
 use crate::state::AppState;
 
 /// The user's keys (never the keys themselves) and the fallback setting.
@@ -39,7 +39,7 @@ pub async fn list(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResp
 pub async fn settings(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<ProviderKeySettings>,
+    body: Json<ProviderKeySettings>,
 ) -> Result<HttpResponse, ApiError> {
     let catalogue = state.ask.catalogue();
     let keys = state
@@ -57,7 +57,7 @@ pub async fn settings(
     request_body = PutProviderKeyRequest,
     responses(
         (status = 200, body = ProviderKeyInfo),
-        (status = 400, description = "invalid_request: an unknown provider or a malformed key", body = ErrorBody),
+        (status = 400, description = "invalid_request: a malformed key", body = ErrorBody),
         (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
         (status = 403, description = "plan_required: the plan cannot bring keys; account_suspended", body = ErrorBody),
         (status = 422, description = "provider_key_invalid: the provider refused the key (not saved)", body = ErrorBody),
@@ -68,7 +68,7 @@ pub async fn put(
     user: AuthUser,
     origin: Origin,
     provider: web::Path<String>,
-    body: web::Json<PutProviderKeyRequest>,
+    body: Json<PutProviderKeyRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let catalogue = state.ask.catalogue();
     let info = state
@@ -89,10 +89,9 @@ pub async fn put(
     params(("provider" = String, Path, description = "openai, anthropic, gemini, deepseek, groq or xai")),
     responses(
         (status = 200, description = "The key with what the check found (`invalid` if refused)", body = ProviderKeyInfo),
-        (status = 400, description = "invalid_request: an unknown provider", body = ErrorBody),
         (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
         (status = 403, description = "account_suspended", body = ErrorBody),
-        (status = 404, description = "not_found: no key for this provider", body = ErrorBody),
+        (status = 404, description = "not_found: no key for this provider, or no such provider", body = ErrorBody),
         (status = 503, description = "byok_not_configured", body = ErrorBody),
     ))]
 pub async fn verify(
@@ -108,10 +107,9 @@ pub async fn verify(
     params(("provider" = String, Path, description = "openai, anthropic, gemini, deepseek, groq or xai")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, description = "invalid_request: an unknown provider", body = ErrorBody),
         (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
         (status = 403, description = "account_suspended", body = ErrorBody),
-        (status = 404, description = "not_found: no key for this provider", body = ErrorBody),
+        (status = 404, description = "not_found: no key for this provider, or no such provider", body = ErrorBody),
         (status = 503, description = "byok_not_configured", body = ErrorBody),
     ))]
 pub async fn delete(

@@ -5,7 +5,7 @@ use shared_types::{DeleteMeRequest, ErrorBody, UpdateMeRequest, User};
 
 use crate::audit::Origin;
 use crate::error::ApiError;
-use crate::extractors::AuthUser;
+use crate::extractors::{AuthUser, Json};
 use crate::state::AppState;
 
 /// The caller's account.
@@ -28,7 +28,7 @@ pub async fn me_patch(
     state: web::Data<AppState>,
     user: AuthUser,
     origin: Origin,
-    body: web::Json<UpdateMeRequest>,
+    body: Json<UpdateMeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let updated = state
         .accounts
@@ -47,7 +47,7 @@ pub async fn me_delete(
     state: web::Data<AppState>,
     user: AuthUser,
     origin: Origin,
-    body: web::Json<DeleteMeRequest>,
+    body: Json<DeleteMeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     state
         .accounts

@@ -265,7 +265,7 @@ async fn a_suspended_user_is_refused_everywhere_loses_their_sessions_and_can_be_
         Some(json!({"suspended": true})),
     )
     .await
-    .assert_error(400, "invalid_request");
+    .assert_error(403, "forbidden");
 
     patch(&app, &root.access, &path, json!({"suspended": false})).await;
     let back = Session::from(&app.login("ada@example.com", PASSWORD).await);
@@ -357,7 +357,7 @@ async fn an_admin_deletes_a_user_with_an_audit_row_the_database_will_not_change(
     let own = format!("/api/v1/admin/users/{}", root.user_id);
     app.request("DELETE", &own, Some(&root.access), None)
         .await
-        .assert_error(400, "invalid_request");
+        .assert_error(403, "forbidden");
 
     let entry = &audited(&app, &root, "admin.user_deleted").await[0];
     assert_eq!(entry["details"]["email"], "ada@example.com");

@@ -46,6 +46,48 @@ async fn a_non_json_content_type_is_an_invalid_request() {
     assert_eq!(body["error"], "invalid_request");
 }
 
+/// Bodies are read as their schema says: an object, never an array of the
+/// fields (which serde alone would take), and `3.0` is an integer.
+#[tokio::test]
+async fn a_body_must_be_an_object_and_integral_numbers_are_integers() {
+    let app = spawn_app().await;
+    let ada = app.register("ada@example.com").await;
+    let array = app
+        .request(
+            "PATCH",
+            "/api/v1/users/me",
+            Some(&ada.access),
+            Some(json!([null, null, null])),
+        )
+        .await;
+    array.assert_error(400, "invalid_request");
+    assert!(
+        array.body["message"]
+            .as_str()
+            .expect("message")
+            .contains("object")
+    );
+    let root = app.admin("root@example.com").await;
+    let granted = app
+        .request(
+            "POST",
+            &format!("/api/v1/admin/users/{}/grant", ada.user_id),
+            Some(&root.access),
+            Some(json!({"questions": 3.0})),
+        )
+        .await;
+    assert_eq!(granted.status, 200, "{}", granted.body);
+    let fractional = app
+        .request(
+            "POST",
+            &format!("/api/v1/admin/users/{}/grant", ada.user_id),
+            Some(&root.access),
+            Some(json!({"questions": 3.5})),
+        )
+        .await;
+    fractional.assert_error(400, "invalid_request");
+}
+
 #[tokio::test]
 async fn every_response_carries_its_own_request_id() {
     let app = spawn_app().await;

@@ -34,7 +34,7 @@ async fn unknown_and_disallowed_models_are_refused_before_anything_is_reserved()
     let s = app.register("ada@example.com").await;
     app.ask(&s.access, json!({"question": "q", "model": "gpt-9"}))
         .await
-        .assert_error(400, "unknown_model");
+        .assert_error(404, "unknown_model");
     let reply = app
         .ask(&s.access, json!({"question": "q", "model": "gpt-4o"}))
         .await;

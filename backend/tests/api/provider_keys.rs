@@ -127,7 +127,7 @@ async fn saving_checks_the_key_with_the_provider() {
     // Bad input, unknown providers, verify, delete.
     put(&app, &ada, "acme", GOOD)
         .await
-        .assert_error(400, "invalid_request");
+        .assert_error(404, "not_found");
     put(&app, &ada, "openai", "short")
         .await
         .assert_error(400, "invalid_request");

@@ -8,7 +8,7 @@ use super::by;
 use crate::admin::models;
 use crate::audit::Origin;
 use crate::error::ApiError;
-use crate::extractors::AdminUser;
+use crate::extractors::{AdminUser, Json};
 use crate::state::AppState;
 
 /// Every model with its settings and this month's usage.
@@ -41,7 +41,7 @@ pub async fn update(
     admin: AdminUser,
     origin: Origin,
     id: web::Path<String>,
-    body: web::Json<AdminModelPatch>,
+    body: Json<AdminModelPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     models::update(

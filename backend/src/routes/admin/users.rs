@@ -10,7 +10,7 @@ use super::by;
 use crate::admin::users::{self, ListQuery};
 use crate::audit::Origin;
 use crate::error::ApiError;
-use crate::extractors::AdminUser;
+use crate::extractors::{AdminUser, Json};
 use crate::state::AppState;
 
 /// Users, searched, filtered and sorted.
@@ -62,7 +62,7 @@ pub async fn get(
         (status = 200, description = "The user after the change", body = AdminUserDetail),
         (status = 400, description = "invalid_request", body = ErrorBody),
         (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
-        (status = 403, description = "forbidden: not an admin", body = ErrorBody),
+        (status = 403, description = "forbidden: not an admin, or suspending the admin's own account", body = ErrorBody),
         (status = 404, description = "not_found", body = ErrorBody),
     ))]
 pub async fn update(
@@ -70,7 +70,7 @@ pub async fn update(
     admin: AdminUser,
     origin: Origin,
     id: web::Path<i64>,
-    body: web::Json<AdminUserPatch>,
+    body: Json<AdminUserPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let patch = body.into_inner();
@@ -100,7 +100,7 @@ pub async fn grant(
     admin: AdminUser,
     origin: Origin,
     id: web::Path<i64>,
-    body: web::Json<GrantRequest>,
+    body: Json<GrantRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     users::grant(&state.pool, by(&admin, origin), id, body.questions).await?;
@@ -134,9 +134,8 @@ pub async fn revoke_sessions(
     params(("id" = i64, Path, description = "The user's id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, description = "invalid_request: an admin's own account", body = ErrorBody),
         (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
-        (status = 403, description = "forbidden: not an admin", body = ErrorBody),
+        (status = 403, description = "forbidden: not an admin, or the admin's own account", body = ErrorBody),
         (status = 404, description = "not_found", body = ErrorBody),
     ))]
 pub async fn delete(
