@@ -4,7 +4,8 @@
 # web-ext lint, and the end-to-end tests of the built extension in Chromium
 # and Firefox ESR, and the official OpenAI SDKs (Node and Python) against the
 # OpenAI-compatible endpoint, and Schemathesis fuzzing the API against its
-# OpenAPI document. PostgreSQL, Redis, the browsers, wasm-bindgen, the npm
+# OpenAPI document, and the scale-out and fault tests (three replicas behind
+# nginx). PostgreSQL, Redis, nginx, the browsers, wasm-bindgen, the npm
 # test tools and the Python packages are installed or started when missing;
 # nothing is skipped.
 source "$(dirname "$0")/lib.sh"
@@ -62,5 +63,8 @@ sdk_python="$(ensure_python_packages tests/sdk/requirements.txt)"
 
 step "API contract under fuzzing: Schemathesis, every check, 120 s against the real server"
 bash tests/contract/run.sh 120
+
+step "Scale-out and fault tests: 3 replicas behind nginx, kill -9, PostgreSQL and Redis stopped (budget 300 s)"
+bash tests/scale/run.sh 100 20 300
 
 step "All checks passed in $((SECONDS - started)) s"

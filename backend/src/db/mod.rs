@@ -168,6 +168,54 @@ pub enum DbError {
     Query(#[from] diesel::result::Error),
 }
 
+/// Whether the database was found out of reach lately: a connection that
+/// would not open (the pool keeps retrying in the background, at least
+/// every 2.5 s, while it is down) or one found dead. Meanwhile calls take
+/// an idle connection or fail at once with `Unavailable`, instead of each
+/// waiting the pool's timeout for a connection that cannot open.
+#[derive(Debug, Clone, Default)]
+struct Reachability {
+    /// Milliseconds since the Unix epoch of the last failure; 0: none.
+    failed_at: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Reachability {
+    /// How long after a failure calls fail fast (more than the pool's
+    /// longest pause between attempts, so that it stays open while down).
+    const WINDOW_MS: u64 = 3_000;
+
+    fn now_ms() -> u64 {
+        u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or_default()
+    }
+
+    fn failed(&self) {
+        self.failed_at
+            .store(Self::now_ms(), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn recovered(&self) {
+        // Read first: a store on every call would bounce the cache line.
+        if self.failed_at.load(std::sync::atomic::Ordering::Relaxed) != 0 {
+            self.failed_at
+                .store(0, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    fn down(&self) -> bool {
+        let at = self.failed_at.load(std::sync::atomic::Ordering::Relaxed);
+        at != 0 && Self::now_ms().saturating_sub(at) < Self::WINDOW_MS
+    }
+}
+
+impl r2d2::HandleError<r2d2::Error> for Reachability {
+    fn handle_error(&self, error: r2d2::Error) {
+        if !self.down() {
+            tracing::warn!(error = %error, "cannot open a database connection; calls fail fast until one opens");
+        }
+        self.failed();
+    }
+}
+
 /// Database connections: reads and writes.
 ///
 /// On PostgreSQL both come from one pool. SQLite allows one writer at a
@@ -180,9 +228,14 @@ pub struct Pool {
     writer: r2d2::Pool<DbManager>,
     kind: DbKind,
     waits: Option<prometheus::Histogram>,
+    reachability: Reachability,
 }
 
-fn build(url: &str, size: u32) -> Result<r2d2::Pool<DbManager>, String> {
+fn build(
+    url: &str,
+    size: u32,
+    reachability: &Reachability,
+) -> Result<r2d2::Pool<DbManager>, String> {
     // No query on checkout: a round trip on every call to catch the rare
     // connection that the server closed (a restart, a failover) costs more
     // than that one call failing. `Pool::run` finds such a connection when
@@ -192,6 +245,7 @@ fn build(url: &str, size: u32) -> Result<r2d2::Pool<DbManager>, String> {
         .min_idle(Some(1))
         .connection_timeout(Duration::from_secs(5))
         .test_on_check_out(false)
+        .error_handler(Box::new(reachability.clone()))
         .build_unchecked(DbManager::new(url)?))
 }
 
@@ -207,16 +261,18 @@ impl Pool {
                 .open()
                 .map_err(|e| format!("cannot open the SQLite database: {e}"))?;
         }
-        let readers = build(url, size)?;
+        let reachability = Reachability::default();
+        let readers = build(url, size, &reachability)?;
         let writer = match kind {
             DbKind::Postgres => readers.clone(),
-            DbKind::Sqlite => build(url, 1)?,
+            DbKind::Sqlite => build(url, 1, &reachability)?,
         };
         Ok(Self {
             readers,
             writer,
             kind,
             waits: None,
+            reachability,
         })
     }
 
@@ -258,7 +314,13 @@ impl Pool {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        Self::run(self.readers.clone(), self.waits.clone(), f).await
+        Self::run(
+            self.readers.clone(),
+            self.waits.clone(),
+            self.reachability.clone(),
+            f,
+        )
+        .await
     }
 
     /// Runs `f`, which may write, with a connection on the blocking pool.
@@ -268,12 +330,19 @@ impl Pool {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        Self::run(self.writer.clone(), self.waits.clone(), f).await
+        Self::run(
+            self.writer.clone(),
+            self.waits.clone(),
+            self.reachability.clone(),
+            f,
+        )
+        .await
     }
 
     async fn run<T, E, F>(
         pool: r2d2::Pool<DbManager>,
         waits: Option<prometheus::Histogram>,
+        reachability: Reachability,
         f: F,
     ) -> Result<T, E>
     where
@@ -283,20 +352,29 @@ impl Pool {
     {
         let task = actix_web::rt::task::spawn_blocking(move || {
             let started = std::time::Instant::now();
-            let conn = pool.get();
+            let conn = if reachability.down() {
+                pool.try_get()
+                    .ok_or_else(|| "the database cannot be reached".to_string())
+            } else {
+                pool.get().map_err(|e| e.to_string())
+            };
             if let Some(waits) = &waits {
                 waits.observe(started.elapsed().as_secs_f64());
             }
-            let mut conn = conn.map_err(|e| DbError::Unavailable(e.to_string()))?;
+            let mut conn = conn.map_err(DbError::Unavailable)?;
             let result = f(&mut conn.db);
             // A failed call may have met a connection the server closed:
             // then the call is answered as the database being unavailable
-            // (503, nothing was written), and the connection is dropped.
+            // (503), and the connection is dropped.
             if result.is_err() && conn.db.ping().is_err() {
                 conn.dead = true;
+                reachability.failed();
                 return Err(
                     DbError::Unavailable("the database closed the connection".into()).into(),
                 );
+            }
+            if result.is_ok() {
+                reachability.recovered();
             }
             result
         });

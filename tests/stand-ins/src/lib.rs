@@ -61,6 +61,14 @@ impl Scenario {
         Self::answer(&["Hello", " from the **", "stand-in**."], 12, 5)
     }
 
+    /// The same answer with this pause before each piece.
+    fn paused(mut self, pause: Duration) -> Self {
+        if let Self::Answer { delay, .. } = &mut self {
+            *delay = pause;
+        }
+        self
+    }
+
     /// An answer in these pieces with this usage and no delay.
     pub fn answer(chunks: &[&str], input_tokens: u64, output_tokens: u64) -> Self {
         Self::Answer {
@@ -91,6 +99,8 @@ struct State {
     queued: Mutex<Vec<(Wire, VecDeque<Scenario>)>>,
     received: Mutex<Vec<Received>>,
     record: bool,
+    /// Milliseconds the default answer pauses before each piece.
+    default_delay_ms: std::sync::atomic::AtomicU64,
 }
 
 impl State {
@@ -100,7 +110,12 @@ impl State {
             .iter_mut()
             .find(|(w, _)| *w == wire)
             .and_then(|(_, q)| q.pop_front())
-            .unwrap_or_else(Scenario::default_answer)
+            .unwrap_or_else(|| {
+                let pause = self
+                    .default_delay_ms
+                    .load(std::sync::atomic::Ordering::Relaxed);
+                Scenario::default_answer().paused(Duration::from_millis(pause))
+            })
     }
 
     /// The next queued scenario for `wire` if it is an HTTP status (the
@@ -138,6 +153,15 @@ async fn list_received(state: web::Data<State>) -> web::Json<serde_json::Value> 
     web::Json(serde_json::Value::Array(list))
 }
 
+/// `POST /_stand-in/delay/{ms}`: the default answer pauses this long before
+/// each piece from now on (a slow provider, for tests in another process).
+async fn set_delay(state: web::Data<State>, ms: web::Path<u64>) -> actix_web::HttpResponse {
+    state
+        .default_delay_ms
+        .store(ms.into_inner(), std::sync::atomic::Ordering::Relaxed);
+    actix_web::HttpResponse::NoContent().finish()
+}
+
 /// A running stand-in server.
 pub struct FakeAi {
     url: String,
@@ -168,6 +192,7 @@ impl FakeAi {
                 .app_data(data.clone())
                 .configure(wire::routes)
                 .route("/_stand-in/requests", web::get().to(list_received))
+                .route("/_stand-in/delay/{ms}", web::post().to(set_delay))
         })
         .listen(listener)?
         .workers(1)

@@ -1,6 +1,7 @@
 //! `mentor-stand-ins ai [ADDR] [--record]`: serves the AI provider stand-in
 //! with its default answer until interrupted (for benchmarks and browser
-//! tests). With `--record`, `GET /_stand-in/requests` lists what it received.
+//! tests). With `--record`, `GET /_stand-in/requests` lists what it received;
+//! `POST /_stand-in/delay/{ms}` makes its answers slow.
 //!
 //! `mentor-stand-ins stripe [ADDR]`: serves the Stripe stand-in with the
 //! prices `price_pro` ($9/month) and `price_enterprise` ($29/month); it
