@@ -11,7 +11,10 @@
 //! of each rule; the API tests run on both engines and hold them equal.
 
 use chrono::NaiveDateTime;
+use diesel::expression::AsExpression;
+use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text, Timestamp};
 
 use super::models::NewUsageEvent;
@@ -138,34 +141,36 @@ fn reserve_step_by_step(conn: &mut Db, r: &Reserve<'_>) -> Result<Reserved, Rese
     })
 }
 
-/// The reservation as one statement. `$count` and `$store` switch its
-/// parts on; when counting, nothing is written unless the quota's upsert
-/// took the question (`go`). The upsert is `quota::reserve`'s.
+/// The reservation as one statement, reading its parameters from `p`
+/// (see [`Prepared`]). `counting` and `storing` switch its parts on; when
+/// counting, nothing is written unless the quota's upsert took the question
+/// (`go`). The upsert is `quota::reserve`'s.
+const RESERVE_PARAMS: &str = "user_id, period, counting, lim, provider, model, via, at, storing, title, continuing, question";
 const RESERVE_SQL: &str = "
-WITH counted AS (
+counted AS (
     INSERT INTO quota_usage (user_id, period, used)
-    SELECT $1, $2, 1 WHERE $3
+    SELECT p.user_id, p.period, 1 FROM p WHERE p.counting
     ON CONFLICT (user_id, period) DO UPDATE SET used = quota_usage.used + 1
-    WHERE $4::integer IS NULL OR quota_usage.used < quota_usage.granted + $4
+    WHERE (SELECT p.lim IS NULL OR quota_usage.used < quota_usage.granted + p.lim FROM p)
     RETURNING used
 ), go AS (
-    SELECT 1 WHERE NOT $3 OR EXISTS (SELECT 1 FROM counted)
+    SELECT 1 FROM p WHERE NOT p.counting OR EXISTS (SELECT 1 FROM counted)
 ), opened AS (
     INSERT INTO open_asks (user_id, period, provider, model, via, created_at)
-    SELECT $1, $2, $5, $6, $7, $8 FROM counted
+    SELECT p.user_id, p.period, p.provider, p.model, p.via, p.at FROM p, counted
     RETURNING id
 ), conversation AS (
     INSERT INTO conversations (user_id, title, created_at, updated_at)
-    SELECT $1, $10, $8, $8 FROM go WHERE $9 AND $11::bigint IS NULL
+    SELECT p.user_id, p.title, p.at, p.at FROM p, go WHERE p.storing AND p.continuing IS NULL
     RETURNING id
 ), target AS (
     SELECT id FROM conversation
     UNION ALL
-    SELECT $11 FROM go WHERE $9 AND $11 IS NOT NULL
+    SELECT p.continuing FROM p, go WHERE p.storing AND p.continuing IS NOT NULL
 ), turn AS (
     INSERT INTO messages (conversation_id, role, content, model, complete, created_at)
-    SELECT target.id, m.role, m.content, NULL, m.complete, $8
-    FROM target, (VALUES ('user', $12, TRUE), ('assistant', '', FALSE)) AS m (role, content, complete)
+    SELECT target.id, m.role, CASE WHEN m.complete THEN p.question ELSE '' END, NULL, m.complete, p.at
+    FROM p, target, (VALUES ('user', TRUE), ('assistant', FALSE)) AS m (role, complete)
     RETURNING id, role
 )
 SELECT EXISTS (SELECT 1 FROM go) AS went,
@@ -201,20 +206,25 @@ fn reserve_in_one_statement(
         .store
         .as_ref()
         .map_or((None, "", ""), |t| (t.continuing, t.title, t.question));
-    let row: ReserveRow = diesel::sql_query(RESERVE_SQL)
-        .bind::<BigInt, _>(r.user_id)
-        .bind::<Text, _>(r.period)
-        .bind::<Bool, _>(r.count.is_some())
-        .bind::<Nullable<Integer>, _>(limit)
-        .bind::<Text, _>(provider)
-        .bind::<Text, _>(model)
-        .bind::<Text, _>(via)
-        .bind::<Timestamp, _>(r.now)
-        .bind::<Bool, _>(r.store.is_some())
-        .bind::<Text, _>(title)
-        .bind::<Nullable<BigInt>, _>(continuing)
-        .bind::<Text, _>(question)
-        .get_result(pg)?;
+    let params = (
+        (
+            bound::<BigInt, _>(r.user_id),
+            bound::<Text, _>(r.period),
+            bound::<Bool, _>(r.count.is_some()),
+            bound::<Nullable<Integer>, _>(limit),
+            bound::<Text, _>(provider),
+            bound::<Text, _>(model),
+        ),
+        (
+            bound::<Text, _>(via),
+            bound::<Timestamp, _>(r.now),
+            bound::<Bool, _>(r.store.is_some()),
+            bound::<Text, _>(title),
+            bound::<Nullable<BigInt>, _>(continuing),
+            bound::<Text, _>(question),
+        ),
+    );
+    let row: ReserveRow = Prepared::new(RESERVE_PARAMS, params, RESERVE_SQL).get_result(pg)?;
     if !row.went {
         return Err(ReserveError::QuotaExceeded);
     }
@@ -296,34 +306,42 @@ fn settle_step_by_step(conn: &mut Db, s: &Settle<'_>) -> QueryResult<(i32, i32)>
     quota::used(conn, user_id, s.period)
 }
 
-/// Settling as one statement. `touched` runs before the ledger's insert
-/// reads it, and its row lock holds off a delete of the conversation until
-/// the commit. Every data-modifying part runs whether or not the final
-/// select reads it, and every part sees the same snapshot, so the final
-/// counts read the release's result when there is one.
+/// Settling as one statement, reading its parameters from `p` (see
+/// [`Prepared`]). `touched` runs before the ledger's insert reads it, and
+/// its row lock holds off a delete of the conversation until the commit.
+/// Every data-modifying part runs whether or not the final select reads
+/// it, and every part sees the same snapshot, so the final counts read the
+/// release's result when there is one.
+const SETTLE_PARAMS: &str = "user_id, period, provider, model, input_tokens, output_tokens, cost_pico, ttft_ms, \
+     total_ms, outcome, charged, at, byok, via, conversation_id, message_id, answer, complete, open_id";
 const SETTLE_SQL: &str = "
-WITH touched AS (
-    UPDATE conversations SET updated_at = $12 WHERE id = $15 RETURNING id
+touched AS (
+    UPDATE conversations SET updated_at = p.at FROM p
+    WHERE conversations.id = p.conversation_id
+    RETURNING conversations.id
 ), answered AS (
-    UPDATE messages SET content = $17, model = $4, complete = $18 WHERE id = $16
-    RETURNING id
+    UPDATE messages SET content = p.answer, model = p.model, complete = p.complete FROM p
+    WHERE messages.id = p.message_id
+    RETURNING messages.id
 ), ledger AS (
     INSERT INTO usage_events (user_id, conversation_id, provider, model, input_tokens,
         output_tokens, cost_pico, ttft_ms, total_ms, outcome, charged, created_at, byok, via)
-    VALUES ($1, (SELECT id FROM touched), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+    SELECT p.user_id, (SELECT id FROM touched), p.provider, p.model, p.input_tokens,
+        p.output_tokens, p.cost_pico, p.ttft_ms, p.total_ms, p.outcome, p.charged, p.at, p.byok, p.via
+    FROM p
     RETURNING id
 ), closed AS (
-    DELETE FROM open_asks WHERE id = $19 RETURNING id
+    DELETE FROM open_asks USING p WHERE open_asks.id = p.open_id RETURNING open_asks.id
 ), released AS (
-    UPDATE quota_usage SET used = used - 1
-    WHERE user_id = $1 AND period = $2 AND used > 0
-      AND NOT $11 AND EXISTS (SELECT 1 FROM closed)
-    RETURNING used, granted
+    UPDATE quota_usage SET used = quota_usage.used - 1 FROM p
+    WHERE quota_usage.user_id = p.user_id AND quota_usage.period = p.period
+      AND quota_usage.used > 0 AND NOT p.charged AND EXISTS (SELECT 1 FROM closed)
+    RETURNING quota_usage.used, quota_usage.granted
 ), counts AS (
     SELECT used, granted FROM released
     UNION ALL
-    SELECT used, granted FROM quota_usage
-    WHERE user_id = $1 AND period = $2 AND NOT EXISTS (SELECT 1 FROM released)
+    SELECT q.used, q.granted FROM quota_usage q, p
+    WHERE q.user_id = p.user_id AND q.period = p.period AND NOT EXISTS (SELECT 1 FROM released)
 )
 SELECT COALESCE((SELECT used FROM counts), 0) AS used,
        COALESCE((SELECT granted FROM counts), 0) AS granted";
@@ -347,26 +365,86 @@ fn settle_in_one_statement(pg: &mut PgConnection, s: &Settle<'_>) -> QueryResult
                 a.complete,
             )
         });
-    let row: SettleRow = diesel::sql_query(SETTLE_SQL)
-        .bind::<Nullable<BigInt>, _>(l.user_id)
-        .bind::<Text, _>(s.period)
-        .bind::<Text, _>(&l.provider)
-        .bind::<Text, _>(&l.model)
-        .bind::<BigInt, _>(l.input_tokens)
-        .bind::<BigInt, _>(l.output_tokens)
-        .bind::<BigInt, _>(l.cost_pico)
-        .bind::<Nullable<Integer>, _>(l.ttft_ms)
-        .bind::<Integer, _>(l.total_ms)
-        .bind::<Text, _>(&l.outcome)
-        .bind::<Bool, _>(l.charged)
-        .bind::<Timestamp, _>(l.created_at)
-        .bind::<Bool, _>(l.byok)
-        .bind::<Text, _>(&l.via)
-        .bind::<Nullable<BigInt>, _>(conversation_id)
-        .bind::<Nullable<BigInt>, _>(message_id)
-        .bind::<Text, _>(text)
-        .bind::<Bool, _>(complete)
-        .bind::<Nullable<BigInt>, _>(s.open)
-        .get_result(pg)?;
+    let params = (
+        (
+            bound::<Nullable<BigInt>, _>(l.user_id),
+            bound::<Text, _>(s.period),
+            bound::<Text, _>(l.provider.as_str()),
+            bound::<Text, _>(l.model.as_str()),
+            bound::<BigInt, _>(l.input_tokens),
+            bound::<BigInt, _>(l.output_tokens),
+            bound::<BigInt, _>(l.cost_pico),
+            bound::<Nullable<Integer>, _>(l.ttft_ms),
+            bound::<Integer, _>(l.total_ms),
+            bound::<Text, _>(l.outcome.as_str()),
+        ),
+        (
+            bound::<Bool, _>(l.charged),
+            bound::<Timestamp, _>(l.created_at),
+            bound::<Bool, _>(l.byok),
+            bound::<Text, _>(l.via.as_str()),
+            bound::<Nullable<BigInt>, _>(conversation_id),
+            bound::<Nullable<BigInt>, _>(message_id),
+            bound::<Text, _>(text),
+            bound::<Bool, _>(complete),
+            bound::<Nullable<BigInt>, _>(s.open),
+        ),
+    );
+    let row: SettleRow = Prepared::new(SETTLE_PARAMS, params, SETTLE_SQL).get_result(pg)?;
     Ok((row.used, row.granted))
 }
+
+/// A bound parameter of a [`Prepared`] statement.
+fn bound<ST, T: AsExpression<ST>>(value: T) -> T::Expression
+where
+    ST: diesel::sql_types::SqlType + diesel::sql_types::SingleValue,
+{
+    value.as_expression()
+}
+
+/// A statement of raw SQL that PostgreSQL parses and plans once per
+/// connection. Diesel keeps prepared statements for the queries it builds,
+/// but never for `sql_query`, and planning one of these statements cost
+/// about 0.5 ms, more than running it. Here each parameter is bound once, as
+/// a column of a one-row `VALUES` named `p` that starts the `WITH` list, and
+/// `body` (the rest of the list and the final select) reads them as
+/// `p.name`; the SQL text is the same on every call, so diesel's statement
+/// cache keeps it.
+struct Prepared<P> {
+    names: &'static str,
+    params: P,
+    body: &'static str,
+}
+
+impl<P> Prepared<P> {
+    fn new(names: &'static str, params: P, body: &'static str) -> Self {
+        Self {
+            names,
+            params,
+            body,
+        }
+    }
+}
+
+impl<P: QueryFragment<Pg>> QueryFragment<Pg> for Prepared<P> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("WITH p (");
+        out.push_sql(self.names);
+        out.push_sql(") AS (VALUES (");
+        self.params.walk_ast(out.reborrow())?;
+        out.push_sql(")),");
+        out.push_sql(self.body);
+        Ok(())
+    }
+}
+
+impl<P> QueryId for Prepared<P> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<P> Query for Prepared<P> {
+    type SqlType = diesel::sql_types::Untyped;
+}
+
+impl<P> RunQueryDsl<PgConnection> for Prepared<P> {}

@@ -170,9 +170,10 @@ pub enum DbError {
 
 /// Whether the database was found out of reach lately: a connection that
 /// would not open (the pool keeps retrying in the background, at least
-/// every 2.5 s, while it is down) or one found dead. Meanwhile calls take
-/// an idle connection or fail at once with `Unavailable`, instead of each
-/// waiting the pool's timeout for a connection that cannot open.
+/// every 2.5 s, while it is down) or one found dead. Meanwhile a call waits
+/// for a connection only briefly (long enough for one to open if the
+/// database is back) and then fails with `Unavailable`, instead of waiting
+/// the pool's full timeout for a connection that cannot open.
 #[derive(Debug, Clone, Default)]
 struct Reachability {
     /// Milliseconds since the Unix epoch of the last failure; 0: none.
@@ -183,6 +184,8 @@ impl Reachability {
     /// How long after a failure calls fail fast (more than the pool's
     /// longest pause between attempts, so that it stays open while down).
     const WINDOW_MS: u64 = 3_000;
+    /// How long a call waits for a connection meanwhile.
+    const BRIEF_WAIT: Duration = Duration::from_millis(250);
 
     fn now_ms() -> u64 {
         u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or_default()
@@ -353,11 +356,11 @@ impl Pool {
         let task = actix_web::rt::task::spawn_blocking(move || {
             let started = std::time::Instant::now();
             let conn = if reachability.down() {
-                pool.try_get()
-                    .ok_or_else(|| "the database cannot be reached".to_string())
+                pool.get_timeout(Reachability::BRIEF_WAIT)
             } else {
-                pool.get().map_err(|e| e.to_string())
-            };
+                pool.get()
+            }
+            .map_err(|e| e.to_string());
             if let Some(waits) = &waits {
                 waits.observe(started.elapsed().as_secs_f64());
             }
