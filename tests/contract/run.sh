@@ -6,11 +6,15 @@
 # server error, an undocumented status, a schema-valid request refused, a
 # schema-violating one accepted, a response that breaks its schema.
 #   tests/contract/run.sh [SECONDS]   (default 120)
+# The seed is fixed so that a run is repeatable (the cases it reaches still
+# depend on the machine's speed); MENTOR_CONTRACT_SEED=random explores anew.
 # Needs the debug binaries (cargo build -p mentor-backend --bin mentor -p
 # mentor-stand-ins --bins). Reports land in tests/artifacts/contract/.
 source "$(dirname "$0")/../../scripts/lib.sh"
 
 budget="${1:-120}"
+seed=()
+[ "${MENTOR_CONTRACT_SEED:-}" = random ] || seed=(--seed "${MENTOR_CONTRACT_SEED:-20261123}")
 target="${CARGO_TARGET_DIR:-$ROOT/target}/debug"
 python="$(ensure_python_packages "$ROOT/tests/contract/requirements.txt")"
 work="$(mktemp -d)"
@@ -73,7 +77,7 @@ fuzz() {
   # From the work folder, where Schemathesis leaves its cache.
   (cd "$work" && "${python%/python}/schemathesis" --config-file "$ROOT/tests/contract/schemathesis.toml" run \
     "$url/api/v1/openapi.json" --url "$url" -H "Authorization: Bearer $token" "$@" \
-    --max-time "$((budget / 2))" --report junit,har --report-dir "$reports/$name" --no-color) ||
+    --max-time "$((budget / 2))" "${seed[@]}" --report junit,har --report-dir "$reports/$name" --no-color) ||
     failed=1
 }
 fuzz users "$(token_of user@example.com)" --exclude-tag admin
