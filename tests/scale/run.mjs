@@ -16,7 +16,7 @@
 // Needs MENTOR_TARGET_DIR (debug binaries), PG_BIN (PostgreSQL's bin
 // directory) and nginx on the PATH; scripts/scale-test.sh provides them.
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync, chmodSync, readFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync, chmodSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -327,4 +327,5 @@ await ledgerChecks("at the end");
 
 console.log(failures ? `\n${failures} check(s) failed; logs in ${dir}` : "\nall scale and fault checks passed");
 stopAll();
+if (!failures) rmSync(dir, { recursive: true, force: true });
 process.exit(failures ? 1 : 0);
