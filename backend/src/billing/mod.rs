@@ -127,7 +127,10 @@ impl Billing {
     pub async fn portal(&self, user_id: i64) -> Result<String, ApiError> {
         let user = self.user(user_id).await?;
         let customer = user.stripe_customer_id.ok_or_else(|| {
-            ApiError::invalid("There is no subscription to manage yet: upgrade first.")
+            ApiError::new(
+                ErrorCode::NotFound,
+                "There is no subscription to manage yet: upgrade first.",
+            )
         })?;
         let return_url = format!("{}/billing/cancel", self.settings.public_url);
         Ok(self

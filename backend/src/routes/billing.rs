@@ -53,7 +53,7 @@ pub async fn checkout(
 /// Opens the Stripe Customer Portal for the caller's subscription.
 #[utoipa::path(post, path = "/api/v1/billing/portal", tag = "billing", security(("bearer" = [])), responses(
     (status = 200, body = BillingUrl),
-    (status = 400, description = "invalid_request: never subscribed", body = ErrorBody),
+    (status = 404, description = "not_found: never subscribed, so there is no subscription to manage", body = ErrorBody),
     (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
     (status = 502, description = "payment_provider_error: Stripe failed or could not be reached", body = ErrorBody),
     (status = 503, description = "billing_not_configured", body = ErrorBody),

@@ -285,7 +285,7 @@ async fn the_portal_needs_a_customer_and_returns_stripes_page() {
     };
     portal(s.access.clone())
         .await
-        .assert_error(400, "invalid_request");
+        .assert_error(404, "not_found");
     billed.checkout(&s.access, "pro").await;
     let reply = portal(s.access.clone()).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
