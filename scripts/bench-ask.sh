@@ -20,11 +20,12 @@ psql "$pg_url" -Atqc "SELECT datname FROM pg_database WHERE datname LIKE 'mentor
   while read -r db; do psql "$pg_url" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"; done
 
 step "Side by side (closed loop): asks/s and the p50 the backend adds"
-awk '$1 == "summary" { key = $3 " " $4; seen[key] = 1; rate[$2, key] = $5; added[$2, key] = $6 }
+echo "(CPU: microseconds per ask in the benchmark's process, which holds the backend, the client and the AI stand-in, plus PostgreSQL's)"
+awk '$1 == "summary" { key = $3 " " $4; seen[key] = 1; rate[$2, key] = $5; added[$2, key] = $6; cpu[$2, key] = $7 }
   END {
-    printf "%-8s %8s %14s %18s %14s %18s\n", "mode", "clients", "sqlite asks/s", "sqlite added p50", "pg asks/s", "pg added p50"
+    printf "%-8s %8s %14s %18s %11s %14s %18s %11s\n", "mode", "clients", "sqlite asks/s", "sqlite added p50", "sqlite CPU", "pg asks/s", "pg added p50", "pg CPU"
     for (key in seen) {
       split(key, k, " ")
-      printf "%-8s %8s %14s %15s ms %14s %15s ms\n", k[1], k[2], rate["sqlite", key], added["sqlite", key], rate["postgres", key], added["postgres", key]
+      printf "%-8s %8s %14s %15s ms %8s µs %14s %15s ms %8s µs\n", k[1], k[2], rate["sqlite", key], added["sqlite", key], cpu["sqlite", key], rate["postgres", key], added["postgres", key], cpu["postgres", key]
     }
   }' "$out" | (read -r header; echo "$header"; sort -k2,2n -k1,1)

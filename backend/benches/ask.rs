@@ -329,20 +329,39 @@ async fn main() {
     // Closed loop: the most each concurrency gets through. The baseline is
     // the upstream at the same concurrency.
     for &n in &clients {
+        let cpu_before = common::cpu_seconds();
         let upstream =
             closed_loop(format!("upstream, {n} clients"), n, seconds, direct(true)).await;
+        let cpu = (common::cpu_seconds().0 - cpu_before.0) / upstream.latencies.len().max(1) as f64;
         report(&upstream, &upstream);
+        println!(
+            "{:<28} CPU per call: {:.0} µs (client and stand-in)",
+            "",
+            cpu * 1e6
+        );
         for stream in [false, true] {
             let mode = if stream { "stream" } else { "json" };
+            let cpu_before = common::cpu_seconds();
             let run =
                 closed_loop(format!("ask {mode}, {n} clients"), n, seconds, ask(stream)).await;
+            let cpu_after = common::cpu_seconds();
             report(&run, &upstream);
+            let asks = run.latencies.len().max(1) as f64;
+            let (own, postgres) = (
+                (cpu_after.0 - cpu_before.0) / asks * 1e6,
+                (cpu_after.1 - cpu_before.1) / asks * 1e6,
+            );
+            println!(
+                "{:<28} CPU per ask: {own:.0} µs in this process (backend, client, stand-in), {postgres:.0} µs in PostgreSQL",
+                ""
+            );
             let added = percentile(&run.latencies, 0.50)
                 .saturating_sub(percentile(&upstream.latencies, 0.50));
             println!(
-                "summary {db_name} {mode} {n} {:.0} {:.3}",
+                "summary {db_name} {mode} {n} {:.0} {:.3} {:.0}",
                 run.latencies.len() as f64 / run.elapsed.as_secs_f64(),
-                ms(added)
+                ms(added),
+                own + postgres
             );
         }
     }

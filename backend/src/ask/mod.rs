@@ -205,6 +205,17 @@ enum Route {
     Own(ModelSpec, UserKey),
 }
 
+impl Route {
+    /// The platform's first model; none when the user's key answers (no
+    /// question is counted then).
+    fn first(&self) -> Option<&ModelSpec> {
+        match self {
+            Self::Platform(chain) => chain.first(),
+            Self::Own(..) => None,
+        }
+    }
+}
+
 impl AskService {
     /// Wires the service.
     pub fn new(
@@ -289,57 +300,59 @@ impl AskService {
             Prompt::Api(c) => (None, false, c.model.clone(), Via::Api),
         };
         let catalogue = self.live.catalogue();
+        let period = Period::current();
+        let question = match &prompt {
+            Prompt::App(r) => Some(r.question.trim().to_string()),
+            Prompt::Api(_) => None,
+        };
+        // Reading what decides the route, then reserving, in one trip to
+        // the blocking pool (on PostgreSQL, on one connection).
+        let (loaded, route, limit, asks::Reserved { open, stored }) = {
+            let (this, catalogue, requested) = (self.clone(), catalogue.clone(), requested.clone());
+            let period = period.clone();
+            self.pool
+                .read_then_write(
+                    move |conn| {
+                        let loaded =
+                            load(conn, &this.byok, &catalogue, user.0, continuing, use_resume)?;
+                        let route = this.route(
+                            &catalogue,
+                            loaded.tier,
+                            requested.as_deref(),
+                            loaded.keys.as_ref(),
+                            loaded.fallback,
+                        )?;
+                        let limit = catalogue.plan(loaded.tier).monthly_questions;
+                        Ok::<_, AskError>((loaded, route, limit))
+                    },
+                    move |conn, (loaded, route, limit)| {
+                        let reserve = asks::Reserve {
+                            user_id: user.0,
+                            period: &period.key,
+                            limit,
+                            count: route.first().map(|m| opening(m, via)),
+                            store: question.as_deref().map(|question| asks::Turn {
+                                continuing,
+                                title: truncate(question, TITLE_CHARS),
+                                question,
+                            }),
+                            now: db::now(),
+                        };
+                        let reserved = asks::reserve(conn, &reserve)
+                            .map_err(|e| reserve_error(e, &period, limit))?;
+                        Ok((loaded, route, limit, reserved))
+                    },
+                )
+                .await?
+        };
         let Loaded {
             tier,
             history,
             resume,
             fallback,
-            keys,
-        } = {
-            let (byok, catalogue) = (self.byok.clone(), catalogue.clone());
-            self.pool
-                .read(move |conn| load(conn, &byok, &catalogue, user.0, continuing, use_resume))
-                .await?
-        };
-        let route = self.route(
-            &catalogue,
-            tier,
-            requested.as_deref(),
-            keys.as_ref(),
-            fallback,
-        )?;
-
-        let limit = catalogue.plan(tier).monthly_questions;
-        let period = Period::current();
-        let first = match &route {
-            Route::Platform(chain) => Some(chain[0].clone()),
-            Route::Own(..) => None,
-        };
-        let byok = first.is_none();
-        let question = match &prompt {
-            Prompt::App(r) => Some(r.question.trim().to_string()),
-            Prompt::Api(_) => None,
-        };
-        let asks::Reserved { open, stored } = {
-            let period = period.clone();
-            self.pool
-                .write(move |conn| {
-                    let reserve = asks::Reserve {
-                        user_id: user.0,
-                        period: &period.key,
-                        limit,
-                        count: first.as_ref().map(|m| opening(m, via)),
-                        store: question.as_deref().map(|question| asks::Turn {
-                            continuing,
-                            title: truncate(question, TITLE_CHARS),
-                            question,
-                        }),
-                        now: db::now(),
-                    };
-                    asks::reserve(conn, &reserve).map_err(|e| reserve_error(e, &period, limit))
-                })
-                .await?
-        };
+            keys: _,
+        } = loaded;
+        let byok = matches!(route, Route::Own(..));
         let mut reservation = Reservation {
             user_id: user.0,
             period,

@@ -133,9 +133,19 @@ impl ManageConnection for DbManager {
 impl DbManager {
     fn open(&self) -> Result<Db, r2d2::Error> {
         match self.kind {
-            DbKind::Postgres => PgConnection::establish(&self.url)
-                .map(Db::Pg)
-                .map_err(r2d2::Error::ConnectionError),
+            DbKind::Postgres => {
+                let mut conn =
+                    PgConnection::establish(&self.url).map_err(r2d2::Error::ConnectionError)?;
+                // Plan each prepared statement once per connection. Left to
+                // choose, PostgreSQL kept re-planning the ask's one-statement
+                // reserve and settle (their generic plans look dearer to its
+                // estimates), which cost ~100 µs of server CPU per ask
+                // (`scripts/bench-ask.sh`). The app's queries look rows up by
+                // key, where a generic plan is as good as a custom one.
+                conn.batch_execute("SET plan_cache_mode = force_generic_plan")
+                    .map_err(r2d2::Error::QueryError)?;
+                Ok(Db::Pg(conn))
+            }
             DbKind::Sqlite => {
                 let mut conn =
                     SqliteConnection::establish(&self.url).map_err(r2d2::Error::ConnectionError)?;
@@ -342,6 +352,35 @@ impl Pool {
         .await
     }
 
+    /// Runs `read` on a reader, then `write` with what it returned on the
+    /// writer, in one trip to the blocking pool (on PostgreSQL, on one
+    /// connection): for a request that reads what it needs to decide, then
+    /// writes.
+    pub async fn read_then_write<R, T, E, F, G>(&self, read: F, write: G) -> Result<T, E>
+    where
+        F: FnOnce(&mut Db) -> Result<R, E> + Send + 'static,
+        G: FnOnce(&mut Db, R) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let (readers, writer) = (self.readers.clone(), self.writer.clone());
+        let (waits, reachability) = (self.waits.clone(), self.reachability.clone());
+        let same = self.kind == DbKind::Postgres;
+        Self::blocking(move || {
+            if same {
+                return call(&writer, waits.as_ref(), &reachability, |conn| {
+                    let read = read(conn)?;
+                    write(conn, read)
+                });
+            }
+            let read = call(&readers, waits.as_ref(), &reachability, read)?;
+            call(&writer, waits.as_ref(), &reachability, |conn| {
+                write(conn, read)
+            })
+        })
+        .await
+    }
+
     async fn run<T, E, F>(
         pool: r2d2::Pool<DbManager>,
         waits: Option<prometheus::Histogram>,
@@ -353,35 +392,17 @@ impl Pool {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        let task = actix_web::rt::task::spawn_blocking(move || {
-            let started = std::time::Instant::now();
-            let conn = if reachability.down() {
-                pool.get_timeout(Reachability::BRIEF_WAIT)
-            } else {
-                pool.get()
-            }
-            .map_err(|e| e.to_string());
-            if let Some(waits) = &waits {
-                waits.observe(started.elapsed().as_secs_f64());
-            }
-            let mut conn = conn.map_err(DbError::Unavailable)?;
-            let result = f(&mut conn.db);
-            // A failed call may have met a connection the server closed:
-            // then the call is answered as the database being unavailable
-            // (503), and the connection is dropped.
-            if result.is_err() && conn.db.ping().is_err() {
-                conn.dead = true;
-                reachability.failed();
-                return Err(
-                    DbError::Unavailable("the database closed the connection".into()).into(),
-                );
-            }
-            if result.is_ok() {
-                reachability.recovered();
-            }
-            result
-        });
-        match task.await {
+        Self::blocking(move || call(&pool, waits.as_ref(), &reachability, f)).await
+    }
+
+    /// Runs `f` on the blocking pool.
+    async fn blocking<T, E, F>(f: F) -> Result<T, E>
+    where
+        F: FnOnce() -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        match actix_web::rt::task::spawn_blocking(f).await {
             Ok(result) => result,
             Err(join) => Err(DbError::Unavailable(format!("blocking task failed: {join}")).into()),
         }
@@ -519,4 +540,42 @@ pub fn read_snapshot<T>(
         }
         f(conn)
     })
+}
+
+/// Takes a connection from `pool` (waiting briefly while the database is
+/// out of reach) and runs `f` on it, on the calling (blocking) thread.
+fn call<T, E, F>(
+    pool: &r2d2::Pool<DbManager>,
+    waits: Option<&prometheus::Histogram>,
+    reachability: &Reachability,
+    f: F,
+) -> Result<T, E>
+where
+    F: FnOnce(&mut Db) -> Result<T, E>,
+    E: From<DbError>,
+{
+    let started = std::time::Instant::now();
+    let conn = if reachability.down() {
+        pool.get_timeout(Reachability::BRIEF_WAIT)
+    } else {
+        pool.get()
+    }
+    .map_err(|e| e.to_string());
+    if let Some(waits) = waits {
+        waits.observe(started.elapsed().as_secs_f64());
+    }
+    let mut conn = conn.map_err(DbError::Unavailable)?;
+    let result = f(&mut conn.db);
+    // A failed call may have met a connection the server closed:
+    // then the call is answered as the database being unavailable
+    // (503), and the connection is dropped.
+    if result.is_err() && conn.db.ping().is_err() {
+        conn.dead = true;
+        reachability.failed();
+        return Err(DbError::Unavailable("the database closed the connection".into()).into());
+    }
+    if result.is_ok() {
+        reachability.recovered();
+    }
+    result
 }
