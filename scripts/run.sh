@@ -28,4 +28,5 @@ step "Building the backend (release)"
 cargo build --release -p mentor-backend
 
 step "Starting the backend (Ctrl+C stops it)"
+echo "    Without SMTP_URL, mail (verification and reset links) is written to ${MENTOR_MAIL_OUTBOX:-./outbox} as .eml files."
 exec "${CARGO_TARGET_DIR:-target}/release/mentor" serve

@@ -35,6 +35,10 @@ pub enum Action {
     PasswordChanged,
     /// A rotated refresh token was presented again: its session was revoked.
     RefreshTokenReused,
+    /// A user proved they own their address.
+    EmailVerified,
+    /// A user set a new password through a mailed link.
+    PasswordReset,
     /// A user deleted their account.
     AccountDeleted,
     /// Stripe changed a subscription, and so perhaps the tier.
@@ -73,6 +77,8 @@ impl Action {
             Self::AccountLocked => "auth.account_locked",
             Self::PasswordChanged => "auth.password_changed",
             Self::RefreshTokenReused => "auth.refresh_token_reused",
+            Self::EmailVerified => "auth.email_verified",
+            Self::PasswordReset => "auth.password_reset",
             Self::AccountDeleted => "auth.account_deleted",
             Self::SubscriptionChanged => "billing.subscription_changed",
             Self::AdminGranted => "admin.granted",

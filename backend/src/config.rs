@@ -61,6 +61,15 @@ pub struct Settings {
     /// `MENTOR_SHUTDOWN_GRACE_SECS`: on SIGTERM, how long answers in
     /// progress may go on before they are cut (default 30).
     pub shutdown_grace: Duration,
+    /// `MENTOR_PUBLIC_URL`: where users' browsers reach this server, for
+    /// links in mail and Stripe's return pages (default `http://` + the
+    /// address bound).
+    pub public_url: Option<String>,
+    /// How mail leaves: `SMTP_URL`, `MENTOR_MAIL_FROM`, `MENTOR_MAIL_OUTBOX`.
+    pub mail: crate::mail::MailSettings,
+    /// `MENTOR_REQUIRE_VERIFIED_EMAIL` (default on): subscribing and creating
+    /// API keys need a verified address.
+    pub require_verified_email: bool,
 }
 
 /// Stripe billing settings.
@@ -409,6 +418,9 @@ impl Settings {
             ),
             vault: None,
             shutdown_grace: Duration::from_secs(30),
+            public_url: None,
+            mail: crate::mail::MailSettings::default(),
+            require_verified_email: true,
         }
     }
 
@@ -467,6 +479,32 @@ impl Settings {
         settings.metrics_bind = get("MENTOR_METRICS_BIND").filter(|b| !b.trim().is_empty());
         if let Some(days) = get("MENTOR_AUDIT_RETENTION_DAYS") {
             settings.audit_retention_days = parse("MENTOR_AUDIT_RETENTION_DAYS", &days)?;
+        }
+        if let Some(url) = get("MENTOR_PUBLIC_URL").filter(|u| !u.trim().is_empty()) {
+            let url = url.trim().trim_end_matches('/').to_string();
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(ConfigError::Invalid {
+                    name: "MENTOR_PUBLIC_URL",
+                    reason: format!("'{url}' is not an http(s) URL"),
+                });
+            }
+            settings.public_url = Some(url);
+        }
+        settings.mail.smtp_url = get("SMTP_URL")
+            .filter(|u| !u.trim().is_empty())
+            .map(|u| SecretString::from(u.trim().to_string()));
+        if let Some(from) = get("MENTOR_MAIL_FROM").filter(|f| !f.trim().is_empty()) {
+            settings.mail.from = from.trim().to_string();
+        }
+        if let Some(outbox) = get("MENTOR_MAIL_OUTBOX").filter(|o| !o.trim().is_empty()) {
+            settings.mail.outbox = outbox.trim().into();
+        }
+        if let Some(secs) = get("MENTOR_MAIL_RETRY_SECS") {
+            settings.mail.retry_base =
+                Duration::from_secs(parse::<u64>("MENTOR_MAIL_RETRY_SECS", &secs)?.max(1));
+        }
+        if let Some(required) = get("MENTOR_REQUIRE_VERIFIED_EMAIL") {
+            settings.require_verified_email = flag(Some(required));
         }
         if let Some(secs) = get("MENTOR_SHUTDOWN_GRACE_SECS") {
             settings.shutdown_grace =

@@ -151,6 +151,10 @@ impl From<crate::auth::AuthError> for ApiError {
                 Self::new(ErrorCode::AccountLocked, message).retry_after(retry_after.as_secs())
             }
             A::InvalidToken => Self::new(ErrorCode::InvalidToken, message),
+            A::InvalidLink => Self::new(ErrorCode::InvalidLink, message),
+            A::LinkExpired => Self::new(ErrorCode::LinkExpired, message),
+            A::AlreadyVerified => Self::new(ErrorCode::AlreadyVerified, message),
+            A::EmailUnverified => Self::new(ErrorCode::EmailUnverified, message),
             A::Suspended => Self::suspended(),
             A::Db(db) => db.into(),
             A::Internal(cause) => Self::internal(cause),

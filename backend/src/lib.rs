@@ -14,6 +14,7 @@ pub mod extractors;
 pub mod jobs;
 pub mod keys;
 pub mod live;
+pub mod mail;
 pub mod maintenance;
 pub mod metrics;
 pub mod quota;

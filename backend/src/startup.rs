@@ -120,9 +120,22 @@ impl Application {
                 "users cannot bring their own provider keys: set MENTOR_MASTER_KEY to let them"
             );
         }
+        let public_url = settings
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{address}"));
+        let mailer = crate::mail::Mailer::new(&settings.mail, &public_url, pool.clone())
+            .map_err(StartupError::Config)?;
+        mailer.spawn_sender();
         let state = web::Data::new(AppState {
             byok: byok.clone(),
-            accounts: Accounts::new(pool.clone(), tokens.clone(), settings.auth.clone()),
+            accounts: Accounts::new(
+                pool.clone(),
+                tokens.clone(),
+                settings.auth.clone(),
+                mailer.clone(),
+            ),
+            require_verified_email: settings.require_verified_email,
             resumes: Resumes::new(
                 pool.clone(),
                 settings.extractor.clone(),

@@ -42,6 +42,8 @@ pub struct AppState {
     pub live: Arc<Live>,
     /// The metrics registry.
     pub metrics: Arc<Metrics>,
+    /// Whether subscribing and creating API keys need a verified address.
+    pub require_verified_email: bool,
     /// The bearer token `GET /metrics` wants on the main address, if any.
     pub metrics_token: Option<secrecy::SecretString>,
 }

@@ -90,6 +90,9 @@ pub struct User {
     pub updated_at: String,
     /// When the user last signed in (RFC 3339, UTC).
     pub last_login_at: Option<String>,
+    /// Whether the user proved they own the address (the link we mailed).
+    #[serde(default)]
+    pub email_verified: bool,
 }
 
 /// `PATCH /api/v1/users/me`: every field is optional.
@@ -118,4 +121,40 @@ pub struct UpdateMeRequest {
 pub struct DeleteMeRequest {
     /// The current password.
     pub password: String,
+}
+
+/// `POST /api/v1/auth/verify-email` and the token of a mailed link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TokenRequest {
+    /// The `token` query parameter of the link.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 43, max_length = 43, pattern = "^[A-Za-z0-9_-]+$")
+    )]
+    pub token: String,
+}
+
+/// `POST /api/v1/auth/forgot-password`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ForgotPasswordRequest {
+    /// The sign-in address.
+    #[cfg_attr(feature = "openapi", schema(format = "email", max_length = 254))]
+    pub email: String,
+}
+
+/// `POST /api/v1/auth/reset-password`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResetPasswordRequest {
+    /// The `token` query parameter of the mailed link.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 43, max_length = 43, pattern = "^[A-Za-z0-9_-]+$")
+    )]
+    pub token: String,
+    /// The new password: at least 12 characters and not a common password.
+    #[cfg_attr(feature = "openapi", schema(min_length = 12, max_length = 256))]
+    pub new_password: String,
 }

@@ -81,6 +81,15 @@ pub enum ErrorCode {
     ProviderKeyInvalid,
     /// The operator has not set up storage for users' provider keys.
     ByokNotConfigured,
+    /// The link from an email is not valid (unknown, or for something else).
+    InvalidLink,
+    /// The link from an email was already used, or has expired; ask for a
+    /// new one.
+    LinkExpired,
+    /// The address is already verified.
+    AlreadyVerified,
+    /// This needs a verified email address first (see the mail we sent).
+    EmailUnverified,
     /// An unexpected server fault; details are in the server log.
     Internal,
 }
@@ -89,12 +98,15 @@ impl ErrorCode {
     /// The HTTP status code that goes with this error code.
     pub const fn status(self) -> u16 {
         match self {
-            Self::InvalidRequest | Self::InvalidEmail | Self::WeakPassword => 400,
+            Self::InvalidRequest | Self::InvalidEmail | Self::WeakPassword | Self::InvalidLink => {
+                400
+            }
             Self::InvalidCredentials | Self::MissingToken | Self::InvalidToken => 401,
             Self::WrongPassword
             | Self::Forbidden
             | Self::AccountSuspended
             | Self::PlanRequired
+            | Self::EmailUnverified
             | Self::ModelNotAllowed => 403,
             // As OpenAI answers an unknown model (`model_not_found`).
             Self::NotFound | Self::UnknownModel => 404,
@@ -102,7 +114,9 @@ impl ErrorCode {
             Self::EmailTaken
             | Self::ResumeLimitReached
             | Self::NoActiveResume
-            | Self::ApiKeyLimitReached => 409,
+            | Self::ApiKeyLimitReached
+            | Self::AlreadyVerified => 409,
+            Self::LinkExpired => 410,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::UnreadableDocument | Self::ProviderKeyInvalid => 422,
@@ -158,6 +172,10 @@ impl ErrorCode {
             Self::PlanRequired => "plan_required",
             Self::ProviderKeyInvalid => "provider_key_invalid",
             Self::ByokNotConfigured => "byok_not_configured",
+            Self::InvalidLink => "invalid_link",
+            Self::LinkExpired => "link_expired",
+            Self::AlreadyVerified => "already_verified",
+            Self::EmailUnverified => "email_unverified",
             Self::Internal => "internal",
         }
     }

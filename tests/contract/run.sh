@@ -46,6 +46,8 @@ export DATABASE_URL="sqlite://$work/contract.db" JWT_SECRET="$(head -c 32 /dev/u
 export MENTOR_BIND="127.0.0.1:$port" RUST_LOG=warn MENTOR_DEMO_PROVIDER=0
 export MENTOR_MASTER_KEY="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export MENTOR_AUTH_RATE_PER_MINUTE=1000000
+# Mail goes to files here; keys and checkout are reachable unverified.
+export MENTOR_MAIL_OUTBOX="$work/outbox" MENTOR_REQUIRE_VERIFIED_EMAIL=0
 export OPENAI_API_KEY=sk-contract OPENAI_BASE_URL="$ai/v1" ANTHROPIC_BASE_URL="$ai" GEMINI_BASE_URL="$ai"
 export DEEPSEEK_BASE_URL="$ai/v1" GROQ_BASE_URL="$ai/v1" XAI_BASE_URL="$ai/v1"
 export STRIPE_SECRET_KEY=sk_test_contract STRIPE_WEBHOOK_SECRET=whsec_contract STRIPE_API_BASE="$stripe"

@@ -90,6 +90,10 @@ export async function startBackend({ billing = false, env = {} } = {}) {
     GROQ_BASE_URL: `${aiUrl}/v1`,
     XAI_BASE_URL: `${aiUrl}/v1`,
     MENTOR_DEMO_PROVIDER: "0",
+    // Mail goes to files in the test's folder; the flows tested here do not
+    // wait for the address to be verified.
+    MENTOR_MAIL_OUTBOX: join(dir, "outbox"),
+    MENTOR_REQUIRE_VERIFIED_EMAIL: "0",
     RUST_LOG: "warn",
     ...stripeEnv,
     ...env,

@@ -119,6 +119,7 @@ const env = {
   JWT_SECRET: randomBytes(32).toString("hex"),
   MENTOR_CONFIG: config,
   MENTOR_AUTH_RATE_PER_MINUTE: "1000000",
+  MENTOR_MAIL_OUTBOX: join(dir, "outbox"),
   MENTOR_DB_POOL_SIZE: "8",
   OPENAI_API_KEY: "sk-scale-stand-in",
   OPENAI_BASE_URL: `${aiUrl}/v1`,

@@ -3,6 +3,7 @@
 //!
 //! Knows nothing of HTTP; `routes` maps [`AuthError`] to responses.
 
+mod links;
 pub mod password;
 pub mod tokens;
 
@@ -56,6 +57,20 @@ pub enum AuthError {
     /// The token is unknown, expired or revoked, or its user is gone.
     #[error("The session has expired or was signed out; sign in again.")]
     InvalidToken,
+    /// A mailed link's token is unknown or for something else.
+    #[error("This link is not valid. Use the newest link we sent you, or ask for a new one.")]
+    InvalidLink,
+    /// A mailed link was used already or has expired.
+    #[error("This link was used already or has expired. Ask for a new one.")]
+    LinkExpired,
+    /// The address is verified already.
+    #[error("Your email address is verified already.")]
+    AlreadyVerified,
+    /// This needs a verified address.
+    #[error(
+        "Confirm your email address first: open the link we mailed you (or ask for a new one)."
+    )]
+    EmailUnverified,
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbError),
@@ -76,15 +91,22 @@ pub struct Accounts {
     pool: Pool,
     tokens: std::sync::Arc<AccessTokens>,
     rules: AuthSettings,
+    mailer: crate::mail::Mailer,
 }
 
 impl Accounts {
     /// Wires the service.
-    pub fn new(pool: Pool, tokens: std::sync::Arc<AccessTokens>, rules: AuthSettings) -> Self {
+    pub fn new(
+        pool: Pool,
+        tokens: std::sync::Arc<AccessTokens>,
+        rules: AuthSettings,
+        mailer: crate::mail::Mailer,
+    ) -> Self {
         Self {
             pool,
             tokens,
             rules,
+            mailer,
         }
     }
 
@@ -106,6 +128,7 @@ impl Accounts {
             .map_err(AuthError::Internal)?;
         let refresh_ttl = self.rules.refresh_token_ttl;
         let origin = origin.clone();
+        let this = self.clone();
         let (user, refresh) = self
             .pool
             .write(move |conn| {
@@ -135,10 +158,12 @@ impl Accounts {
                         &origin,
                         Event::new(actor(&user), Action::AccountCreated).on_user(user.id),
                     )?;
+                    this.queue_verification(conn, &user)?;
                     Ok::<_, AuthError>((user, refresh))
                 })
             })
             .await?;
+        self.mailer.wake();
         self.token_response(&user, refresh)
     }
 
@@ -304,6 +329,14 @@ impl Accounts {
                 },
             )
             .await
+    }
+
+    /// Refuses unless the user verified their address.
+    pub async fn require_verified(&self, id: UserId) -> Result<(), AuthError> {
+        match self.load(id).await?.email_verified_at {
+            Some(_) => Ok(()),
+            None => Err(AuthError::EmailUnverified),
+        }
     }
 
     /// The user's account.

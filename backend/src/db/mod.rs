@@ -5,6 +5,7 @@
 //! [`Pool::read`] and [`Pool::write`], which run a closure on the blocking
 //! thread pool.
 
+pub mod account_tokens;
 pub mod admin_analytics;
 pub mod admin_users;
 pub mod api_keys;
@@ -13,6 +14,7 @@ pub mod audit;
 mod connection;
 pub mod conversations;
 pub mod jobs;
+pub mod mail_queue;
 pub mod model_settings;
 pub mod models;
 pub mod open_asks;

@@ -41,6 +41,8 @@ pub struct UserRow {
     pub suspended_at: Option<NaiveDateTime>,
     /// Whether an ask whose own provider key is refused may use the platform's.
     pub byok_fallback: bool,
+    /// When the user proved they own the address; `None` until then.
+    pub email_verified_at: Option<NaiveDateTime>,
 }
 
 impl UserRow {
@@ -76,6 +78,7 @@ impl From<&UserRow> for User {
             created_at: super::rfc3339(row.created_at),
             updated_at: super::rfc3339(row.updated_at),
             last_login_at: row.last_login_at.map(super::rfc3339),
+            email_verified: row.email_verified_at.is_some(),
         }
     }
 }

@@ -17,6 +17,7 @@ diesel::table! {
         tier_expires_at -> Nullable<Timestamp>,
         suspended_at -> Nullable<Timestamp>,
         byok_fallback -> Bool,
+        email_verified_at -> Nullable<Timestamp>,
     }
 }
 
@@ -256,3 +257,37 @@ diesel::allow_tables_to_appear_in_same_query!(
     provider_keys,
     open_asks
 );
+
+diesel::table! {
+    account_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        purpose -> Text,
+        token_hash -> Text,
+        email -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    mail_queue (id) {
+        id -> BigInt,
+        recipient -> Text,
+        subject -> Text,
+        text_body -> Text,
+        html_body -> Text,
+        kind -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+        failed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(account_tokens -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(users, account_tokens);

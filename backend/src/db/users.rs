@@ -99,6 +99,28 @@ pub fn set_password_hash(
         .execute(conn)
 }
 
+/// Sets a new password after a reset through a mailed link: the lockout
+/// ends too, since the user proved they hold the address.
+pub fn reset_password(conn: &mut Db, id: i64, hash: &str, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(u::users.find(id))
+        .set((
+            u::password_hash.eq(hash),
+            u::failed_login_count.eq(0),
+            u::locked_until.eq(None::<NaiveDateTime>),
+            u::updated_at.eq(at),
+        ))
+        .execute(conn)
+}
+
+/// Records that the user proved they own `email`, if it is still their
+/// address; true when it was.
+pub fn mark_verified(conn: &mut Db, id: i64, email: &str, at: NaiveDateTime) -> QueryResult<bool> {
+    let updated = diesel::update(u::users.find(id).filter(u::email.eq(email)))
+        .set((u::email_verified_at.eq(Some(at)), u::updated_at.eq(at)))
+        .execute(conn)?;
+    Ok(updated == 1)
+}
+
 /// Makes the user an admin.
 pub fn promote_to_admin(conn: &mut Db, id: i64, at: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(u::users.find(id))

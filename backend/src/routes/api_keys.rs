@@ -17,7 +17,7 @@ use crate::state::AppState;
         (status = 201, body = CreatedApiKey),
         (status = 400, description = "invalid_request", body = ErrorBody),
         (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
-        (status = 403, description = "plan_required: the plan has no API keys; account_suspended", body = ErrorBody),
+        (status = 403, description = "plan_required: the plan has no API keys; account_suspended; email_unverified (when MENTOR_REQUIRE_VERIFIED_EMAIL is on)", body = ErrorBody),
         (status = 409, description = "api_key_limit_reached", body = ErrorBody),
     ))]
 pub async fn create(
@@ -26,6 +26,9 @@ pub async fn create(
     origin: Origin,
     body: Json<CreateApiKeyRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    if state.require_verified_email {
+        state.accounts.require_verified(user.id).await?;
+    }
     let catalogue = state.ask.catalogue();
     let created = api_keys::create(
         &state.pool,

@@ -1,4 +1,5 @@
-//! `/api/v1/auth/*`: register, sign in, refresh, sign out. Rate limited per
+//! `/api/v1/auth/*`: register, sign in, refresh, sign out, and the mailed
+//! links (verify the address, reset a forgotten password). Rate limited per
 //! client IP.
 
 use actix_web::body::MessageBody;
@@ -6,12 +7,13 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::{Next, from_fn};
 use actix_web::{HttpResponse, Scope, web};
 use shared_types::{
-    ErrorBody, ErrorCode, LoginRequest, RefreshRequest, RegisterRequest, TokenResponse,
+    ErrorBody, ErrorCode, ForgotPasswordRequest, LoginRequest, RefreshRequest, RegisterRequest,
+    ResetPasswordRequest, TokenRequest, TokenResponse, User,
 };
 
 use crate::audit::Origin;
 use crate::error::ApiError;
-use crate::extractors::{Json, client_ip};
+use crate::extractors::{AuthUser, Json, client_ip};
 use crate::state::AppState;
 
 /// The `/auth` scope with its rate limit.
@@ -30,7 +32,19 @@ pub fn scope() -> Scope<
         .service(web::resource("/login").post(login))
         .service(web::resource("/refresh").post(refresh))
         .service(web::resource("/logout").post(logout))
+        .service(web::resource("/verify-email").post(verify_email))
+        .service(web::resource("/resend-verification").post(resend_verification))
+        .service(web::resource("/forgot-password").post(forgot_password))
+        .service(web::resource("/reset-password").post(reset_password))
 }
+
+/// Reset mails one address may be sent a minute; past it, requests are
+/// answered the same but send nothing.
+const RESETS_PER_ADDRESS_PER_MINUTE: u32 = 1;
+/// Reset requests one client IP may make a minute.
+const RESETS_PER_IP_PER_MINUTE: u32 = 10;
+/// Verification mails one user may ask for a minute.
+const RESENDS_PER_MINUTE: u32 = 1;
 
 async fn limit_per_ip(
     req: ServiceRequest,
@@ -117,6 +131,123 @@ pub async fn logout(
     state
         .accounts
         .logout(body.into_inner().refresh_token)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Proves the address with the token of the mailed link.
+#[utoipa::path(post, path = "/api/v1/auth/verify-email", tag = "auth", request_body = TokenRequest, responses(
+    (status = 200, description = "The address is verified", body = User),
+    (status = 400, description = "invalid_link: unknown, for another purpose, or the address changed since", body = ErrorBody),
+    (status = 409, description = "already_verified", body = ErrorBody),
+    (status = 410, description = "link_expired: used already or past its 24 hours", body = ErrorBody),
+    (status = 429, description = "rate_limited", body = ErrorBody),
+))]
+pub async fn verify_email(
+    state: web::Data<AppState>,
+    origin: Origin,
+    body: Json<TokenRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let user = state
+        .accounts
+        .verify_email(body.into_inner().token, &origin)
+        .await?;
+    Ok(HttpResponse::Ok().json(user))
+}
+
+/// Mails the signed-in user a new verification link (the older ones stop
+/// working).
+#[utoipa::path(post, path = "/api/v1/auth/resend-verification", tag = "auth", security(("bearer" = [])), responses(
+    (status = 202, description = "A new link is on its way"),
+    (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
+    (status = 409, description = "already_verified", body = ErrorBody),
+    (status = 429, description = "rate_limited: one a minute", body = ErrorBody),
+))]
+pub async fn resend_verification(
+    state: web::Data<AppState>,
+    user: AuthUser,
+) -> Result<HttpResponse, ApiError> {
+    let decision = state
+        .limiter
+        .check(
+            &format!("resend-verification:{}", user.id.0),
+            RESENDS_PER_MINUTE,
+        )
+        .await;
+    if !decision.allowed {
+        return Err(ApiError::new(
+            ErrorCode::RateLimited,
+            "A link was sent a moment ago; check your mail (and its spam folder) before asking again.",
+        )
+        .retry_after(decision.retry_after.as_secs_f64().ceil() as u64));
+    }
+    state.accounts.resend_verification(user.id).await?;
+    Ok(HttpResponse::Accepted().finish())
+}
+
+/// Mails a reset link if the address has an account. Always answers 202,
+/// at once: neither the status nor the time tells whether it has one.
+#[utoipa::path(post, path = "/api/v1/auth/forgot-password", tag = "auth", request_body = ForgotPasswordRequest, responses(
+    (status = 202, description = "If the address has an account, a reset link is on its way"),
+    (status = 400, description = "invalid_request", body = ErrorBody),
+    (status = 429, description = "rate_limited (per client IP)", body = ErrorBody),
+))]
+pub async fn forgot_password(
+    req: actix_web::HttpRequest,
+    state: web::Data<AppState>,
+    body: Json<ForgotPasswordRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let ip = client_ip(&req, state.trust_proxy);
+    let per_ip = state
+        .limiter
+        .check(&format!("forgot-ip:{ip}"), RESETS_PER_IP_PER_MINUTE)
+        .await;
+    if !per_ip.allowed {
+        return Err(ApiError::new(
+            ErrorCode::RateLimited,
+            "Too many reset requests from this address; wait a minute and try again.",
+        )
+        .retry_after(per_ip.retry_after.as_secs_f64().ceil() as u64));
+    }
+    let email = body.into_inner().email;
+    let state = state.clone();
+    actix_web::rt::spawn(async move {
+        // The address as typed, hashed: the limiter's keys may sit in Redis.
+        let key = crate::auth::tokens::hash_refresh_token(&email.trim().to_lowercase());
+        let per_address = state
+            .limiter
+            .check(
+                &format!("forgot-email:{key}"),
+                RESETS_PER_ADDRESS_PER_MINUTE,
+            )
+            .await;
+        if per_address.allowed {
+            state.accounts.forgot_password(email).await;
+        }
+    });
+    Ok(HttpResponse::Accepted().finish())
+}
+
+/// Sets a new password with the token of the mailed link; every session is
+/// signed out and the user is told by mail.
+#[utoipa::path(post, path = "/api/v1/auth/reset-password", tag = "auth", request_body = ResetPasswordRequest, responses(
+    (status = 204, description = "The password is changed; every session is signed out"),
+    (status = 400, description = "invalid_request, invalid_link or weak_password", body = ErrorBody),
+    (status = 410, description = "link_expired: used already or past its 30 minutes", body = ErrorBody),
+    (status = 429, description = "rate_limited", body = ErrorBody),
+))]
+pub async fn reset_password(
+    state: web::Data<AppState>,
+    origin: Origin,
+    body: Json<ResetPasswordRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let ResetPasswordRequest {
+        token,
+        new_password,
+    } = body.into_inner();
+    state
+        .accounts
+        .reset_password(token, new_password, &origin)
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

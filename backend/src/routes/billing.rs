@@ -38,6 +38,7 @@ pub async fn plans(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
     (status = 200, body = BillingUrl),
     (status = 400, description = "invalid_request: not a paid tier", body = ErrorBody),
     (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
+    (status = 403, description = "email_unverified (when MENTOR_REQUIRE_VERIFIED_EMAIL is on)", body = ErrorBody),
     (status = 502, description = "payment_provider_error: Stripe failed or could not be reached", body = ErrorBody),
     (status = 503, description = "billing_not_configured", body = ErrorBody),
 ))]
@@ -46,7 +47,11 @@ pub async fn checkout(
     user: AuthUser,
     body: Json<CheckoutRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let url = configured(&state)?.checkout(user.id.0, body.tier).await?;
+    let billing = configured(&state)?;
+    if state.require_verified_email {
+        state.accounts.require_verified(user.id).await?;
+    }
+    let url = billing.checkout(user.id.0, body.tier).await?;
     Ok(HttpResponse::Ok().json(BillingUrl { url }))
 }
 

@@ -1,6 +1,7 @@
 //! HTTP routes, one file per resource. Handlers parse, authorise, call the
 //! domain and map the result; the rules live in the domain modules.
 
+pub mod account_pages;
 pub mod admin;
 pub mod api_keys;
 pub mod ask;
@@ -45,6 +46,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/billing/success").get(billing::success_page))
         .service(web::resource("/billing/cancel").get(billing::cancel_page))
         .configure(dashboard::configure)
+        .configure(account_pages::configure)
         .service(
             web::scope("/v1")
                 .service(

@@ -36,6 +36,8 @@ pub struct TestApp {
     pub pool: Pool,
     /// The AI stand-in the app's OpenAI, Anthropic and Gemini point at.
     pub fake: FakeAi,
+    /// The SMTP server the app's mail goes to.
+    pub mail: mentor_stand_ins::MailCatcher,
     /// The settings the app started with.
     pub settings: Settings,
     /// `http://ADDRESS` of the metrics-only server, when `metrics_bind` is set.
@@ -126,6 +128,12 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
         ..AiSettings::default()
     };
     settings.vault = Some(std::sync::Arc::new(test_vault(false)));
+    let mail = mentor_stand_ins::MailCatcher::start();
+    settings.mail.smtp_url = Some(SecretString::from(mail.url()));
+    settings.mail.retry_base = std::time::Duration::from_secs(1);
+    // Most tests are about other things than the address; the tests of
+    // verification turn this on.
+    settings.require_verified_email = false;
     // Uploaded documents are read by the real binary, as in production.
     settings.extractor.program = env!("CARGO_BIN_EXE_mentor").into();
     customize(&mut settings);
@@ -145,6 +153,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
             .expect("client"),
         pool,
         fake,
+        mail,
         settings,
         _db: db,
     }

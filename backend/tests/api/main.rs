@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod account_mail;
 mod admin;
 mod api_keys;
 mod ask;

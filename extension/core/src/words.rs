@@ -38,6 +38,10 @@ pub fn user_message(error: &ErrorBody) -> String {
         ErrorCode::PlanRequired => "Your plan doesn't include this. Upgrade to use it.",
         ErrorCode::ByokNotConfigured => "This server doesn't store your own provider keys.",
         ErrorCode::NotFound => "That's no longer there.",
+        ErrorCode::EmailUnverified => {
+            "Confirm your email address first: open the link we mailed you, or send a new one from Account."
+        }
+        ErrorCode::AlreadyVerified => "Your email address is already confirmed.",
         ErrorCode::Internal | ErrorCode::MethodNotAllowed => {
             "Something went wrong on our side. Please try again."
         }
@@ -53,6 +57,8 @@ pub fn user_message(error: &ErrorBody) -> String {
         | ErrorCode::ResumeLimitReached
         | ErrorCode::JobLimitReached
         | ErrorCode::ApiKeyLimitReached
+        | ErrorCode::InvalidLink
+        | ErrorCode::LinkExpired
         | ErrorCode::ProviderKeyInvalid => return error.message.clone(),
     };
     fixed.to_string()

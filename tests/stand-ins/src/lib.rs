@@ -16,6 +16,7 @@
 //! `refused` gets 401 and one containing `busy` gets 429, in the provider's
 //! error format; any other key is accepted.
 
+pub mod mail;
 pub mod stripe;
 mod wire;
 
@@ -25,6 +26,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix_web::{App, HttpServer, web};
+pub use mail::MailCatcher;
 pub use stripe::FakeStripe;
 pub use wire::Wire;
 

@@ -1,0 +1,230 @@
+//! Mailed links: proving the address, and resetting a forgotten password.
+//!
+//! A link carries a token of 256 random bits; only its SHA-256 is stored,
+//! with its purpose, its user and the address it went to. A token is used
+//! once (one conditional UPDATE), only for its purpose, only while the
+//! account still has that address, and only before it expires: 24 hours
+//! for verification, 30 minutes for a reset.
+
+use chrono::NaiveDateTime;
+use diesel::Connection;
+use minijinja::Value;
+use shared_types::validation;
+use shared_types::{User, UserId};
+
+use super::{Accounts, AuthError, actor, blocking, password, tokens};
+use crate::audit::{self, Action, Event, Origin};
+use crate::db::account_tokens::{self, Purpose};
+use crate::db::models::UserRow;
+use crate::db::{self, Db, refresh_tokens, users};
+use crate::mail::Kind;
+
+/// How long a verification link works.
+pub const VERIFY_VALID_FOR: chrono::Duration = chrono::Duration::hours(24);
+/// How long a reset link works.
+pub const RESET_VALID_FOR: chrono::Duration = chrono::Duration::minutes(30);
+
+impl Accounts {
+    /// Queues the mail that proves `user`'s address, on `conn` (inside the
+    /// caller's transaction); earlier unused links stop working.
+    pub(super) fn queue_verification(
+        &self,
+        conn: &mut Db,
+        user: &UserRow,
+    ) -> Result<(), AuthError> {
+        self.queue_link(conn, user, Purpose::VerifyEmail)
+    }
+
+    fn queue_link(&self, conn: &mut Db, user: &UserRow, purpose: Purpose) -> Result<(), AuthError> {
+        let (kind, page, valid_for, words) = match purpose {
+            Purpose::VerifyEmail => (
+                Kind::VerifyEmail,
+                "/verify-email",
+                VERIFY_VALID_FOR,
+                "24 hours",
+            ),
+            Purpose::ResetPassword => (
+                Kind::ResetPassword,
+                "/reset-password",
+                RESET_VALID_FOR,
+                "30 minutes",
+            ),
+        };
+        let now = db::now();
+        let expires_at = now + valid_for;
+        let (token, hash) = tokens::new_refresh_token();
+        account_tokens::retire_unused(conn, user.id, purpose, now)?;
+        account_tokens::insert(conn, user.id, purpose, &hash, &user.email, now, expires_at)?;
+        let templates = self.mailer.templates();
+        let link = templates.link(&format!("{page}?token={token}"));
+        let mail = templates
+            .render(kind, &fields(user, Some(link), Some(words)))
+            .map_err(AuthError::Internal)?;
+        self.mailer
+            .queue(conn, &user.email, kind, mail, Some(expires_at))?;
+        Ok(())
+    }
+
+    /// Proves the address with a verification link's token.
+    pub async fn verify_email(&self, token: String, origin: &Origin) -> Result<User, AuthError> {
+        let origin = origin.clone();
+        let row = self
+            .pool
+            .write(move |conn| {
+                conn.transaction(|conn| {
+                    let now = db::now();
+                    let (link, user) = use_token(conn, &token, Purpose::VerifyEmail, now)?;
+                    if user.email_verified_at.is_some() {
+                        return Err(AuthError::AlreadyVerified);
+                    }
+                    if !users::mark_verified(conn, user.id, &link.email, now)? {
+                        // The account's address changed since the link went out.
+                        return Err(AuthError::InvalidLink);
+                    }
+                    let event = Event::new(actor(&user), Action::EmailVerified).on_user(user.id);
+                    audit::record(conn, &origin, event)?;
+                    users::find(conn, user.id)?.ok_or(AuthError::InvalidLink)
+                })
+            })
+            .await?;
+        Ok(User::from(&row))
+    }
+
+    /// Sends a new verification link to the signed-in user.
+    pub async fn resend_verification(&self, id: UserId) -> Result<(), AuthError> {
+        let this = self.clone();
+        self.pool
+            .write(move |conn| {
+                conn.transaction(|conn| {
+                    let user = users::find(conn, id.0)?.ok_or(AuthError::InvalidToken)?;
+                    if user.email_verified_at.is_some() {
+                        return Err(AuthError::AlreadyVerified);
+                    }
+                    this.queue_verification(conn, &user)
+                })
+            })
+            .await?;
+        self.mailer.wake();
+        Ok(())
+    }
+
+    /// Mails a reset link if `email` has an account. Says nothing either
+    /// way: the caller answers the same whatever happens here.
+    pub async fn forgot_password(&self, email: String) {
+        let Ok(email) = validation::normalize_email(&email) else {
+            return;
+        };
+        let this = self.clone();
+        let queued = self
+            .pool
+            .write(move |conn| {
+                conn.transaction(|conn| match users::find_by_email(conn, &email)? {
+                    Some(user) => this
+                        .queue_link(conn, &user, Purpose::ResetPassword)
+                        .map(|()| true),
+                    None => Ok::<_, AuthError>(false),
+                })
+            })
+            .await;
+        match queued {
+            Ok(true) => self.mailer.wake(),
+            Ok(false) => {}
+            Err(e) => tracing::error!(error = %e, "could not queue a password reset mail"),
+        }
+    }
+
+    /// Sets a new password with a reset link's token, signs out every
+    /// session and tells the user by mail.
+    pub async fn reset_password(
+        &self,
+        token: String,
+        new_password: String,
+        origin: &Origin,
+    ) -> Result<(), AuthError> {
+        // Look the link up first, so a bad link is refused before the
+        // password's (slow) hash; it is used below, in one transaction.
+        let hash = tokens::hash_refresh_token(&token);
+        let link = self
+            .pool
+            .read(move |conn| account_tokens::find(conn, &hash)?.ok_or(AuthError::InvalidLink))
+            .await?;
+        if link.purpose != Purpose::ResetPassword.as_str() {
+            return Err(AuthError::InvalidLink);
+        }
+        if link.used_at.is_some() || link.expires_at <= db::now() {
+            return Err(AuthError::LinkExpired);
+        }
+        validation::validate_password(&new_password, &link.email)
+            .map_err(AuthError::WeakPassword)?;
+        let phc = blocking(move || password::hash(&new_password))
+            .await?
+            .map_err(AuthError::Internal)?;
+        let (origin, this) = (origin.clone(), self.clone());
+        self.pool
+            .write(move |conn| {
+                conn.transaction(|conn| {
+                    let now = db::now();
+                    let (link, user) = use_token(conn, &token, Purpose::ResetPassword, now)?;
+                    if user.email != link.email {
+                        return Err(AuthError::InvalidLink);
+                    }
+                    users::reset_password(conn, user.id, &phc, now)?;
+                    let revoked = refresh_tokens::revoke_all(conn, user.id, now)?;
+                    account_tokens::retire_unused(conn, user.id, Purpose::ResetPassword, now)?;
+                    let event = Event::new(actor(&user), Action::PasswordReset)
+                        .on_user(user.id)
+                        .details(serde_json::json!({"sessions_revoked": revoked}));
+                    audit::record(conn, &origin, event)?;
+                    let notice = this
+                        .mailer
+                        .templates()
+                        .render(Kind::PasswordResetDone, &fields(&user, None, None))
+                        .map_err(AuthError::Internal)?;
+                    this.mailer
+                        .queue(conn, &user.email, Kind::PasswordResetDone, notice, None)?;
+                    Ok(())
+                })
+            })
+            .await?;
+        self.mailer.wake();
+        Ok(())
+    }
+}
+
+/// Uses the token for `purpose`: its row and its user, or why not.
+fn use_token(
+    conn: &mut Db,
+    token: &str,
+    purpose: Purpose,
+    now: NaiveDateTime,
+) -> Result<(account_tokens::TokenRow, UserRow), AuthError> {
+    let hash = tokens::hash_refresh_token(token);
+    let link = account_tokens::find(conn, &hash)?.ok_or(AuthError::InvalidLink)?;
+    if link.purpose != purpose.as_str() {
+        return Err(AuthError::InvalidLink);
+    }
+    if !account_tokens::consume(conn, link.id, now)? {
+        return Err(AuthError::LinkExpired);
+    }
+    let user = users::find(conn, link.user_id)?.ok_or(AuthError::InvalidLink)?;
+    Ok((link, user))
+}
+
+/// What every account mail's template gets.
+fn fields(
+    user: &UserRow,
+    link: Option<String>,
+    valid_for: Option<&str>,
+) -> Vec<(&'static str, Value)> {
+    let mut fields = vec![
+        ("name", Value::from(user.full_name.clone())),
+        ("email", Value::from(user.email.as_str())),
+    ];
+    if let Some(link) = link {
+        fields.push(("link", Value::from(link)));
+    }
+    if let Some(valid_for) = valid_for {
+        fields.push(("valid_for", Value::from(valid_for)));
+    }
+    fields
+}
