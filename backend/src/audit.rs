@@ -39,6 +39,8 @@ pub enum Action {
     EmailVerified,
     /// A user set a new password through a mailed link.
     PasswordReset,
+    /// A user changed their sign-in address.
+    EmailChanged,
     /// A user deleted their account.
     AccountDeleted,
     /// Stripe changed a subscription, and so perhaps the tier.
@@ -79,6 +81,7 @@ impl Action {
             Self::RefreshTokenReused => "auth.refresh_token_reused",
             Self::EmailVerified => "auth.email_verified",
             Self::PasswordReset => "auth.password_reset",
+            Self::EmailChanged => "auth.email_changed",
             Self::AccountDeleted => "auth.account_deleted",
             Self::SubscriptionChanged => "billing.subscription_changed",
             Self::AdminGranted => "admin.granted",

@@ -110,7 +110,12 @@ pub struct UpdateMeRequest {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(min_length = 12, max_length = 256))]
     pub new_password: Option<String>,
-    /// The current password, to confirm a password change.
+    /// A new sign-in address; requires `current_password`. The new address
+    /// must be verified again (a link goes to it), and the old one is told.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = "email", max_length = 254))]
+    pub email: Option<String>,
+    /// The current password, to confirm a password or address change.
     #[serde(default)]
     pub current_password: Option<String>,
 }

@@ -65,6 +65,45 @@ impl Accounts {
         Ok(())
     }
 
+    /// Moves the account to `email` on `conn` (inside the caller's
+    /// transaction): a verification link goes to the new address, and a
+    /// notice to the old one.
+    pub(super) fn change_email(
+        &self,
+        conn: &mut Db,
+        user: &UserRow,
+        email: &str,
+        origin: &Origin,
+    ) -> Result<(), AuthError> {
+        let now = db::now();
+        users::set_email(conn, user.id, email, now).map_err(|e| match e {
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            ) => AuthError::EmailTaken,
+            other => other.into(),
+        })?;
+        let event = Event::new(actor(user), Action::EmailChanged).on_user(user.id);
+        audit::record(conn, origin, event)?;
+        let moved = users::find(conn, user.id)?.ok_or(AuthError::InvalidToken)?;
+        self.queue_verification(conn, &moved)?;
+        let notice = self
+            .mailer
+            .templates()
+            .render(
+                Kind::EmailChanged,
+                &[
+                    ("name", Value::from(user.full_name.clone())),
+                    ("email", Value::from(user.email.as_str())),
+                    ("new_email", Value::from(email)),
+                ],
+            )
+            .map_err(AuthError::Internal)?;
+        self.mailer
+            .queue(conn, &user.email, Kind::EmailChanged, notice, None)?;
+        Ok(())
+    }
+
     /// Proves the address with a verification link's token.
     pub async fn verify_email(&self, token: String, origin: &Origin) -> Result<User, AuthError> {
         let origin = origin.clone();

@@ -361,30 +361,39 @@ impl Accounts {
             None => None,
         };
         let row = self.load(id).await?;
+        let new_email = match req.email.as_deref() {
+            Some(email) => {
+                let email = validation::normalize_email(email).map_err(AuthError::InvalidEmail)?;
+                (email != row.email).then_some(email)
+            }
+            None => None,
+        };
+        if req.new_password.is_some() || new_email.is_some() {
+            let current = req.current_password.ok_or_else(|| {
+                AuthError::InvalidInput(
+                    "current_password is required to change the password or the email.".into(),
+                )
+            })?;
+            let phc = row.password_hash.clone();
+            if !blocking(move || password::verify(&current, &phc)).await? {
+                return Err(AuthError::WrongPassword);
+            }
+        }
         let new_hash = match req.new_password {
             None => None,
             Some(new_password) => {
-                let current = req.current_password.ok_or_else(|| {
-                    AuthError::InvalidInput(
-                        "current_password is required to change the password.".into(),
-                    )
-                })?;
-                validation::validate_password(&new_password, &row.email)
+                let email = new_email.clone().unwrap_or_else(|| row.email.clone());
+                validation::validate_password(&new_password, &email)
                     .map_err(AuthError::WeakPassword)?;
-                let phc = row.password_hash.clone();
-                let hash = blocking(move || {
-                    if password::verify(&current, &phc) {
-                        password::hash(&new_password).map(Some)
-                    } else {
-                        Ok(None)
-                    }
-                })
-                .await?
-                .map_err(AuthError::Internal)?;
-                Some(hash.ok_or(AuthError::WrongPassword)?)
+                Some(
+                    blocking(move || password::hash(&new_password))
+                        .await?
+                        .map_err(AuthError::Internal)?,
+                )
             }
         };
         let origin = origin.clone();
+        let (this, email_changes) = (self.clone(), new_email.is_some());
         let row = self
             .pool
             .write(move |conn| {
@@ -402,10 +411,16 @@ impl Accounts {
                             .details(json!({"other_sessions_revoked": revoked}));
                         audit::record(conn, &origin, event)?;
                     }
+                    if let Some(email) = &new_email {
+                        this.change_email(conn, &row, email, &origin)?;
+                    }
                     users::find(conn, row.id)?.ok_or(AuthError::InvalidToken)
                 })
             })
             .await?;
+        if email_changes {
+            self.mailer.wake();
+        }
         Ok(User::from(&row))
     }
 

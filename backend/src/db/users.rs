@@ -121,6 +121,17 @@ pub fn mark_verified(conn: &mut Db, id: i64, email: &str, at: NaiveDateTime) -> 
     Ok(updated == 1)
 }
 
+/// Changes the sign-in address; the new one is not verified yet.
+pub fn set_email(conn: &mut Db, id: i64, email: &str, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(u::users.find(id))
+        .set((
+            u::email.eq(email),
+            u::email_verified_at.eq(None::<NaiveDateTime>),
+            u::updated_at.eq(at),
+        ))
+        .execute(conn)
+}
+
 /// Makes the user an admin.
 pub fn promote_to_admin(conn: &mut Db, id: i64, at: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(u::users.find(id))

@@ -16,6 +16,8 @@ pub enum Kind {
     ResetPassword,
     /// The notice that the password was reset.
     PasswordResetDone,
+    /// The notice, to the old address, that the address changed.
+    EmailChanged,
 }
 
 impl Kind {
@@ -25,6 +27,7 @@ impl Kind {
             Self::VerifyEmail => "verify_email",
             Self::ResetPassword => "reset_password",
             Self::PasswordResetDone => "password_reset_done",
+            Self::EmailChanged => "email_changed",
         }
     }
 
@@ -33,6 +36,7 @@ impl Kind {
             Self::VerifyEmail => "Confirm your email address",
             Self::ResetPassword => "Reset your password",
             Self::PasswordResetDone => "Your password was reset",
+            Self::EmailChanged => "Your sign-in address was changed",
         }
     }
 }
@@ -87,6 +91,14 @@ impl Templates {
                 "password_reset_done.txt",
                 include_str!("../../templates/mail/password_reset_done.txt"),
             ),
+            (
+                "email_changed.html",
+                include_str!("../../templates/mail/email_changed.html"),
+            ),
+            (
+                "email_changed.txt",
+                include_str!("../../templates/mail/email_changed.txt"),
+            ),
         ] {
             env.add_template(name, source)
                 .expect("the mail templates are valid (a unit test renders each)");
@@ -138,6 +150,7 @@ mod tests {
             Kind::VerifyEmail,
             Kind::ResetPassword,
             Kind::PasswordResetDone,
+            Kind::EmailChanged,
         ] {
             let mail = templates
                 .render(
@@ -147,6 +160,7 @@ mod tests {
                         ("email", Value::from("ada@example.com")),
                         ("link", Value::from(templates.link("/x?token=abc"))),
                         ("valid_for", Value::from("30 minutes")),
+                        ("new_email", Value::from("ada@new.example")),
                     ],
                 )
                 .expect("renders");

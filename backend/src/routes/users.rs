@@ -17,12 +17,14 @@ pub async fn me_get(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRe
     Ok(HttpResponse::Ok().json(state.accounts.me(user.id).await?))
 }
 
-/// Changes the display name or the password.
+/// Changes the display name, the password or the sign-in address (the last
+/// two with the current password; a new address must be verified again).
 #[utoipa::path(patch, path = "/api/v1/users/me", tag = "users", security(("bearer" = [])), request_body = UpdateMeRequest, responses(
     (status = 200, body = User),
-    (status = 400, description = "invalid_request or weak_password", body = ErrorBody),
+    (status = 400, description = "invalid_request, invalid_email or weak_password", body = ErrorBody),
     (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
     (status = 403, description = "wrong_password", body = ErrorBody),
+    (status = 409, description = "email_taken", body = ErrorBody),
 ))]
 pub async fn me_patch(
     state: web::Data<AppState>,

@@ -326,3 +326,43 @@ async fn without_smtp_mail_is_written_to_the_outbox() {
     assert!(eml.contains("To: ada@example.com"), "{eml}");
     assert!(eml.contains("/verify-email?token="), "{eml}");
 }
+
+#[tokio::test]
+async fn changing_the_address_verifies_the_new_one_and_tells_the_old_one() {
+    let app = spawn_app().await;
+    let ada = app.register("ada@example.com").await;
+    let token = link_token(&app, "ada@example.com", 1, "/verify-email").await;
+    assert_eq!(verify(&app, &token).await.status, 200);
+    app.register("taken@example.com").await;
+    let patch = |body| app.request("PATCH", "/api/v1/users/me", Some(&ada.access), Some(body));
+
+    patch(json!({"email": "ada@new.example"}))
+        .await
+        .assert_error(400, "invalid_request");
+    patch(json!({"email": "ada@new.example", "current_password": "not it at all 99"}))
+        .await
+        .assert_error(403, "wrong_password");
+    patch(json!({"email": "taken@example.com", "current_password": PASSWORD}))
+        .await
+        .assert_error(409, "email_taken");
+    let reply = patch(json!({"email": " Ada@New.example ", "current_password": PASSWORD})).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(
+        (&reply.body["email"], &reply.body["email_verified"]),
+        (&json!("ada@new.example"), &json!(false))
+    );
+    // The old address is told; the new one gets a link, which verifies it.
+    let old = app.mail.wait_for("ada@example.com", 2, WAIT).await;
+    assert!(
+        old[1].text().contains("ada@new.example"),
+        "{}",
+        old[1].text()
+    );
+    let token = link_token(&app, "ada@new.example", 1, "/verify-email").await;
+    let reply = verify(&app, &token).await;
+    assert_eq!(
+        (reply.status, &reply.body["email_verified"]),
+        (200, &json!(true))
+    );
+    assert_eq!(app.login("ada@new.example", PASSWORD).await.status, 200);
+}
