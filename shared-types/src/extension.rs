@@ -44,6 +44,14 @@ pub enum WorkerRequest {
     },
     /// Signs out here and revokes the session on the backend. Answers [`Status`].
     Logout,
+    /// Mails the signed-in user a new verification link. Answers `null`.
+    ResendVerification,
+    /// Mails a password reset link, if the address has an account. Answers
+    /// `null` either way.
+    ForgotPassword {
+        /// The email address.
+        email: String,
+    },
     /// This period's quota and costs. Answers [`crate::UsageReport`].
     Usage,
     /// A page of past conversations. Answers [`crate::ConversationPage`].

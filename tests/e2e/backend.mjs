@@ -61,11 +61,13 @@ async function startStandIn(args) {
 
 /**
  * The AI stand-in (recording what it receives) and a backend using it; with
- * `{ billing: true }` also the Stripe stand-in, and billing turned on; `env`
+ * `{ billing: true }` also the Stripe stand-in, and billing turned on; with
+ * `{ mail: true }` a real SMTP server that the backend's mail goes to; `env`
  * adds or overrides the backend's variables.
  */
-export async function startBackend({ billing = false, env = {} } = {}) {
+export async function startBackend({ billing = false, mail = false, env = {} } = {}) {
   const aiUrl = await startStandIn(["ai", "127.0.0.1:0", "--record"]);
+  const [inboxUrl, smtpUrl] = mail ? (await startStandIn(["smtp", "127.0.0.1:0"])).split(" ") : [];
   const stripeUrl = billing ? await startStandIn(["stripe", "127.0.0.1:0"]) : undefined;
   const stripeEnv = billing ? {
     STRIPE_SECRET_KEY: "sk_test_e2e",
@@ -93,6 +95,7 @@ export async function startBackend({ billing = false, env = {} } = {}) {
     // Mail goes to files in the test's folder; the flows tested here do not
     // wait for the address to be verified.
     MENTOR_MAIL_OUTBOX: join(dir, "outbox"),
+    ...(mail ? { SMTP_URL: smtpUrl, MENTOR_MAIL_RETRY_SECS: "1" } : {}),
     MENTOR_REQUIRE_VERIFIED_EMAIL: "0",
     RUST_LOG: "warn",
     ...stripeEnv,
@@ -121,6 +124,20 @@ export async function startBackend({ billing = false, env = {} } = {}) {
     },
     /** The AI stand-in's address. */
     aiUrl,
+    /** With `mail`: what the SMTP server received, `[{to, subject, text}]`. */
+    async mails() {
+      return (await fetch(`${inboxUrl}/messages`)).json();
+    },
+    /** With `mail`: waits for a mail to `to` whose text holds `needle`; its first link to `page`. */
+    async mailedLink(to, page, needle = page) {
+      for (let i = 0; i < 200; i++) {
+        const found = (await this.mails()).filter((m) => m.to.includes(to) && m.text.includes(needle));
+        const link = found.at(-1)?.text.match(new RegExp(`${url}${page}\\?token=[A-Za-z0-9_-]+`))?.[0];
+        if (link) return link;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`no mail to ${to} with a ${page} link`);
+    },
     /** The chat requests the stand-in received (OpenAI wire format). */
     async aiRequests() {
       return (await fetch(`${aiUrl}/_stand-in/requests`)).json();

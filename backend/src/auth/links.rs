@@ -147,12 +147,9 @@ impl Accounts {
         Ok(())
     }
 
-    /// Mails a reset link if `email` has an account. Says nothing either
-    /// way: the caller answers the same whatever happens here.
+    /// Mails a reset link if `email` (normalised) has an account. Says
+    /// nothing either way: the caller answers the same whatever happens here.
     pub async fn forgot_password(&self, email: String) {
-        let Ok(email) = validation::normalize_email(&email) else {
-            return;
-        };
         let this = self.clone();
         let queued = self
             .pool

@@ -189,7 +189,7 @@ pub async fn resend_verification(
 /// at once: neither the status nor the time tells whether it has one.
 #[utoipa::path(post, path = "/api/v1/auth/forgot-password", tag = "auth", request_body = ForgotPasswordRequest, responses(
     (status = 202, description = "If the address has an account, a reset link is on its way"),
-    (status = 400, description = "invalid_request", body = ErrorBody),
+    (status = 400, description = "invalid_request or invalid_email (the address's form; nothing about accounts)", body = ErrorBody),
     (status = 429, description = "rate_limited (per client IP)", body = ErrorBody),
 ))]
 pub async fn forgot_password(
@@ -209,11 +209,14 @@ pub async fn forgot_password(
         )
         .retry_after(per_ip.retry_after.as_secs_f64().ceil() as u64));
     }
-    let email = body.into_inner().email;
+    // The address's form is checked here (it says nothing about accounts);
+    // whether it has an account is looked up after answering.
+    let email = shared_types::validation::normalize_email(&body.into_inner().email)
+        .map_err(|message| ApiError::new(ErrorCode::InvalidEmail, message))?;
     let state = state.clone();
     actix_web::rt::spawn(async move {
-        // The address as typed, hashed: the limiter's keys may sit in Redis.
-        let key = crate::auth::tokens::hash_refresh_token(&email.trim().to_lowercase());
+        // The address hashed: the limiter's keys may sit in Redis.
+        let key = crate::auth::tokens::hash_refresh_token(&email);
         let per_address = state
             .limiter
             .check(

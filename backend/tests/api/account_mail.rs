@@ -246,6 +246,13 @@ async fn forgot_password_never_tells_whether_an_address_has_an_account() {
         known.abs_diff(unknown) < Duration::from_millis(50),
         "known {known:?} vs unknown {unknown:?}"
     );
+    // The address's form is checked (which says nothing about accounts).
+    app.post(
+        "/api/v1/auth/forgot-password",
+        json!({"email": "not an address"}),
+    )
+    .await
+    .assert_error(400, "invalid_email");
     // One reset mail for the known address (one a minute per address),
     // none for the others.
     tokio::time::sleep(Duration::from_millis(1500)).await;

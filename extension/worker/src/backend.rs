@@ -151,15 +151,21 @@ pub async fn json_of<T: DeserializeOwned>(response: Response) -> Result<T, Error
     if !response.ok() {
         return Err(error_of(&response).await);
     }
-    if response.status() == 204 {
-        return serde_json::from_str("null").map_err(|e| mentor_browser::internal(e.to_string()));
-    }
-    let text = JsFuture::from(response.text().map_err(js_error)?)
-        .await
-        .map_err(js_error)?
-        .as_string()
-        .unwrap_or_default();
-    serde_json::from_str(&text)
+    let text = match response.status() {
+        204 => String::new(),
+        _ => JsFuture::from(response.text().map_err(js_error)?)
+            .await
+            .map_err(js_error)?
+            .as_string()
+            .unwrap_or_default(),
+    };
+    // 202 and 204 carry no body: `null`.
+    let text = if text.trim().is_empty() {
+        "null"
+    } else {
+        &text
+    };
+    serde_json::from_str(text)
         .map_err(|e| mentor_browser::internal(format!("unexpected answer from the server: {e}")))
 }
 

@@ -46,6 +46,15 @@ pub async fn handle(request: WorkerRequest, sender: &JsValue) -> Result<Value, E
             sign_out(base).await;
             json(status(base).await)
         }
+        WorkerRequest::ResendVerification => {
+            authed::<Value>(base, Call::new("POST", "/api/v1/auth/resend-verification")).await
+        }
+        WorkerRequest::ForgotPassword { email } => {
+            let call = Call::new("POST", "/api/v1/auth/forgot-password")
+                .json(&shared_types::ForgotPasswordRequest { email });
+            let response = backend::send(base, &call, None).await?;
+            backend::json_of::<Value>(response).await
+        }
         WorkerRequest::Usage => authed::<Value>(base, Call::new("GET", "/api/v1/usage")).await,
         WorkerRequest::Conversations { before } => {
             let path = match before {

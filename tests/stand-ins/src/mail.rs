@@ -133,6 +133,38 @@ impl MailCatcher {
             .collect()
     }
 
+    /// Serves what arrived over HTTP on `address`, for tests in other
+    /// languages: `GET /messages` lists `{to, subject, text}`. Returns the
+    /// URL. Call within a tokio runtime.
+    pub fn serve_inbox(&self, address: &str) -> std::io::Result<String> {
+        use actix_web::{App, HttpResponse, HttpServer, web};
+        let listener = TcpListener::bind(address)?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let catcher = self.clone();
+        let server = HttpServer::new(move || {
+            let catcher = catcher.clone();
+            App::new().route(
+                "/messages",
+                web::get().to(move || {
+                    let list: Vec<serde_json::Value> = catcher
+                        .messages()
+                        .iter()
+                        .map(|m| {
+                            serde_json::json!({"to": m.to, "subject": m.subject(), "text": m.text()})
+                        })
+                        .collect();
+                    async move { HttpResponse::Ok().json(list) }
+                }),
+            )
+        })
+        .listen(listener)?
+        .workers(1)
+        .disable_signals()
+        .run();
+        tokio::spawn(server);
+        Ok(url)
+    }
+
     /// Waits (up to `timeout`) until `to` has at least `count` messages;
     /// returns them all.
     pub async fn wait_for(&self, to: &str, count: usize, timeout: Duration) -> Vec<Received> {

@@ -7,7 +7,11 @@
 //! prices `price_pro` ($9/month) and `price_enterprise` ($29/month); it
 //! always records (`GET /_stand-in/requests`).
 //!
-//! Either prints its URL on the first line of standard output.
+//! `mentor-stand-ins smtp [ADDR]`: a real SMTP server on a free port, and on
+//! ADDR an HTTP view of what it received (`GET /messages`). Prints
+//! `HTTP_URL SMTP_URL` on its first line.
+//!
+//! Each prints its URL on the first line of standard output.
 
 #[tokio::main]
 async fn main() {
@@ -24,6 +28,12 @@ async fn main() {
             let record = rest.iter().any(|a| a == "--record");
             mentor_stand_ins::FakeAi::start_on(&addr, record).map(|fake| fake.url().to_string())
         }
+        "smtp" => {
+            let catcher = mentor_stand_ins::MailCatcher::start();
+            catcher
+                .serve_inbox(&addr)
+                .map(|http| format!("{http} {}", catcher.url()))
+        }
         "stripe" => mentor_stand_ins::FakeStripe::start_on(&addr).map(|fake| {
             fake.put_price("price_pro", 900, "usd");
             fake.put_price("price_enterprise", 2_900, "usd");
@@ -31,7 +41,7 @@ async fn main() {
         }),
         _ => {
             eprintln!(
-                "usage: mentor-stand-ins ai [ADDR] [--record] | mentor-stand-ins stripe [ADDR]   (ADDR defaults to 127.0.0.1:0)"
+                "usage: mentor-stand-ins ai [ADDR] [--record] | stripe [ADDR] | smtp [ADDR]   (ADDR defaults to 127.0.0.1:0)"
             );
             std::process::exit(2);
         }

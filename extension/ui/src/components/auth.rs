@@ -25,6 +25,7 @@ pub fn auth(props: &AuthProps) -> Html {
     let password = use_state(String::new);
     let error = use_state(|| None::<ErrorBody>);
     let busy = use_state(|| false);
+    let reset_sent = use_state(|| false);
 
     let onsubmit = {
         let (creating, email, password) = (*creating, email.clone(), password.clone());
@@ -52,6 +53,23 @@ pub fn auth(props: &AuthProps) -> Html {
         Callback::from(move |_| {
             creating.set(!*creating);
             error.set(None);
+        })
+    };
+    let forgot = {
+        let (email, error, reset_sent) = (email.clone(), error.clone(), reset_sent.clone());
+        Callback::from(move |_: MouseEvent| {
+            let email = match email_of(&email) {
+                Ok(email) => email,
+                Err(problem) => return error.set(Some(problem)),
+            };
+            let (error, reset_sent) = (error.clone(), reset_sent.clone());
+            services::request(
+                WorkerRequest::ForgotPassword { email },
+                move |result: Result<serde::de::IgnoredAny, ErrorBody>| {
+                    reset_sent.set(result.is_ok());
+                    error.set(result.err());
+                },
+            );
         })
     };
     let bind = |state: &UseStateHandle<String>| {
@@ -85,20 +103,23 @@ pub fn auth(props: &AuthProps) -> Html {
                 <p class="hint">{ "At least 12 characters, not a common password." }</p>
             }
             <ErrorNote error={(*error).clone()} />
+            if *reset_sent && !*creating {
+                <p class="hint" role="status">{ "If an account uses this address, a link to choose a new password is on its way." }</p>
+            }
             <button type="submit" class="primary" disabled={*busy}>
                 { if *busy { "Please wait…" } else { action } }
             </button>
             <button type="button" class="link" onclick={toggle}>{ switch }</button>
+            if !*creating {
+                <button type="button" class="link" onclick={forgot}>{ "Forgot password?" }</button>
+            }
         </form>
     }
 }
 
 /// The request for the form's fields, or why they cannot be sent.
 fn check(creating: bool, email: &str, password: &str) -> Result<WorkerRequest, ErrorBody> {
-    let email = normalize_email(email).map_err(|message| ErrorBody {
-        error: ErrorCode::InvalidEmail,
-        message,
-    })?;
+    let email = email_of(email)?;
     let password = password.to_string();
     if !creating {
         return Ok(WorkerRequest::Login { email, password });
@@ -108,4 +129,12 @@ fn check(creating: bool, email: &str, password: &str) -> Result<WorkerRequest, E
         message: problem.message(),
     })?;
     Ok(WorkerRequest::Register { email, password })
+}
+
+/// The address as the backend keeps it, or why it is not one.
+fn email_of(email: &str) -> Result<String, ErrorBody> {
+    normalize_email(email).map_err(|message| ErrorBody {
+        error: ErrorCode::InvalidEmail,
+        message,
+    })
 }

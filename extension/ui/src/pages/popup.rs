@@ -34,6 +34,8 @@ pub fn popup() -> Html {
     });
     let open = use_state(|| None::<ConversationId>);
     let billing_error = use_state(|| None::<ErrorBody>);
+    // A new verification link asked for: sent, or why not.
+    let resent = use_state(|| None::<Result<(), ErrorBody>>);
 
     let user = match &*status {
         Some(Ok(Status { user, .. })) => user.clone(),
@@ -80,6 +82,21 @@ pub fn popup() -> Html {
         })
     };
 
+    // Markup in the popup rather than a component of its own: a component
+    // costs ~1 KB of the popup's 150 KB budget.
+    let resend = {
+        let resent = resent.clone();
+        Callback::from(move |_: MouseEvent| {
+            let resent = resent.clone();
+            services::request(
+                WorkerRequest::ResendVerification,
+                move |result: Result<serde::de::IgnoredAny, ErrorBody>| {
+                    resent.set(Some(result.map(drop)));
+                },
+            );
+        })
+    };
+
     let body = match (&*status, user) {
         (None, _) => html! { <p class="muted center">{ "Loading…" }</p> },
         (Some(Err(error)), _) => html! { <ErrorNote error={Some(error.clone())} /> },
@@ -117,6 +134,17 @@ pub fn popup() -> Html {
                         { career("skills", "Skills") }
                         { tab_button(Tab::Account, "Account") }
                     </nav>
+                    // Until the address is confirmed. Following the link closes
+                    // the popup; reopened, it reads the account afresh.
+                    if !user.email_verified {
+                        <section class="banner" role="status" data-testid="verify-banner">
+                            <p>{ "Confirm your email address: open the link we sent to " }<strong>{ &user.email }</strong>{ "." }</p>
+                            <ErrorNote error={resent.as_ref().and_then(|r| r.clone().err())} />
+                            <button onclick={resend} disabled={matches!(*resent, Some(Ok(())))}>
+                                { if matches!(*resent, Some(Ok(()))) { "Sent: check your inbox" } else { "Send a new link" } }
+                            </button>
+                        </section>
+                    }
                     if let Some(q) = &*quota {
                         <Meter quota={q.clone()} on_upgrade={upgrade.clone()} />
                     }
