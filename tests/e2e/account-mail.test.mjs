@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ARTIFACTS, account, launchChromium, startBackend, stopProcesses } from "./harness.mjs";
+import { ARTIFACTS, account, launchChromium, openPopup, startBackend, stopProcesses } from "./harness.mjs";
 
 let backend, context, base;
 const user = account();
@@ -27,13 +27,7 @@ after(async () => {
   stopProcesses();
 });
 
-async function popup() {
-  const page = await context.newPage();
-  page.on("pageerror", (e) => console.log("popup error:", e.message));
-  await page.setViewportSize({ width: 400, height: 600 });
-  await page.goto(`${base}/popup.html`);
-  return page;
-}
+const popup = () => openPopup(context, base);
 
 test("sign-up mails a link; following it confirms the address and the reopened popup has no banner", async () => {
   const page = await popup();

@@ -11,7 +11,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import {
-  ARTICLE, ARTIFACTS, ROOT, account, jobFixture, launchChromium, startBackend, startPages, stopProcesses,
+  ARTICLE, ARTIFACTS, ROOT, account, jobFixture, launchChromium, openPopup, startBackend, startPages,
+  stopProcesses,
 } from "./harness.mjs";
 
 let backend, pages, context, base;
@@ -34,13 +35,7 @@ after(async () => {
   stopProcesses();
 });
 
-async function popup() {
-  const page = await context.newPage();
-  page.on("pageerror", (e) => console.log("popup error:", e.message));
-  await page.setViewportSize({ width: 400, height: 600 });
-  await page.goto(`${base}/popup.html`);
-  return page;
-}
+const popup = () => openPopup(context, base);
 
 test("the options page points the extension at the backend", async () => {
   const page = await context.newPage();

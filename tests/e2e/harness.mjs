@@ -49,6 +49,15 @@ export async function launchChromium(options = {}) {
   return { context, base: worker.url().split("/").slice(0, 3).join("/") };
 }
 
+/** Opens the extension's popup page in a tab of popup size. */
+export async function openPopup(context, base) {
+  const page = await context.newPage();
+  page.on("pageerror", (e) => console.log("popup error:", e.message));
+  await page.setViewportSize({ width: 400, height: 600 });
+  await page.goto(`${base}/popup.html`);
+  return page;
+}
+
 export const jobFixture = (name) => readFileSync(join(ROOT, "tests/fixtures/jobs", name), "utf8");
 
 /** A unique account for one test run. */

@@ -3,10 +3,10 @@
 //! token never leaves the page but to that API; the policy allows no other
 //! origin, no inline script and no framing, and no referrer is sent.
 
-use actix_web::http::header::{self, ContentType};
-use actix_web::{HttpResponse, mime, web};
+use actix_web::http::header::ContentType;
+use actix_web::{mime, web};
 
-use super::dashboard::CSP;
+use super::dashboard::file;
 
 const VERIFY: &str = include_str!("../../pages/verify-email.html");
 const RESET: &str = include_str!("../../pages/reset-password.html");
@@ -27,15 +27,4 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::resource("/account/account.css")
                 .get(|| async { file(ContentType(mime::TEXT_CSS_UTF_8), STYLE) }),
         );
-}
-
-fn file(content_type: ContentType, body: &'static str) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header(("content-security-policy", CSP))
-        .insert_header(("x-content-type-options", "nosniff"))
-        .insert_header(("referrer-policy", "no-referrer"))
-        .insert_header(("x-frame-options", "DENY"))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(body)
 }

@@ -25,7 +25,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/admin/favicon.svg").get(icon));
 }
 
-fn file(content_type: ContentType, body: &'static str) -> HttpResponse {
+/// A static file under [`CSP`], never framed, sending no referrer.
+pub(crate) fn file(content_type: ContentType, body: &'static str) -> HttpResponse {
     HttpResponse::Ok()
         .content_type(content_type)
         .insert_header(("content-security-policy", CSP))
