@@ -39,6 +39,12 @@ impl ApiError {
         self
     }
 
+    /// 429 `rate_limited`, with `Retry-After` from the limiter's refusal.
+    pub fn rate_limited(message: impl Into<String>, refusal: &crate::rate_limit::Decision) -> Self {
+        Self::new(ErrorCode::RateLimited, message)
+            .retry_after(refusal.retry_after.as_secs_f64().ceil() as u64)
+    }
+
     /// Adds a `Retry-After` header (seconds, at least 1).
     pub fn retry_after(self, secs: u64) -> Self {
         self.with_header("retry-after", secs.max(1).to_string())

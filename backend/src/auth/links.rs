@@ -93,10 +93,10 @@ impl Accounts {
             .render(
                 Kind::EmailChanged,
                 &[
-                    ("name", Value::from(user.full_name.clone())),
-                    ("email", Value::from(user.email.as_str())),
-                    ("new_email", Value::from(email)),
-                ],
+                    fields(user, None, None),
+                    vec![("new_email", Value::from(email))],
+                ]
+                .concat(),
             )
             .map_err(AuthError::Internal)?;
         self.mailer

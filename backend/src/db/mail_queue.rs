@@ -128,12 +128,3 @@ pub fn delete_done(conn: &mut Db, before: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(mq::mail_queue.filter(mq::sent_at.lt(before).or(mq::failed_at.lt(before))))
         .execute(conn)
 }
-
-/// Messages not yet sent nor given up.
-pub fn pending(conn: &mut Db) -> QueryResult<i64> {
-    mq::mail_queue
-        .filter(mq::sent_at.is_null())
-        .filter(mq::failed_at.is_null())
-        .count()
-        .get_result(conn)
-}

@@ -6,7 +6,7 @@ use std::convert::Infallible;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
 use bytes::Bytes;
-use shared_types::{AskRequest, AskResponse, ErrorBody, ErrorCode, StreamEvent};
+use shared_types::{AskRequest, AskResponse, ErrorBody, StreamEvent};
 
 use crate::error::ApiError;
 use crate::extractors::{Caller, Json};
@@ -71,11 +71,10 @@ pub(crate) async fn per_minute(state: &AppState, user: &Caller) -> Result<Decisi
             .refusals
             .with_label_values(&["rate_limit"])
             .inc();
-        let error = ApiError::new(
-            ErrorCode::RateLimited,
+        let error = ApiError::rate_limited(
             format!("You can ask {per_minute} questions a minute on your plan; wait a moment."),
-        )
-        .retry_after(decision.retry_after.as_secs_f64().ceil() as u64);
+            &decision,
+        );
         return Err(with_rate_limit(error, &decision));
     }
     Ok(decision)

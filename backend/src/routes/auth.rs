@@ -57,11 +57,10 @@ async fn limit_per_ip(
             .check(&key, state.auth_requests_per_minute)
             .await;
         if !decision.allowed {
-            return Err(ApiError::new(
-                ErrorCode::RateLimited,
+            return Err(ApiError::rate_limited(
                 "Too many sign-in requests from this address; wait a moment and try again.",
+                &decision,
             )
-            .retry_after(decision.retry_after.as_secs_f64().ceil() as u64)
             .into());
         }
     }
@@ -175,11 +174,10 @@ pub async fn resend_verification(
         )
         .await;
     if !decision.allowed {
-        return Err(ApiError::new(
-            ErrorCode::RateLimited,
+        return Err(ApiError::rate_limited(
             "A link was sent a moment ago; check your mail (and its spam folder) before asking again.",
-        )
-        .retry_after(decision.retry_after.as_secs_f64().ceil() as u64));
+            &decision,
+        ));
     }
     state.accounts.resend_verification(user.id).await?;
     Ok(HttpResponse::Accepted().finish())
@@ -203,11 +201,10 @@ pub async fn forgot_password(
         .check(&format!("forgot-ip:{ip}"), RESETS_PER_IP_PER_MINUTE)
         .await;
     if !per_ip.allowed {
-        return Err(ApiError::new(
-            ErrorCode::RateLimited,
+        return Err(ApiError::rate_limited(
             "Too many reset requests from this address; wait a minute and try again.",
-        )
-        .retry_after(per_ip.retry_after.as_secs_f64().ceil() as u64));
+            &per_ip,
+        ));
     }
     // The address's form is checked here (it says nothing about accounts);
     // whether it has an account is looked up after answering.
