@@ -1,4 +1,5 @@
-// The pages that mailed links open: confirm an address, set a new password.
+// The pages that mailed links open: confirm an address, set a new password,
+// see the plans.
 // The token is read from the address and then removed from it, so it does
 // not stay in the history; the pages talk only to this server's API.
 "use strict";
@@ -63,5 +64,28 @@ function reset() {
   });
 }
 
-if (document.body.dataset.page === "verify-email") verify();
+async function plans() {
+  const list = document.getElementById("plans");
+  let offers;
+  try {
+    const response = await fetch("/api/v1/billing/plans");
+    if (!response.ok) throw new Error(String(response.status));
+    offers = await response.json();
+  } catch (_) {
+    return say("The plans could not be loaded; try again in a moment.", "error");
+  }
+  say("");
+  for (const offer of offers) {
+    const item = document.createElement("li");
+    const name = offer.tier.charAt(0).toUpperCase() + offer.tier.slice(1);
+    const price = offer.price ? `${offer.price.display} a ${offer.price.interval}` : "free";
+    const questions = offer.monthly_questions == null ? "unlimited questions" : `${offer.monthly_questions} questions a month`;
+    item.textContent = `${name}: ${price}, ${questions}, ${offer.models.length} models`;
+    list.append(item);
+  }
+}
+
+const page = document.body.dataset.page;
+if (page === "verify-email") verify();
+else if (page === "plans") plans();
 else reset();

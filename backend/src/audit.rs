@@ -109,6 +109,8 @@ pub enum Actor {
         /// The email as it was.
         email: String,
     },
+    /// A user whose account was deleted: neither id nor address is kept.
+    FormerUser,
     /// The server itself, or its operator at the command line.
     System,
     /// Stripe, through a signed webhook event.
@@ -170,6 +172,7 @@ impl Event {
 pub fn record(conn: &mut Db, origin: &Origin, event: Event) -> QueryResult<()> {
     let (actor_type, actor_id, actor_email) = match event.actor {
         Actor::User { id, email } => ("user", id, Some(email)),
+        Actor::FormerUser => ("user", None, None),
         Actor::System => ("system", None, None),
         Actor::Stripe => ("stripe", None, None),
     };

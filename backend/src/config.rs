@@ -46,6 +46,8 @@ pub struct Settings {
     /// `MENTOR_AUDIT_RETENTION_DAYS`: how long audit entries are kept
     /// (default 365).
     pub audit_retention_days: u32,
+    /// How long each plan's conversations are kept.
+    pub retention: Retention,
     /// `MENTOR_METRICS_TOKEN`: serves `GET /metrics` to a bearer of it.
     pub metrics_token: Option<SecretString>,
     /// `MENTOR_METRICS_BIND`: serves `GET /metrics`, without a token, on
@@ -70,6 +72,41 @@ pub struct Settings {
     /// `MENTOR_REQUIRE_VERIFIED_EMAIL` (default on): subscribing and creating
     /// API keys need a verified address.
     pub require_verified_email: bool,
+}
+
+/// How long conversations are kept, by the owner's plan, in days since
+/// their last message (`None`: for ever). `MENTOR_RETENTION_FREE_DAYS`
+/// (default 183), `MENTOR_RETENTION_PRO_DAYS` (730) and
+/// `MENTOR_RETENTION_ENTERPRISE_DAYS` (unlimited); 0 means unlimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// The free plan.
+    pub free_days: Option<u32>,
+    /// Pro.
+    pub pro_days: Option<u32>,
+    /// Enterprise.
+    pub enterprise_days: Option<u32>,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self {
+            free_days: Some(183),
+            pro_days: Some(730),
+            enterprise_days: None,
+        }
+    }
+}
+
+impl Retention {
+    /// The days `tier` keeps conversations, if limited.
+    pub fn days(&self, tier: shared_types::Tier) -> Option<u32> {
+        match tier {
+            shared_types::Tier::Free => self.free_days,
+            shared_types::Tier::Pro => self.pro_days,
+            shared_types::Tier::Enterprise => self.enterprise_days,
+        }
+    }
 }
 
 /// Stripe billing settings.
@@ -411,6 +448,7 @@ impl Settings {
             billing: None,
             max_resumes: 10,
             audit_retention_days: 365,
+            retention: Retention::default(),
             metrics_token: None,
             metrics_bind: None,
             extractor: crate::resumes::sandbox::Limits::new(
@@ -479,6 +517,27 @@ impl Settings {
         settings.metrics_bind = get("MENTOR_METRICS_BIND").filter(|b| !b.trim().is_empty());
         if let Some(days) = get("MENTOR_AUDIT_RETENTION_DAYS") {
             settings.audit_retention_days = parse("MENTOR_AUDIT_RETENTION_DAYS", &days)?;
+        }
+        for (name, days) in [
+            (
+                "MENTOR_RETENTION_FREE_DAYS",
+                &mut settings.retention.free_days,
+            ),
+            (
+                "MENTOR_RETENTION_PRO_DAYS",
+                &mut settings.retention.pro_days,
+            ),
+            (
+                "MENTOR_RETENTION_ENTERPRISE_DAYS",
+                &mut settings.retention.enterprise_days,
+            ),
+        ] {
+            if let Some(value) = get(name).filter(|v| !v.trim().is_empty()) {
+                *days = match parse::<u32>(name, value.trim())? {
+                    0 => None,
+                    n => Some(n),
+                };
+            }
         }
         if let Some(url) = get("MENTOR_PUBLIC_URL").filter(|u| !u.trim().is_empty()) {
             let url = url.trim().trim_end_matches('/').to_string();

@@ -13,6 +13,7 @@ pub mod error;
 pub mod extractors;
 pub mod jobs;
 pub mod keys;
+pub mod lifecycle;
 pub mod live;
 pub mod mail;
 pub mod maintenance;

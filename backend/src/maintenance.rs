@@ -1,15 +1,18 @@
-//! The hourly housekeeping task: expired refresh tokens and mailed links
-//! go, the record of mail sent (or given up) over 30 days ago, and audit
-//! entries older than the retention period. Several replicas may each run
-//! it: every delete is idempotent.
+//! The hourly housekeeping task: expired refresh tokens, mailed links and
+//! data exports go, the record of mail and notices sent over 30 days ago
+//! (notices: 400 days, past any period they dedupe), conversations past
+//! their plan's retention, and audit entries older than the audit
+//! retention. Several replicas may each run it: every delete is idempotent.
 
 use std::time::Duration;
 
-use crate::db::{self, DbError, Pool, account_tokens, mail_queue};
+use crate::config::Retention;
+use crate::db::{self, DbError, Pool, account_tokens, data_exports, mail_queue, notices};
+use crate::lifecycle::retention;
 use crate::{audit, auth};
 
 /// Starts the task (call within a tokio runtime).
-pub fn spawn_hourly(pool: Pool, audit_retention_days: u32) {
+pub fn spawn_hourly(pool: Pool, audit_retention_days: u32, conversations: Retention) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(3600));
         loop {
@@ -25,17 +28,23 @@ pub fn spawn_hourly(pool: Pool, audit_retention_days: u32) {
                     let links =
                         account_tokens::delete_stale(conn, now - chrono::Duration::days(1))?;
                     let mail = mail_queue::delete_done(conn, now - chrono::Duration::days(30))?;
-                    Ok::<_, DbError>((links, mail))
+                    let notices = notices::delete_before(conn, now - chrono::Duration::days(400))?;
+                    let exports = data_exports::delete_expired(conn, now)?;
+                    Ok::<_, DbError>(links + mail + notices + exports)
                 })
                 .await;
             match housekeeping {
-                Ok((0, 0)) => {}
-                Ok((links, mail)) => {
-                    tracing::info!(links, mail, "expired links and old mail records deleted")
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "could not delete expired links and old mail records")
-                }
+                Ok(0) => {}
+                Ok(deleted) => tracing::info!(
+                    deleted,
+                    "expired links and exports, old mail and notice records deleted"
+                ),
+                Err(e) => tracing::warn!(error = %e, "could not delete expired links and records"),
+            }
+            match retention::apply(&pool, conversations).await {
+                Ok(0) => {}
+                Ok(deleted) => tracing::info!(deleted, "conversations past retention deleted"),
+                Err(e) => tracing::warn!(error = %e, "could not apply conversation retention"),
             }
             match audit::prune(&pool, audit_retention_days).await {
                 Ok(0) => {}

@@ -1,5 +1,7 @@
 //! Builds the app from [`Settings`] and binds it; tests start it on port 0.
 
+use crate::lifecycle::export::Exports;
+use crate::lifecycle::notices::Notices;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
@@ -83,7 +85,11 @@ impl Application {
         })?;
 
         pool.spawn_checkpoints();
-        crate::maintenance::spawn_hourly(pool.clone(), settings.audit_retention_days);
+        crate::maintenance::spawn_hourly(
+            pool.clone(),
+            settings.audit_retention_days,
+            settings.retention,
+        );
         crate::admin::rollup::spawn(pool.clone());
         crate::ask::sweep::spawn(pool.clone());
         let catalogue =
@@ -106,10 +112,18 @@ impl Application {
             .map_err(|e| StartupError::Database(format!("cannot read the model settings: {e}")))?;
         live.spawn_refresh(pool.clone());
         let catalogue = Arc::new(catalogue);
+        let public_url = settings
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{address}"));
+        let mailer = crate::mail::Mailer::new(&settings.mail, &public_url, pool.clone())
+            .map_err(StartupError::Config)?;
+        mailer.spawn_sender();
+        let notices = Notices::new(pool.clone(), mailer.clone());
         let billing = settings
             .billing
             .clone()
-            .map(|billing| Billing::new(billing, pool.clone(), catalogue.clone()));
+            .map(|billing| Billing::new(billing, pool.clone(), catalogue.clone(), notices.clone()));
         if billing.is_none() {
             tracing::info!("billing is off: set the STRIPE_* variables to sell plans");
         }
@@ -120,13 +134,6 @@ impl Application {
                 "users cannot bring their own provider keys: set MENTOR_MASTER_KEY to let them"
             );
         }
-        let public_url = settings
-            .public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{address}"));
-        let mailer = crate::mail::Mailer::new(&settings.mail, &public_url, pool.clone())
-            .map_err(StartupError::Config)?;
-        mailer.spawn_sender();
         let state = web::Data::new(AppState {
             byok: byok.clone(),
             accounts: Accounts::new(
@@ -136,6 +143,7 @@ impl Application {
                 mailer.clone(),
             ),
             require_verified_email: settings.require_verified_email,
+            exports: Exports::new(pool.clone(), settings.jwt_secret_bytes(), &public_url),
             resumes: Resumes::new(
                 pool.clone(),
                 settings.extractor.clone(),
@@ -149,6 +157,7 @@ impl Application {
                 byok.clone(),
                 settings.ai.max_output_tokens,
                 metrics.clone(),
+                notices.clone(),
             ),
             pool,
             tokens,

@@ -34,6 +34,8 @@ pub struct AppState {
     pub billing: Option<Billing>,
     /// The users' own AI provider keys.
     pub byok: Byok,
+    /// Data exports.
+    pub exports: crate::lifecycle::export::Exports,
     /// The users' resumes.
     pub resumes: Resumes,
     /// Saved jobs, the skills picture and job match.

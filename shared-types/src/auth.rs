@@ -93,6 +93,15 @@ pub struct User {
     /// Whether the user proved they own the address (the link we mailed).
     #[serde(default)]
     pub email_verified: bool,
+    /// Whether the user gets the optional mail: the month's questions at
+    /// 80% and 100%, a subscription started or ended. Security mail and
+    /// failed payments always go.
+    #[serde(default = "yes")]
+    pub email_notices: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// `PATCH /api/v1/users/me`: every field is optional.
@@ -118,6 +127,9 @@ pub struct UpdateMeRequest {
     /// The current password, to confirm a password or address change.
     #[serde(default)]
     pub current_password: Option<String>,
+    /// Turns the optional mail on or off (see `User::email_notices`).
+    #[serde(default)]
+    pub email_notices: Option<bool>,
 }
 
 /// `DELETE /api/v1/users/me`: the password confirms the deletion.
@@ -162,4 +174,43 @@ pub struct ResetPasswordRequest {
     /// The new password: at least 12 characters and not a common password.
     #[cfg_attr(feature = "openapi", schema(min_length = 12, max_length = 256))]
     pub new_password: String,
+}
+
+/// Where a data export is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ExportState {
+    /// Being built; ask again in a moment.
+    Pending,
+    /// Ready to download until `expires_at`.
+    Ready,
+    /// Building failed; a new export may be started at once.
+    Failed,
+}
+
+string_enum!(ExportState {
+    Pending => "pending",
+    Ready => "ready",
+    Failed => "failed",
+});
+
+/// `GET` and `POST /api/v1/users/me/export`: the latest export of the
+/// caller's data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DataExport {
+    /// Where it is.
+    pub state: ExportState,
+    /// When it was asked for (RFC 3339, UTC).
+    pub requested_at: String,
+    /// When it was ready (RFC 3339, UTC).
+    pub ready_at: Option<String>,
+    /// When the download link stops working (RFC 3339, UTC).
+    pub expires_at: Option<String>,
+    /// The ZIP's size in bytes, once ready.
+    pub size_bytes: Option<i64>,
+    /// Once ready: a link to the ZIP (JSON files, one per kind of data)
+    /// that needs no sign-in and works until `expires_at`. Keep it private.
+    pub download_url: Option<String>,
 }

@@ -52,6 +52,19 @@ pub enum WorkerRequest {
         /// The email address.
         email: String,
     },
+    /// With `start`, starts an export of the user's data (or, when one was
+    /// started within the hour, reports that one); without, reports the
+    /// latest. Answers [`crate::DataExport`].
+    ExportData {
+        /// Start one.
+        start: bool,
+    },
+    /// Turns the optional mail (usage and plan notices) on or off. Answers
+    /// [`crate::User`].
+    SetEmailNotices {
+        /// On or off.
+        on: bool,
+    },
     /// This period's quota and costs. Answers [`crate::UsageReport`].
     Usage,
     /// A page of past conversations. Answers [`crate::ConversationPage`].
@@ -398,6 +411,22 @@ mod tests {
         let parsed: WorkerRequest =
             serde_json::from_value(json!({"type": "conversations"})).expect("parse");
         assert_eq!(parsed, WorkerRequest::Conversations { before: None });
+    }
+
+    #[test]
+    fn account_requests_round_trip() {
+        for request in [
+            WorkerRequest::SetEmailNotices { on: false },
+            WorkerRequest::ExportData { start: true },
+        ] {
+            let value = serde_json::to_value(&request).expect("json");
+            let back: WorkerRequest = serde_json::from_value(value.clone()).expect("parses");
+            assert_eq!(serde_json::to_value(&back).expect("json"), value);
+        }
+        assert_eq!(
+            serde_json::to_value(WorkerRequest::SetEmailNotices { on: false }).expect("json"),
+            json!({"type": "set_email_notices", "on": false})
+        );
     }
 
     #[test]

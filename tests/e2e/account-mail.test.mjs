@@ -1,7 +1,8 @@
 // The account's mail in Debian's Chromium, with a real SMTP server: sign up
 // in the popup, follow the verification link from the mail received, and
 // see the popup's banner go once it is reopened; then "Forgot password?", the reset page opened
-// from the mailed link, and signing in with the new password.
+// from the mailed link, and signing in with the new password; then the
+// Account view's mail switch and "Download my data".
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -90,5 +91,31 @@ test("forgot password: the mailed link's page sets a new one, and it signs in", 
   await page.getByLabel("Password").fill(NEW_PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("tablist").waitFor();
+  await page.close();
+});
+
+test("Account: the optional mail turns off and stays off; Download my data links a ZIP of the account", async () => {
+  const page = await popup();
+  await page.getByRole("tab", { name: "Account" }).click();
+  const notices = page.getByLabel("Mail me about my usage and plan");
+  assert.equal(await notices.isChecked(), true);
+  await notices.uncheck();
+  await page.reload();
+  await page.getByRole("tab", { name: "Account" }).click();
+  await page.getByLabel("Mail me about my usage and plan").waitFor();
+  assert.equal(await page.getByLabel("Mail me about my usage and plan").isChecked(), false);
+
+  await page.getByRole("button", { name: "Download my data" }).click();
+  const link = page.getByTestId("export-link");
+  await link.waitFor({ timeout: 20_000 });
+  await page.screenshot({ path: join(ARTIFACTS, "chromium-export-ready.png") });
+  const url = await link.getAttribute("href");
+  assert.ok(url.startsWith(`${backend.url}/api/v1/exports/`), url);
+  // The link needs no sign-in; the ZIP starts with its local-file signature.
+  const response = await fetch(url);
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get("content-type"), "application/zip");
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  assert.deepEqual([...bytes.slice(0, 4)], [0x50, 0x4b, 0x03, 0x04]);
   await page.close();
 });

@@ -11,12 +11,13 @@ use shared_types::{
 use super::{AdminError, parse_time};
 use crate::ai::catalogue::Catalogue;
 use crate::audit::{self, Action, Actor, Event, Origin};
+use crate::billing::Billing;
 use crate::db::admin_users::{self, Filter, Sort};
 use crate::db::models::UserRow;
 use crate::db::usage_events::{self, UsageEventRow};
-use crate::db::{
-    self, Db, DbError, Pool, quota, refresh_tokens, subscriptions, usage_rollup, users,
-};
+use crate::db::{self, DbError, Pool, quota, refresh_tokens, subscriptions, usage_rollup, users};
+use crate::error::ApiError;
+use crate::lifecycle::deletion::{self, DeletedBy};
 use crate::quota::Period;
 
 /// The most users one page holds.
@@ -328,23 +329,25 @@ pub async fn revoke_sessions(pool: &Pool, by: By, id: i64) -> Result<usize, Admi
     .await
 }
 
-/// Deletes the account and what it owns.
-pub async fn delete(pool: &Pool, by: By, id: i64) -> Result<(), AdminError> {
+/// Deletes the account and what it owns (see [`deletion`]).
+pub async fn delete(
+    pool: &Pool,
+    billing: Option<&Billing>,
+    by: By,
+    id: i64,
+) -> Result<(), ApiError> {
     if id == by.admin_id {
         return Err(AdminError::NotAllowed(
             "Delete your own account from your account page, not the console.".into(),
-        ));
+        )
+        .into());
     }
-    pool.write(move |conn| {
-        conn.transaction(|conn: &mut Db| {
-            let row = users::find(conn, id)?.ok_or_else(not_found)?;
-            users::delete(conn, id)?;
-            let event = Event::new(by.actor.clone(), Action::UserDeleted)
-                .on_user(id)
-                .details(json!({"email": row.email, "tier": row.tier().as_str()}));
-            audit::record(conn, &by.origin, event)?;
-            Ok(())
-        })
-    })
-    .await
+    let by = DeletedBy::Admin {
+        actor: by.actor,
+        origin: by.origin,
+    };
+    if !deletion::delete_account(pool, billing, id, by).await? {
+        return Err(not_found().into());
+    }
+    Ok(())
 }

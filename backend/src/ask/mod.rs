@@ -23,6 +23,7 @@ pub mod prompt;
 mod run;
 pub mod sweep;
 
+use crate::lifecycle::notices::Notices;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -180,6 +181,8 @@ pub struct AskService {
     byok: Byok,
     max_output_tokens: u32,
     metrics: Arc<Metrics>,
+    /// The 80% and 100% quota mail.
+    notices: Notices,
     /// Turns true when the server is stopping and answers must end.
     stopping: tokio::sync::watch::Sender<bool>,
 }
@@ -225,6 +228,7 @@ impl AskService {
         byok: Byok,
         max_output_tokens: u32,
         metrics: Arc<Metrics>,
+        notices: Notices,
     ) -> Self {
         Self {
             pool,
@@ -233,6 +237,7 @@ impl AskService {
             byok,
             max_output_tokens,
             metrics,
+            notices,
             stopping: tokio::sync::watch::Sender::new(false),
         }
     }
@@ -307,7 +312,16 @@ impl AskService {
         };
         // Reading what decides the route, then reserving, in one trip to
         // the blocking pool (on PostgreSQL, on one connection).
-        let (loaded, route, limit, asks::Reserved { open, stored }) = {
+        let (
+            loaded,
+            route,
+            limit,
+            asks::Reserved {
+                open,
+                counted,
+                stored,
+            },
+        ) = {
             let (this, catalogue, requested) = (self.clone(), catalogue.clone(), requested.clone());
             let period = period.clone();
             self.pool
@@ -345,6 +359,11 @@ impl AskService {
                 )
                 .await?
         };
+        if let (Some(counted), Some(limit)) = (counted, limit) {
+            let allowance = counted.granted.saturating_add_unsigned(limit);
+            self.notices
+                .question_counted(user.0, &period, counted.used, allowance);
+        }
         let Loaded {
             tier,
             history,

@@ -14,8 +14,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use serde_json::json;
 use shared_types::validation::{self, PasswordProblem};
 use shared_types::{
-    DeleteMeRequest, LoginRequest, RegisterRequest, Role, TokenResponse, UpdateMeRequest, User,
-    UserId,
+    LoginRequest, RegisterRequest, Role, TokenResponse, UpdateMeRequest, User, UserId,
 };
 
 use crate::audit::{self, Action, Actor, Event, Origin};
@@ -345,8 +344,9 @@ impl Accounts {
         Ok(User::from(&row))
     }
 
-    /// Changes the display name and/or the password. A password change needs
-    /// the current password and revokes every other session of the user.
+    /// Changes the display name, the optional mail, the password or the
+    /// address. A password change needs the current password and revokes
+    /// every other session of the user.
     pub async fn update_me(
         &self,
         id: UserId,
@@ -402,6 +402,9 @@ impl Accounts {
                     if let Some(name) = &full_name {
                         users::set_full_name(conn, row.id, name.as_deref(), now)?;
                     }
+                    if let Some(on) = req.email_notices {
+                        users::set_email_notices(conn, row.id, on, now)?;
+                    }
                     if let Some(hash) = &new_hash {
                         users::set_password_hash(conn, row.id, hash, now)?;
                         let revoked =
@@ -424,30 +427,12 @@ impl Accounts {
         Ok(User::from(&row))
     }
 
-    /// Deletes the account and everything it owns, once the password matches.
-    pub async fn delete_me(
-        &self,
-        id: UserId,
-        req: DeleteMeRequest,
-        origin: &Origin,
-    ) -> Result<(), AuthError> {
-        let row = self.load(id).await?;
-        let phc = row.password_hash.clone();
-        let password = req.password;
+    /// Succeeds when `password` is the account's (to confirm a deletion).
+    pub async fn check_password(&self, id: UserId, password: String) -> Result<(), AuthError> {
+        let phc = self.load(id).await?.password_hash;
         if !blocking(move || password::verify(&password, &phc)).await? {
             return Err(AuthError::WrongPassword);
         }
-        let origin = origin.clone();
-        self.pool
-            .write(move |conn| {
-                conn.transaction(|conn| {
-                    users::delete(conn, row.id)?;
-                    let event = Event::new(actor(&row), Action::AccountDeleted).on_user(row.id);
-                    audit::record(conn, &origin, event).map_err(AuthError::from)
-                })
-            })
-            .await?;
-        tracing::info!(user_id = id.0, "account deleted");
         Ok(())
     }
 

@@ -24,6 +24,7 @@ use crate::config::BillingSettings;
 use crate::db::subscriptions::{self as db, SubscriptionChange};
 use crate::db::{self as database, Db, Pool, users};
 use crate::error::ApiError;
+use crate::lifecycle::notices::{self, Notice, Notices};
 use stripe::{Checkout, Stripe, StripeError};
 use subscription::SubscriptionFacts;
 
@@ -33,6 +34,8 @@ pub struct Billing {
     stripe: Stripe,
     pool: Pool,
     catalogue: Arc<Catalogue>,
+    /// Started, ended and failed-payment mail.
+    notices: Notices,
     /// Prices read from Stripe, by price id (a price never changes at
     /// Stripe: a new price gets a new id).
     prices: RwLock<Vec<(String, Price)>>,
@@ -70,13 +73,19 @@ impl From<StripeError> for ApiError {
 
 impl Billing {
     /// Billing with these settings.
-    pub fn new(settings: BillingSettings, pool: Pool, catalogue: Arc<Catalogue>) -> Self {
+    pub fn new(
+        settings: BillingSettings,
+        pool: Pool,
+        catalogue: Arc<Catalogue>,
+        notices: Notices,
+    ) -> Self {
         let stripe = Stripe::new(&settings.api_base, settings.secret_key.clone());
         Self {
             settings,
             stripe,
             pool,
             catalogue,
+            notices,
             prices: RwLock::default(),
         }
     }
@@ -139,6 +148,19 @@ impl Billing {
             .await?)
     }
 
+    /// Ends the customer at Stripe when its account is deleted: every
+    /// subscription not over yet is cancelled at once, then the customer is
+    /// deleted. Each step may be repeated safely.
+    pub async fn forget_customer(&self, customer: &str) -> Result<(), ApiError> {
+        for subscription in self.stripe.live_subscriptions(customer).await? {
+            self.stripe.cancel_subscription(&subscription).await?;
+            tracing::info!(%subscription, "subscription cancelled with its account");
+        }
+        self.stripe.delete_customer(customer).await?;
+        tracing::info!(%customer, "Stripe customer deleted with its account");
+        Ok(())
+    }
+
     /// Verifies and applies one webhook delivery.
     pub async fn webhook(&self, signature: &str, payload: &[u8]) -> Result<Delivery, ApiError> {
         let secret = self.settings.webhook_secret.expose_secret().as_bytes();
@@ -197,25 +219,45 @@ impl Billing {
         let tiers = self.tiers();
         let grace = chrono::Duration::from_std(self.settings.grace_period)
             .unwrap_or(chrono::Duration::days(3));
-        let delivery = self
+        let failed_invoice = (kind == "invoice.payment_failed")
+            .then(|| object["id"].as_str().unwrap_or_default().to_string());
+        let notices = self.notices.clone();
+        let (delivery, noticed) = self
             .pool
             .write(move |conn| {
                 conn.transaction(|conn| {
                     let now = database::now();
                     if !db::record_event(conn, &id, &kind, now)? {
-                        return Ok(Delivery::Repeated);
+                        return Ok((Delivery::Repeated, false));
                     }
                     if let Some((user_id, customer)) = &reference {
                         db::set_customer(conn, *user_id, customer)?;
                     }
-                    if let Some(facts) = &facts {
-                        apply(conn, facts, created, &tiers, grace, now)?;
+                    let Some(facts) = &facts else {
+                        return Ok((Delivery::Applied, false));
+                    };
+                    let Some(applied) = apply(conn, facts, created, &tiers, grace, now)? else {
+                        return Ok((Delivery::Applied, false));
+                    };
+                    let mut noticed = false;
+                    if let Some(notice) = notices::subscription_notice(
+                        applied.status_before,
+                        facts.status,
+                        applied.tier,
+                    ) {
+                        noticed |= notices.queue(conn, applied.user_id, notice, &facts.id)?;
                     }
-                    Ok::<_, diesel::result::Error>(Delivery::Applied)
+                    if let Some(invoice) = &failed_invoice {
+                        let notice = Notice::PaymentFailed(applied.tier);
+                        noticed |= notices.queue(conn, applied.user_id, notice, invoice)?;
+                    }
+                    Ok::<_, ApiError>((Delivery::Applied, noticed))
                 })
-                .map_err(ApiError::from)
             })
             .await?;
+        if noticed {
+            self.notices.wake();
+        }
         Ok(delivery)
     }
 
@@ -305,9 +347,19 @@ impl Billing {
     }
 }
 
+/// What applying an event did to a subscription.
+struct Applied {
+    user_id: i64,
+    /// The subscription's status before (`None`: new to us).
+    status_before: Option<SubscriptionStatus>,
+    /// The subscription's tier.
+    tier: Tier,
+}
+
 /// Writes what `facts` says about a subscription, unless a newer event was
 /// applied to it already, then sets its user's tier from all their
-/// subscriptions.
+/// subscriptions. `None` when nothing changed (an older event, or no known
+/// user: an account deleted since, say).
 fn apply(
     conn: &mut Db,
     facts: &SubscriptionFacts,
@@ -315,14 +367,14 @@ fn apply(
     tiers: &[(String, Tier)],
     grace: chrono::Duration,
     now: NaiveDateTime,
-) -> diesel::QueryResult<()> {
+) -> diesel::QueryResult<Option<Applied>> {
     let existing = db::find(conn, &facts.id)?;
     if existing
         .as_ref()
         .is_some_and(|row| row.last_event_at > event_at)
     {
         tracing::info!(subscription = %facts.id, event_at, "older Stripe event ignored");
-        return Ok(());
+        return Ok(None);
     }
     let user_id = match existing.as_ref().map(|row| row.user_id) {
         Some(id) => Some(id),
@@ -339,10 +391,11 @@ fn apply(
         Some(user) => (user.id, user.tier()),
         None => {
             tracing::warn!(subscription = %facts.id, customer = %facts.customer, "Stripe subscription of no known user");
-            return Ok(());
+            return Ok(None);
         }
     };
-    let tier = tiers
+    let status_before = existing.as_ref().and_then(|row| row.status.parse().ok());
+    let subscribed = tiers
         .iter()
         .find(|(price, _)| *price == facts.price_id)
         .map_or_else(
@@ -364,7 +417,7 @@ fn apply(
             user_id,
             stripe_subscription_id: &facts.id,
             stripe_price_id: &facts.price_id,
-            tier: tier.as_str(),
+            tier: subscribed.as_str(),
             status: facts.status.as_str(),
             current_period_end: facts.current_period_end.and_then(unix),
             cancel_at_period_end: facts.cancel_at_period_end,
@@ -395,7 +448,11 @@ fn apply(
         }));
     audit::record(conn, &Origin::default(), event)?;
     tracing::info!(user_id, subscription = %facts.id, status = %facts.status, %tier, "subscription applied");
-    Ok(())
+    Ok(Some(Applied {
+        user_id,
+        status_before,
+        tier: subscribed,
+    }))
 }
 
 /// The user's tier and latest subscription.

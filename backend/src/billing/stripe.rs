@@ -130,6 +130,54 @@ impl Stripe {
             .await
     }
 
+    /// The ids of the customer's subscriptions that are not over yet
+    /// (Stripe's `status=all` list, without the canceled and expired ones).
+    pub async fn live_subscriptions(&self, customer: &str) -> Result<Vec<String>, StripeError> {
+        #[derive(Deserialize)]
+        struct Listed {
+            id: String,
+            status: String,
+        }
+        #[derive(Deserialize)]
+        struct Page {
+            data: Vec<Listed>,
+            has_more: bool,
+        }
+        let mut live = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let mut path = format!("/v1/subscriptions?customer={customer}&status=all&limit=100");
+            if let Some(last) = &after {
+                path.push_str(&format!("&starting_after={last}"));
+            }
+            let page: Page = self.get("list subscriptions", &path).await?;
+            after = page.data.last().map(|s| s.id.clone());
+            live.extend(
+                page.data
+                    .into_iter()
+                    .filter(|s| !matches!(s.status.as_str(), "canceled" | "incomplete_expired"))
+                    .map(|s| s.id),
+            );
+            if !page.has_more || after.is_none() {
+                return Ok(live);
+            }
+        }
+    }
+
+    /// Cancels a subscription at once (no proration, no final invoice).
+    /// One Stripe no longer has counts as cancelled.
+    pub async fn cancel_subscription(&self, id: &str) -> Result<(), StripeError> {
+        self.delete("cancel subscription", &format!("/v1/subscriptions/{id}"))
+            .await
+    }
+
+    /// Deletes a customer (Stripe keeps its invoices). One Stripe no longer
+    /// has counts as deleted.
+    pub async fn delete_customer(&self, id: &str) -> Result<(), StripeError> {
+        self.delete("delete customer", &format!("/v1/customers/{id}"))
+            .await
+    }
+
     /// A price.
     pub async fn price(&self, id: &str) -> Result<Value, StripeError> {
         self.get("retrieve price", &format!("/v1/prices/{id}"))
@@ -164,6 +212,24 @@ impl Stripe {
             .get(format!("{}{path}", self.base))
             .bearer_auth(self.key.expose_secret());
         Self::answer(call, request.send().await).await
+    }
+
+    /// A DELETE whose answer only matters as success, or 404 (gone already).
+    async fn delete(&self, call: &'static str, path: &str) -> Result<(), StripeError> {
+        let sent = self
+            .http
+            .delete(format!("{}{path}", self.base))
+            .bearer_auth(self.key.expose_secret())
+            .send()
+            .await;
+        if sent
+            .as_ref()
+            .is_ok_and(|r| r.status() == reqwest::StatusCode::NOT_FOUND)
+        {
+            tracing::info!(call, "Stripe has no such object any more");
+            return Ok(());
+        }
+        Self::answer::<Value>(call, sent).await.map(drop)
     }
 
     async fn answer<T: serde::de::DeserializeOwned>(

@@ -61,6 +61,8 @@ pub struct Turn<'a> {
 pub struct Reserved {
     /// The open ask, when a question was counted.
     pub open: Option<i64>,
+    /// The period's count after this question, when one was counted.
+    pub counted: Option<quota::Counted>,
     /// The stored turn (the app only).
     pub stored: Option<StoredTurn>,
 }
@@ -111,18 +113,22 @@ pub fn reserve(conn: &mut Db, r: &Reserve<'_>) -> Result<Reserved, ReserveError>
 }
 
 fn reserve_step_by_step(conn: &mut Db, r: &Reserve<'_>) -> Result<Reserved, ReserveError> {
-    let open = match &r.count {
+    let (open, counted) = match &r.count {
         Some(o) => {
-            quota::reserve(conn, r.user_id, r.period, r.limit)?
+            let counted = quota::reserve(conn, r.user_id, r.period, r.limit)?
                 .ok_or(ReserveError::QuotaExceeded)?;
-            Some(open_asks::insert(
-                conn, r.user_id, r.period, o.provider, o.model, o.via, r.now,
-            )?)
+            let open =
+                open_asks::insert(conn, r.user_id, r.period, o.provider, o.model, o.via, r.now)?;
+            (Some(open), Some(counted))
         }
-        None => None,
+        None => (None, None),
     };
     let Some(turn) = &r.store else {
-        return Ok(Reserved { open, stored: None });
+        return Ok(Reserved {
+            open,
+            counted,
+            stored: None,
+        });
     };
     let conversation_id = match turn.continuing {
         Some(id) => id,
@@ -132,6 +138,7 @@ fn reserve_step_by_step(conn: &mut Db, r: &Reserve<'_>) -> Result<Reserved, Rese
         conversations::insert_turn(conn, conversation_id, turn.question, r.now)?;
     Ok(Reserved {
         open,
+        counted,
         stored: Some(StoredTurn {
             conversation_id,
             new_conversation: turn.continuing.is_none(),
@@ -152,7 +159,7 @@ counted AS (
     SELECT p.user_id, p.period, 1 FROM p WHERE p.counting
     ON CONFLICT (user_id, period) DO UPDATE SET used = quota_usage.used + 1
     WHERE (SELECT p.lim IS NULL OR quota_usage.used < quota_usage.granted + p.lim FROM p)
-    RETURNING used
+    RETURNING used, granted
 ), go AS (
     SELECT 1 FROM p WHERE NOT p.counting OR EXISTS (SELECT 1 FROM counted)
 ), opened AS (
@@ -175,6 +182,8 @@ counted AS (
 )
 SELECT EXISTS (SELECT 1 FROM go) AS went,
        (SELECT id FROM opened) AS open_id,
+       (SELECT used FROM counted) AS used,
+       (SELECT granted FROM counted) AS granted,
        (SELECT id FROM target) AS conversation_id,
        (SELECT id FROM turn WHERE role = 'user') AS question_id,
        (SELECT id FROM turn WHERE role = 'assistant') AS answer_id";
@@ -185,6 +194,10 @@ struct ReserveRow {
     went: bool,
     #[diesel(sql_type = Nullable<BigInt>)]
     open_id: Option<i64>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    used: Option<i32>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    granted: Option<i32>,
     #[diesel(sql_type = Nullable<BigInt>)]
     conversation_id: Option<i64>,
     #[diesel(sql_type = Nullable<BigInt>)]
@@ -239,6 +252,10 @@ fn reserve_in_one_statement(
     };
     Ok(Reserved {
         open: row.open_id,
+        counted: row
+            .used
+            .zip(row.granted)
+            .map(|(used, granted)| quota::Counted { used, granted }),
         stored,
     })
 }

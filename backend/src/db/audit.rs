@@ -92,3 +92,37 @@ pub fn prune(conn: &mut Db, cutoff: NaiveDateTime) -> QueryResult<usize> {
         Ok(deleted)
     })
 }
+
+/// Erases the personal fields of the rows about an account being deleted:
+/// its id and address as actor (with the IP and browser of its requests),
+/// its id as target, and details that name the address. Actions, times and
+/// amounts stay. The only UPDATE the database allows (see the `lifecycle`
+/// migrations). Returns how many rows changed.
+pub fn forget_user(conn: &mut Db, id: i64, email: &str) -> QueryResult<usize> {
+    let user_id = id.to_string();
+    let acted = a::actor_id.eq(id).or(a::actor_email.eq(email));
+    let targeted = a::target_type.eq("user").and(a::target_id.eq(&user_id));
+    let escaped = email
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    let mut changed = diesel::update(
+        a::audit_log
+            .filter(acted.or(targeted))
+            .filter(a::details.like(format!("%{escaped}%")).escape('\\')),
+    )
+    .set(a::details.eq("{}"))
+    .execute(conn)?;
+    changed += diesel::update(a::audit_log.filter(acted))
+        .set((
+            a::actor_id.eq(None::<i64>),
+            a::actor_email.eq(None::<String>),
+            a::ip.eq(None::<String>),
+            a::user_agent.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    changed += diesel::update(a::audit_log.filter(targeted))
+        .set(a::target_id.eq(None::<String>))
+        .execute(conn)?;
+    Ok(changed)
+}

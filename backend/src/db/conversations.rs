@@ -152,3 +152,49 @@ pub fn recent_messages(
     rows.reverse();
     Ok(rows)
 }
+
+/// Deletes up to `batch` conversations (with their messages) untouched
+/// since `before` whose owner is on `tier` now (a paid tier past its grace
+/// counts as free); returns how many went.
+pub fn delete_stale(
+    conn: &mut Db,
+    tier: shared_types::Tier,
+    before: NaiveDateTime,
+    now: NaiveDateTime,
+    batch: i64,
+) -> QueryResult<usize> {
+    use super::schema::users::dsl as u;
+    let stale = c::conversations
+        .filter(c::updated_at.lt(before))
+        .select(c::id)
+        .limit(batch);
+    let stale: Vec<i64> = match tier {
+        shared_types::Tier::Free => stale
+            .filter(
+                c::user_id.eq_any(
+                    u::users
+                        .filter(
+                            u::subscription_tier
+                                .eq("free")
+                                .or(u::tier_expires_at.le(now)),
+                        )
+                        .select(u::id),
+                ),
+            )
+            .load(conn)?,
+        paid => stale
+            .filter(
+                c::user_id.eq_any(
+                    u::users
+                        .filter(u::subscription_tier.eq(paid.as_str()))
+                        .filter(u::tier_expires_at.is_null().or(u::tier_expires_at.gt(now)))
+                        .select(u::id),
+                ),
+            )
+            .load(conn)?,
+    };
+    if stale.is_empty() {
+        return Ok(0);
+    }
+    diesel::delete(c::conversations.filter(c::id.eq_any(&stale))).execute(conn)
+}

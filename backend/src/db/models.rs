@@ -43,6 +43,8 @@ pub struct UserRow {
     pub byok_fallback: bool,
     /// When the user proved they own the address; `None` until then.
     pub email_verified_at: Option<NaiveDateTime>,
+    /// Whether the user wants the optional notices (quota, plan changes).
+    pub email_notices: bool,
 }
 
 impl UserRow {
@@ -79,6 +81,7 @@ impl From<&UserRow> for User {
             updated_at: super::rfc3339(row.updated_at),
             last_login_at: row.last_login_at.map(super::rfc3339),
             email_verified: row.email_verified_at.is_some(),
+            email_notices: row.email_notices,
         }
     }
 }

@@ -18,6 +18,7 @@ diesel::table! {
         suspended_at -> Nullable<Timestamp>,
         byok_fallback -> Bool,
         email_verified_at -> Nullable<Timestamp>,
+        email_notices -> Bool,
     }
 }
 
@@ -291,3 +292,26 @@ diesel::table! {
 
 diesel::joinable!(account_tokens -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(users, account_tokens);
+
+diesel::table! {
+    notices_sent (user_id, kind, period) {
+        user_id -> BigInt,
+        kind -> Text,
+        period -> Text,
+        sent_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    data_exports (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        state -> Text,
+        requested_at -> Timestamp,
+        claimed_until -> Timestamp,
+        ready_at -> Nullable<Timestamp>,
+        expires_at -> Nullable<Timestamp>,
+        archive -> Nullable<Binary>,
+        size_bytes -> Nullable<BigInt>,
+    }
+}

@@ -139,16 +139,33 @@ pub fn promote_to_admin(conn: &mut Db, id: i64, at: NaiveDateTime) -> QueryResul
         .execute(conn)
 }
 
-/// Deletes the user: their own rows go with them (`ON DELETE CASCADE`);
-/// their ledger rows stay, without the link.
-pub fn delete(conn: &mut Db, id: i64) -> QueryResult<usize> {
+/// Deletes the user: their own rows and the mail to their address go with
+/// them; their ledger rows and the audit rows about them stay, without the
+/// person (no id, address, IP or browser).
+pub fn delete(conn: &mut Db, user: &UserRow) -> QueryResult<usize> {
     // The ledger keeps the account's rows without the link (it has no
     // foreign key to users, so no settle can fail on a deleted account).
+    use super::schema::mail_queue::dsl as m;
     use super::schema::usage_events::dsl as l;
-    diesel::update(l::usage_events.filter(l::user_id.eq(id)))
+    diesel::update(l::usage_events.filter(l::user_id.eq(user.id)))
         .set(l::user_id.eq(None::<i64>))
         .execute(conn)?;
-    diesel::delete(u::users.find(id)).execute(conn)
+    super::audit::forget_user(conn, user.id, &user.email)?;
+    diesel::delete(m::mail_queue.filter(m::recipient.eq(&user.email))).execute(conn)?;
+    // Everything else the account owns goes with it (ON DELETE CASCADE).
+    diesel::delete(u::users.find(user.id)).execute(conn)
+}
+
+/// Turns the optional notices on or off.
+pub fn set_email_notices(
+    conn: &mut Db,
+    id: i64,
+    on: bool,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(u::users.find(id))
+        .set((u::email_notices.eq(on), u::updated_at.eq(at)))
+        .execute(conn)
 }
 
 /// The ids of the suspended accounts.

@@ -18,6 +18,16 @@ pub enum Kind {
     PasswordResetDone,
     /// The notice, to the old address, that the address changed.
     EmailChanged,
+    /// 80% of the month's questions are used.
+    QuotaWarning,
+    /// All of the month's questions are used.
+    QuotaReached,
+    /// A subscription payment failed.
+    PaymentFailed,
+    /// A subscription started.
+    SubscriptionStarted,
+    /// A subscription ended.
+    SubscriptionEnded,
 }
 
 impl Kind {
@@ -28,6 +38,11 @@ impl Kind {
             Self::ResetPassword => "reset_password",
             Self::PasswordResetDone => "password_reset_done",
             Self::EmailChanged => "email_changed",
+            Self::QuotaWarning => "quota_warning",
+            Self::QuotaReached => "quota_reached",
+            Self::PaymentFailed => "payment_failed",
+            Self::SubscriptionStarted => "subscription_started",
+            Self::SubscriptionEnded => "subscription_ended",
         }
     }
 
@@ -37,6 +52,11 @@ impl Kind {
             Self::ResetPassword => "Reset your password",
             Self::PasswordResetDone => "Your password was reset",
             Self::EmailChanged => "Your sign-in address was changed",
+            Self::QuotaWarning => "You have used 80% of this month's questions",
+            Self::QuotaReached => "You have used all of this month's questions",
+            Self::PaymentFailed => "Your payment did not go through",
+            Self::SubscriptionStarted => "Your subscription has started",
+            Self::SubscriptionEnded => "Your subscription has ended",
         }
     }
 }
@@ -99,6 +119,46 @@ impl Templates {
                 "email_changed.txt",
                 include_str!("../../templates/mail/email_changed.txt"),
             ),
+            (
+                "quota_warning.html",
+                include_str!("../../templates/mail/quota_warning.html"),
+            ),
+            (
+                "quota_warning.txt",
+                include_str!("../../templates/mail/quota_warning.txt"),
+            ),
+            (
+                "quota_reached.html",
+                include_str!("../../templates/mail/quota_reached.html"),
+            ),
+            (
+                "quota_reached.txt",
+                include_str!("../../templates/mail/quota_reached.txt"),
+            ),
+            (
+                "payment_failed.html",
+                include_str!("../../templates/mail/payment_failed.html"),
+            ),
+            (
+                "payment_failed.txt",
+                include_str!("../../templates/mail/payment_failed.txt"),
+            ),
+            (
+                "subscription_started.html",
+                include_str!("../../templates/mail/subscription_started.html"),
+            ),
+            (
+                "subscription_started.txt",
+                include_str!("../../templates/mail/subscription_started.txt"),
+            ),
+            (
+                "subscription_ended.html",
+                include_str!("../../templates/mail/subscription_ended.html"),
+            ),
+            (
+                "subscription_ended.txt",
+                include_str!("../../templates/mail/subscription_ended.txt"),
+            ),
         ] {
             env.add_template(name, source)
                 .expect("the mail templates are valid (a unit test renders each)");
@@ -151,6 +211,11 @@ mod tests {
             Kind::ResetPassword,
             Kind::PasswordResetDone,
             Kind::EmailChanged,
+            Kind::QuotaWarning,
+            Kind::QuotaReached,
+            Kind::PaymentFailed,
+            Kind::SubscriptionStarted,
+            Kind::SubscriptionEnded,
         ] {
             let mail = templates
                 .render(
@@ -161,6 +226,10 @@ mod tests {
                         ("link", Value::from(templates.link("/x?token=abc"))),
                         ("valid_for", Value::from("30 minutes")),
                         ("new_email", Value::from("ada@new.example")),
+                        ("used", Value::from(8)),
+                        ("allowance", Value::from(10)),
+                        ("plan", Value::from("Pro")),
+                        ("resets", Value::from("1 December 2026")),
                     ],
                 )
                 .expect("renders");

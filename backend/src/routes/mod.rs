@@ -78,6 +78,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .delete(users::me_delete),
                 )
                 .service(
+                    web::resource("/users/me/export")
+                        .post(users::export_start)
+                        .get(users::export_status),
+                )
+                .service(web::resource("/exports/{id}/download").get(users::export_download))
+                .service(
                     web::resource("/ask")
                         .app_data(json_config().limit(ask::ASK_JSON_LIMIT_BYTES))
                         .post(ask::ask),

@@ -64,21 +64,10 @@ async fn account_events_are_recorded_with_who_where_and_what() {
         )
         .await;
     assert_eq!(changed.status, 200, "{}", changed.body);
-    let gone = app
-        .request(
-            "DELETE",
-            "/api/v1/users/me",
-            Some(&s.access),
-            Some(json!({"password": "another long passphrase 42"})),
-        )
-        .await;
-    assert_eq!(gone.status, 204);
-
     let entries = audit(&app, &root.access, &format!("target=user:{ada_id}")).await;
     assert_eq!(
         actions(&entries),
         [
-            "auth.account_deleted",
             "auth.password_changed",
             "auth.sign_in",
             "auth.refresh_token_reused",
@@ -94,18 +83,45 @@ async fn account_events_are_recorded_with_who_where_and_what() {
     assert_eq!(created["ip"], "127.0.0.1");
     assert_eq!(created["user_agent"], "AuditTest/1.0");
     assert_eq!(
-        entries[5]["details"],
+        entries[4]["details"],
         json!({"reason": "wrong_password", "failures": 1})
     );
-    assert_eq!(entries[3]["details"]["sessions_revoked"], 1);
-    // The deleted account's email stays in the log, as it was.
-    assert_eq!(entries[0]["actor_email"], "ada@example.com");
+    assert_eq!(entries[2]["details"]["sessions_revoked"], 1);
 
     // A failed sign-in for no account names the address tried, and no user.
     let unknown = audit(&app, &root.access, "actor=nobody%40example.com").await;
     assert_eq!(actions(&unknown), ["auth.sign_in_failed"]);
     assert_eq!(unknown[0]["actor_id"], Value::Null);
     assert_eq!(unknown[0]["details"]["reason"], "unknown_email");
+
+    // Deleting the account keeps its events without the person.
+    let gone = app
+        .request(
+            "DELETE",
+            "/api/v1/users/me",
+            Some(&s.access),
+            Some(json!({"password": "another long passphrase 42"})),
+        )
+        .await;
+    assert_eq!(gone.status, 204);
+    assert!(
+        audit(&app, &root.access, &format!("target=user:{ada_id}"))
+            .await
+            .is_empty()
+    );
+    let kept = audit(&app, &root.access, "action=auth.account_created").await;
+    let ada_created = kept.iter().find(|e| e["actor_id"].is_null()).expect("kept");
+    assert_eq!(
+        (
+            &ada_created["actor_email"],
+            &ada_created["ip"],
+            &ada_created["user_agent"]
+        ),
+        (&Value::Null, &Value::Null, &Value::Null)
+    );
+    let deleted = audit(&app, &root.access, "action=auth.account_deleted").await;
+    assert_eq!(deleted[0]["actor_type"], "user");
+    assert_eq!(deleted[0]["actor_email"], Value::Null);
 
     // No password, token or hash anywhere in the log.
     let all = app

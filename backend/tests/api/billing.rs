@@ -17,15 +17,15 @@ const WEBHOOK_SECRET: &str = "whsec_test_mentor";
 const SECRET_KEY: &str = "sk_test_mentor";
 const DAY: i64 = 24 * 3600;
 
-struct Billed {
-    app: TestApp,
-    stripe: FakeStripe,
+pub(crate) struct Billed {
+    pub(crate) app: TestApp,
+    pub(crate) stripe: FakeStripe,
     _dir: tempfile::TempDir,
 }
 
 /// An app with billing on, whose free tier has 2 questions a month and no
 /// per-minute limit in the way.
-async fn spawn_billed() -> Billed {
+pub(crate) async fn spawn_billed() -> Billed {
     let stripe = FakeStripe::start();
     stripe.put_price("price_pro", 900, "usd");
     stripe.put_price("price_enterprise", 2_900, "usd");
@@ -59,11 +59,11 @@ async fn spawn_billed() -> Billed {
 }
 
 /// `sub_1`, on the Pro price, its period ending 30 days after `t`.
-fn pro_sub(customer: &str, status: &str, t: i64) -> Value {
+pub(crate) fn pro_sub(customer: &str, status: &str, t: i64) -> Value {
     subscription_object("sub_1", customer, "price_pro", status, t + 30 * DAY, false)
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
@@ -75,7 +75,7 @@ impl Billed {
         self.deliver_raw(payload, &header).await
     }
 
-    async fn deliver(&self, event: &Value) -> Reply {
+    pub(crate) async fn deliver(&self, event: &Value) -> Reply {
         self.deliver_at(event, now()).await
     }
 
@@ -100,7 +100,7 @@ impl Billed {
         }
     }
 
-    async fn billing(&self, token: &str) -> Value {
+    pub(crate) async fn billing(&self, token: &str) -> Value {
         let reply = self
             .app
             .request("GET", "/api/v1/users/me/billing", Some(token), None)
@@ -121,7 +121,7 @@ impl Billed {
     }
 
     /// Registers a user and runs a checkout so they have a customer.
-    async fn customer(&self, email: &str) -> (crate::helpers::Session, String) {
+    pub(crate) async fn customer(&self, email: &str) -> (crate::helpers::Session, String) {
         let session = self.app.register(email).await;
         let reply = self.checkout(&session.access, "pro").await;
         assert_eq!(reply.status, 200, "{}", reply.body);

@@ -13,6 +13,7 @@ mod conversations;
 mod errors;
 mod jobs;
 mod ledger;
+mod lifecycle;
 mod login;
 mod metrics;
 mod models_usage;

@@ -55,6 +55,25 @@ pub async fn handle(request: WorkerRequest, sender: &JsValue) -> Result<Value, E
             let response = backend::send(base, &call, None).await?;
             backend::json_of::<Value>(response).await
         }
+        WorkerRequest::ExportData { start } => {
+            let status = Call::new("GET", "/api/v1/users/me/export");
+            if !start {
+                return authed::<Value>(base, status).await;
+            }
+            match authed::<Value>(base, Call::new("POST", "/api/v1/users/me/export")).await {
+                // One from the last hour: report that one.
+                Err(e) if e.error == ErrorCode::RateLimited => authed::<Value>(base, status).await,
+                other => other,
+            }
+        }
+        WorkerRequest::SetEmailNotices { on } => {
+            let call =
+                Call::new("PATCH", "/api/v1/users/me").json(&shared_types::UpdateMeRequest {
+                    email_notices: Some(on),
+                    ..Default::default()
+                });
+            authed::<Value>(base, call).await
+        }
         WorkerRequest::Usage => authed::<Value>(base, Call::new("GET", "/api/v1/usage")).await,
         WorkerRequest::Conversations { before } => {
             let path = match before {

@@ -1,5 +1,6 @@
-//! A Stripe API stand-in: customers, Checkout Sessions, Customer Portal
-//! sessions, and subscription and price retrieval. It takes Stripe's
+//! A Stripe API stand-in: customers (created and deleted), Checkout
+//! Sessions, Customer Portal sessions, subscriptions (retrieved, listed by
+//! customer, cancelled) and prices. It takes Stripe's
 //! form-encoded requests with a bearer secret key, answers Stripe-shaped
 //! JSON (errors included), and records every request for assertions.
 //! Checkout and portal URLs point at small pages it serves itself.
@@ -14,7 +15,7 @@ use serde_json::{Value, json};
 /// A request the Stripe stand-in received.
 #[derive(Debug, Clone)]
 pub struct StripeRequest {
-    /// `GET` or `POST`.
+    /// `GET`, `POST` or `DELETE`.
     pub method: String,
     /// The path, such as `/v1/customers`.
     pub path: String,
@@ -82,6 +83,12 @@ impl FakeStripe {
             App::new()
                 .app_data(data.clone())
                 .route("/v1/customers", web::post().to(create_customer))
+                .route("/v1/customers/{id}", web::delete().to(delete_customer))
+                .route("/v1/subscriptions", web::get().to(list_subscriptions))
+                .route(
+                    "/v1/subscriptions/{id}",
+                    web::delete().to(cancel_subscription),
+                )
                 .route("/v1/checkout/sessions", web::post().to(create_checkout))
                 .route("/v1/billing_portal/sessions", web::post().to(create_portal))
                 .route("/v1/subscriptions/{id}", web::get().to(subscription))
@@ -123,6 +130,16 @@ impl FakeStripe {
     pub fn put_subscription(&self, subscription: Value) {
         let id = subscription["id"].as_str().unwrap_or_default().to_string();
         self.state.objects().subscriptions.insert(id, subscription);
+    }
+
+    /// A subscription as the stand-in holds it now.
+    pub fn subscription(&self, id: &str) -> Option<Value> {
+        self.state.objects().subscriptions.get(id).cloned()
+    }
+
+    /// Whether the customer exists (created and not deleted).
+    pub fn has_customer(&self, id: &str) -> bool {
+        self.state.objects().customers.contains_key(id)
     }
 
     /// Stops the server.
@@ -314,6 +331,79 @@ async fn subscription(
     retrieve(&req, &state, "subscription", &id, |objects| {
         &objects.subscriptions
     })
+}
+
+/// `DELETE /v1/customers/{id}`: Stripe's deleted-customer stub.
+async fn delete_customer(
+    req: HttpRequest,
+    state: web::Data<State>,
+    id: web::Path<String>,
+) -> HttpResponse {
+    if let Some(refused) = record(&state, &req, Vec::new()) {
+        return refused;
+    }
+    match state.objects().customers.remove(id.as_str()) {
+        Some(_) => {
+            HttpResponse::Ok().json(json!({"id": *id, "object": "customer", "deleted": true}))
+        }
+        None => no_such(404, "customer", &id),
+    }
+}
+
+/// `GET /v1/subscriptions?customer=…&status=all`: one page, oldest first.
+async fn list_subscriptions(
+    req: HttpRequest,
+    state: web::Data<State>,
+    query: web::Query<Vec<(String, String)>>,
+) -> HttpResponse {
+    let query = query.into_inner();
+    if let Some(refused) = record(&state, &req, query.clone()) {
+        return refused;
+    }
+    let customer = field(&query, "customer");
+    let all = field(&query, "status") == Some("all");
+    let mut data: Vec<Value> = state
+        .objects()
+        .subscriptions
+        .values()
+        .filter(|s| customer.is_none_or(|c| s["customer"] == c))
+        .filter(|s| all || s["status"] != "canceled")
+        .cloned()
+        .collect();
+    data.sort_by_key(|s| s["id"].as_str().unwrap_or_default().to_string());
+    HttpResponse::Ok().json(json!({
+        "object": "list", "url": "/v1/subscriptions", "has_more": false, "data": data
+    }))
+}
+
+/// `DELETE /v1/subscriptions/{id}`: cancels at once.
+async fn cancel_subscription(
+    req: HttpRequest,
+    state: web::Data<State>,
+    id: web::Path<String>,
+) -> HttpResponse {
+    if let Some(refused) = record(&state, &req, Vec::new()) {
+        return refused;
+    }
+    let mut objects = state.objects();
+    let Some(subscription) = objects.subscriptions.get_mut(id.as_str()) else {
+        return no_such(404, "subscription", &id);
+    };
+    if subscription["status"] == "canceled" {
+        return error(
+            400,
+            "invalid_request_error",
+            None,
+            "A canceled subscription can only update its cancellation_details and metadata.",
+        );
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    subscription["status"] = json!("canceled");
+    subscription["canceled_at"] = json!(now);
+    subscription["ended_at"] = json!(now);
+    HttpResponse::Ok().json(subscription.clone())
 }
 
 async fn price(req: HttpRequest, state: web::Data<State>, id: web::Path<String>) -> HttpResponse {

@@ -137,6 +137,7 @@ pub async fn revoke_sessions(
         (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
         (status = 403, description = "forbidden: not an admin, or the admin's own account", body = ErrorBody),
         (status = 404, description = "not_found", body = ErrorBody),
+        (status = 502, description = "payment_provider_error: Stripe could not be reached; nothing was deleted", body = ErrorBody),
     ))]
 pub async fn delete(
     state: web::Data<AppState>,
@@ -144,6 +145,12 @@ pub async fn delete(
     origin: Origin,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    users::delete(&state.pool, by(&admin, origin), id.into_inner()).await?;
+    users::delete(
+        &state.pool,
+        state.billing.as_ref(),
+        by(&admin, origin),
+        id.into_inner(),
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
