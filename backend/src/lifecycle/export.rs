@@ -123,8 +123,9 @@ impl Exports {
             .ok()
             .is_some_and(|sig| mac(&self.key, id, expires).verify_slice(&sig).is_ok());
         if !signed {
+            // Forged or altered: schema-valid, but no right to anything.
             return Err(ApiError::new(
-                ErrorCode::InvalidLink,
+                ErrorCode::Forbidden,
                 "This download link is not valid. Start a new export from your account.",
             ));
         }

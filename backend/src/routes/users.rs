@@ -109,7 +109,7 @@ pub struct DownloadQuery {
     params(("id" = i64, Path, description = "The export"), DownloadQuery),
     responses(
         (status = 200, description = "The ZIP", content_type = "application/zip"),
-        (status = 400, description = "invalid_link", body = ErrorBody),
+        (status = 403, description = "forbidden: the link's signature does not match", body = ErrorBody),
         (status = 410, description = "link_expired", body = ErrorBody),
     ))]
 pub async fn export_download(

@@ -419,11 +419,11 @@ async fn an_export_holds_all_of_the_users_data_and_nobody_elses() {
     // A tampered link is refused; an expired export is gone.
     let tampered = url.replace("signature=", "signature=A");
     let reply = app.client.get(&tampered).send().await.expect("sent");
-    assert_eq!(reply.status(), 400);
+    assert_eq!(reply.status(), 403);
     let forged = url.replace("/exports/", "/exports/9").to_string();
     assert_eq!(
         app.client.get(&forged).send().await.expect("sent").status(),
-        400
+        403
     );
     app.with_db(|conn| {
         sql(
