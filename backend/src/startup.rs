@@ -1,7 +1,5 @@
 //! Builds the app from [`Settings`] and binds it; tests start it on port 0.
 
-use crate::lifecycle::export::Exports;
-use crate::lifecycle::notices::Notices;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
@@ -24,6 +22,8 @@ use crate::db::Pool;
 use crate::error::ApiError;
 use crate::jobs::Jobs;
 use crate::keys::provider_keys::Byok;
+use crate::lifecycle::export::Exports;
+use crate::lifecycle::notices::Notices;
 use crate::live::Live;
 use crate::metrics::Metrics;
 use crate::rate_limit::Limiter;

@@ -23,7 +23,6 @@ pub mod prompt;
 mod run;
 pub mod sweep;
 
-use crate::lifecycle::notices::Notices;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -42,6 +41,7 @@ use crate::db::{
     self, DbError, Pool, asks, conversations, open_asks, quota as quota_db, usage_events, users,
 };
 use crate::keys::provider_keys::{Byok, ByokError, SealedKeys, UserKey};
+use crate::lifecycle::notices::Notices;
 use crate::live::Live;
 use crate::metrics::Metrics;
 use crate::quota::Period;

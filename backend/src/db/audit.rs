@@ -100,7 +100,11 @@ pub fn prune(conn: &mut Db, cutoff: NaiveDateTime) -> QueryResult<usize> {
 /// migrations). Returns how many rows changed.
 pub fn forget_user(conn: &mut Db, id: i64, email: &str) -> QueryResult<usize> {
     let user_id = id.to_string();
-    let acted = a::actor_id.eq(id).or(a::actor_email.eq(email));
+    // Rows without an id name the account by its address (failed sign-ins);
+    // another account that holds the address now keeps its own rows.
+    let acted = a::actor_id
+        .eq(id)
+        .or(a::actor_id.is_null().and(a::actor_email.eq(email)));
     let targeted = a::target_type.eq("user").and(a::target_id.eq(&user_id));
     let escaped = email
         .replace('\\', "\\\\")

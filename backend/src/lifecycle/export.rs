@@ -153,24 +153,26 @@ impl Exports {
                     Ok::<_, DbError>(gathered.map(|g| archive(&g)))
                 })
                 .await;
-            let outcome = match built {
+            let outcome: Result<(), String> = match built {
                 Ok(Some(Ok(zip))) => {
                     let size = zip.len();
-                    let stored = pool
-                        .write(move |conn| {
-                            let now = db::now();
-                            Ok::<_, DbError>(queries::finish(conn, id, &zip, now, now + VALID_FOR)?)
-                        })
-                        .await;
-                    stored.map(|_| tracing::info!(export = id, size, "export ready"))
+                    pool.write(move |conn| {
+                        let now = db::now();
+                        Ok::<_, DbError>(queries::finish(conn, id, &zip, now, now + VALID_FOR)?)
+                    })
+                    .await
+                    .map(|_| tracing::info!(export = id, size, "export ready"))
+                    .map_err(|e| e.to_string())
                 }
                 // The account went meanwhile, and its exports with it.
                 Ok(None) => return,
-                Ok(Some(Err(e))) => Err(DbError::Unavailable(format!("zip: {e}"))),
-                Err(e) => Err(e),
+                Ok(Some(Err(e))) => Err(format!("zip: {e}")),
+                Err(e) => Err(e.to_string()),
             };
-            if let Err(e) = outcome {
-                tracing::error!(export = id, error = %e, "export failed");
+            if let Err(error) = outcome {
+                tracing::error!(export = id, %error, "export failed");
+                // If this write fails too, the export stays pending and is
+                // built again once its lease runs out.
                 let _ = pool
                     .write(move |conn| Ok::<_, DbError>(queries::fail(conn, id)?))
                     .await;

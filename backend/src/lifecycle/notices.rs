@@ -157,28 +157,30 @@ impl Notices {
     }
 
     fn fields(&self, user: &UserRow, notice: Notice) -> Vec<(&'static str, Value)> {
+        // A subscription's notice names its own plan; the others, the user's.
+        let plan = match notice {
+            Notice::PaymentFailed(tier)
+            | Notice::SubscriptionStarted(tier)
+            | Notice::SubscriptionEnded(tier) => tier,
+            Notice::QuotaWarning { .. } | Notice::QuotaReached { .. } => user.tier(),
+        };
         let mut fields = vec![
             ("name", Value::from(user.full_name.clone())),
             ("email", Value::from(user.email.as_str())),
-            ("plan", Value::from(plan_name(user.tier()))),
+            ("plan", Value::from(plan_name(plan))),
             ("link", Value::from(self.mailer.templates().link("/plans"))),
         ];
-        let resets = Period::current().end.format("%-d %B %Y").to_string();
+        let resets = Value::from(Period::current().end.format("%-d %B %Y").to_string());
         match notice {
             Notice::QuotaWarning { used, allowance } => fields.extend([
                 ("used", Value::from(used)),
                 ("allowance", Value::from(allowance)),
-                ("resets", Value::from(resets)),
+                ("resets", resets),
             ]),
-            Notice::QuotaReached { allowance } => fields.extend([
-                ("allowance", Value::from(allowance)),
-                ("resets", Value::from(resets)),
-            ]),
-            Notice::PaymentFailed(tier)
-            | Notice::SubscriptionStarted(tier)
-            | Notice::SubscriptionEnded(tier) => {
-                fields[2] = ("plan", Value::from(plan_name(tier)));
+            Notice::QuotaReached { allowance } => {
+                fields.extend([("allowance", Value::from(allowance)), ("resets", resets)])
             }
+            _ => {}
         }
         fields
     }

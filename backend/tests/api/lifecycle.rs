@@ -683,3 +683,27 @@ async fn the_hourly_task_deletes_conversations_past_their_plans_retention() {
         0
     );
 }
+
+#[tokio::test]
+async fn deleting_an_account_leaves_the_rows_of_whoever_held_its_address_before() {
+    let app = spawn_app().await;
+    let eve = app.register("ada@example.com").await;
+    let moved = app
+        .request(
+            "PATCH",
+            "/api/v1/users/me",
+            Some(&eve.access),
+            Some(json!({"email": "eve@example.com", "current_password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    let ada = app.register("ada@example.com").await;
+    assert_eq!(delete_me(&app, &ada).await.status, 204);
+    // Eve signed up with the address Ada had when she was deleted.
+    let created = audit_rows(&app)
+        .into_iter()
+        .find(|row| row.0 == "auth.account_created" && row.1 == Some(eve.user_id))
+        .expect("Eve's sign-up");
+    assert_eq!(created.2.as_deref(), Some("ada@example.com"));
+    assert!(created.4.is_some(), "Eve's row keeps its IP");
+}
