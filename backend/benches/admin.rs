@@ -116,6 +116,8 @@ async fn main() {
         SecretString::from("bench-secret-0123456789abcdef-0123456789"),
     );
     settings.bind = "127.0.0.1:0".into();
+    // Sign-up mail (the verification links) stays out of the source tree.
+    settings.mail.outbox = dir.path().join("outbox");
     let app = Application::build(settings).await.expect("app starts");
     let base = format!("http://{}", app.address());
     tokio::spawn(app.run_until_stopped());

@@ -193,6 +193,8 @@ async fn main() {
         SecretString::from("bench-secret-0123456789abcdef-0123456789"),
     );
     settings.bind = "127.0.0.1:0".into();
+    // Sign-up mail (the verification links) stays out of the source tree.
+    settings.mail.outbox = dir.path().join("outbox");
     settings.auth.auth_requests_per_minute = 1_000_000;
     settings.ai = AiSettings {
         providers: vec![ProviderSettings {
