@@ -94,18 +94,11 @@ impl Billing {
     pub async fn plans(&self) -> Result<Vec<PlanOffer>, ApiError> {
         let mut offers = Vec::new();
         for tier in Tier::ALL {
-            let plan = self.catalogue.plan(tier);
             let price = match self.price_id(tier) {
                 Some(id) => Some(self.price(id).await?),
                 None => None,
             };
-            offers.push(PlanOffer {
-                tier,
-                price,
-                monthly_questions: plan.monthly_questions,
-                per_minute: plan.per_minute,
-                models: plan.fallback_models.clone(),
-            });
+            offers.push(offer(&self.catalogue, tier, price));
         }
         Ok(offers)
     }
@@ -453,6 +446,19 @@ fn apply(
         status_before,
         tier: subscribed,
     }))
+}
+
+/// What `tier` gives, at `price` (`None`: free, or not on sale because
+/// billing is off).
+pub fn offer(catalogue: &Catalogue, tier: Tier, price: Option<Price>) -> PlanOffer {
+    let plan = catalogue.plan(tier);
+    PlanOffer {
+        tier,
+        price,
+        monthly_questions: plan.monthly_questions,
+        per_minute: plan.per_minute,
+        models: plan.fallback_models.clone(),
+    }
 }
 
 /// The user's tier and latest subscription.

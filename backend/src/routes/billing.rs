@@ -3,7 +3,9 @@
 
 use actix_web::http::header::ContentType;
 use actix_web::{HttpRequest, HttpResponse, web};
-use shared_types::{BillingStatus, BillingUrl, CheckoutRequest, ErrorBody, ErrorCode, PlanOffer};
+use shared_types::{
+    BillingStatus, BillingUrl, CheckoutRequest, ErrorBody, ErrorCode, PlanOffer, Tier,
+};
 
 use crate::billing::{self, Billing};
 use crate::error::ApiError;
@@ -22,14 +24,25 @@ fn configured(state: &AppState) -> Result<&Billing, ApiError> {
     })
 }
 
-/// Every tier: its price, quotas, per-minute limit and models.
+/// Every tier: its price, quotas, per-minute limit and models. With
+/// billing off it still answers, without prices, so clients can show what
+/// each plan gives.
 #[utoipa::path(get, path = "/api/v1/billing/plans", tag = "billing", responses(
     (status = 200, body = [PlanOffer]),
     (status = 502, description = "payment_provider_error: Stripe failed or could not be reached", body = ErrorBody),
-    (status = 503, description = "billing_not_configured", body = ErrorBody),
 ))]
 pub async fn plans(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(configured(&state)?.plans().await?))
+    let offers = match &state.billing {
+        Some(billing) => billing.plans().await?,
+        None => {
+            let catalogue = state.live.catalogue();
+            Tier::ALL
+                .into_iter()
+                .map(|tier| crate::billing::offer(&catalogue, tier, None))
+                .collect()
+        }
+    };
+    Ok(HttpResponse::Ok().json(offers))
 }
 
 /// Starts a Stripe Checkout for a paid tier; open the returned page.

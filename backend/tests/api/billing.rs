@@ -141,8 +141,32 @@ impl Billed {
 async fn without_stripe_settings_billing_routes_answer_503_and_the_rest_works() {
     let app = spawn_app().await;
     let s = app.register("ada@example.com").await;
+    // The plans still say what each tier gives, with no price.
+    let plans = app
+        .request("GET", "/api/v1/billing/plans", None, None)
+        .await;
+    assert_eq!(plans.status, 200, "{}", plans.body);
+    let tiers: Vec<(&str, &Value)> = plans
+        .body
+        .as_array()
+        .expect("plans")
+        .iter()
+        .map(|p| (p["tier"].as_str().unwrap_or_default(), &p["price"]))
+        .collect();
+    assert_eq!(
+        tiers,
+        [
+            ("free", &Value::Null),
+            ("pro", &Value::Null),
+            ("enterprise", &Value::Null)
+        ]
+    );
+    assert!(
+        plans.body[1]["models"]
+            .as_array()
+            .is_some_and(|m| !m.is_empty())
+    );
     for (method, path, token) in [
-        ("GET", "/api/v1/billing/plans", None),
         ("POST", "/api/v1/billing/checkout", Some(s.access.as_str())),
         ("POST", "/api/v1/billing/portal", Some(s.access.as_str())),
         ("POST", "/api/v1/webhooks/stripe", None),
