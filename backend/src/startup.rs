@@ -106,12 +106,11 @@ impl Application {
             settings.jwt_secret_bytes(),
             settings.auth.access_token_ttl,
         ));
-        let live = Arc::new(Live::new(catalogue.clone()));
+        let live = Arc::new(Live::new(catalogue));
         live.reload(&pool)
             .await
             .map_err(|e| StartupError::Database(format!("cannot read the model settings: {e}")))?;
         live.spawn_refresh(pool.clone());
-        let catalogue = Arc::new(catalogue);
         let public_url = settings
             .public_url
             .clone()
@@ -123,7 +122,7 @@ impl Application {
         let billing = settings
             .billing
             .clone()
-            .map(|billing| Billing::new(billing, pool.clone(), catalogue.clone(), notices.clone()));
+            .map(|billing| Billing::new(billing, pool.clone(), notices.clone()));
         if billing.is_none() {
             tracing::info!("billing is off: set the STRIPE_* variables to sell plans");
         }

@@ -9,8 +9,6 @@ pub mod signature;
 pub mod stripe;
 pub mod subscription;
 
-use std::sync::Arc;
-
 use chrono::NaiveDateTime;
 use diesel::Connection;
 use secrecy::ExposeSecret;
@@ -33,7 +31,6 @@ pub struct Billing {
     settings: BillingSettings,
     stripe: Stripe,
     pool: Pool,
-    catalogue: Arc<Catalogue>,
     /// Started, ended and failed-payment mail.
     notices: Notices,
     /// Prices read from Stripe, by price id (a price never changes at
@@ -73,32 +70,37 @@ impl From<StripeError> for ApiError {
 
 impl Billing {
     /// Billing with these settings.
-    pub fn new(
-        settings: BillingSettings,
-        pool: Pool,
-        catalogue: Arc<Catalogue>,
-        notices: Notices,
-    ) -> Self {
+    pub fn new(settings: BillingSettings, pool: Pool, notices: Notices) -> Self {
         let stripe = Stripe::new(&settings.api_base, settings.secret_key.clone());
         Self {
             settings,
             stripe,
             pool,
-            catalogue,
             notices,
             prices: RwLock::default(),
         }
     }
 
-    /// Every tier with its price, quotas and models.
-    pub async fn plans(&self) -> Result<Vec<PlanOffer>, ApiError> {
+    /// Every tier with its price (with billing on), quotas and models, as
+    /// the live `catalogue` has them.
+    pub async fn plans(
+        billing: Option<&Self>,
+        catalogue: &Catalogue,
+    ) -> Result<Vec<PlanOffer>, ApiError> {
         let mut offers = Vec::new();
         for tier in Tier::ALL {
-            let price = match self.price_id(tier) {
-                Some(id) => Some(self.price(id).await?),
+            let price = match billing.and_then(|b| b.price_id(tier).map(|id| (b, id))) {
+                Some((billing, id)) => Some(billing.price(id).await?),
                 None => None,
             };
-            offers.push(offer(&self.catalogue, tier, price));
+            let plan = catalogue.plan(tier);
+            offers.push(PlanOffer {
+                tier,
+                price,
+                monthly_questions: plan.monthly_questions,
+                per_minute: plan.per_minute,
+                models: plan.fallback_models.clone(),
+            });
         }
         Ok(offers)
     }
@@ -446,19 +448,6 @@ fn apply(
         status_before,
         tier: subscribed,
     }))
-}
-
-/// What `tier` gives, at `price` (`None`: free, or not on sale because
-/// billing is off).
-pub fn offer(catalogue: &Catalogue, tier: Tier, price: Option<Price>) -> PlanOffer {
-    let plan = catalogue.plan(tier);
-    PlanOffer {
-        tier,
-        price,
-        monthly_questions: plan.monthly_questions,
-        per_minute: plan.per_minute,
-        models: plan.fallback_models.clone(),
-    }
 }
 
 /// The user's tier and latest subscription.

@@ -81,7 +81,8 @@ pub fn is_api_key(credential: &str) -> bool {
     credential.starts_with(PREFIX)
 }
 
-fn info(row: &ApiKeyRow) -> ApiKeyInfo {
+/// The API view of a key (never its secret).
+pub fn info(row: &ApiKeyRow) -> ApiKeyInfo {
     ApiKeyInfo {
         id: row.id,
         name: row.name.clone(),

@@ -526,7 +526,8 @@ fn byok_plans(catalogue: &Catalogue) -> Vec<Tier> {
         .collect()
 }
 
-fn info(row: &ProviderKeyRow) -> ProviderKeyInfo {
+/// The API view of a key (never the key).
+pub fn info(row: &ProviderKeyRow) -> ProviderKeyInfo {
     ProviderKeyInfo {
         provider: row.provider.clone(),
         last4: row.last4.clone(),

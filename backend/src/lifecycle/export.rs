@@ -18,11 +18,15 @@ use diesel::Connection;
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
-use shared_types::{DataExport, ErrorCode, ExportState, User};
+use shared_types::{
+    ApiKeyInfo, DataExport, ErrorCode, ExportState, LedgerEntry, ProviderKeyInfo, User,
+};
 
+use crate::admin::users::ledger_entry;
 use crate::db::data_exports::{self as queries, ExportRow, Gathered};
 use crate::db::{self, DbError, Pool, rfc3339};
 use crate::error::ApiError;
+use crate::keys::{api_keys, provider_keys};
 
 /// How long a download link works.
 const VALID_FOR: Duration = Duration::hours(24);
@@ -262,19 +266,7 @@ fn files(d: &Gathered) -> Vec<(&'static str, Value)> {
     let resumes: Vec<shared_types::Resume> = d.resumes.iter().map(Into::into).collect();
     let jobs: Vec<shared_types::Job> = d.jobs.iter().map(Into::into).collect();
     let audit: Vec<shared_types::AuditEntry> = d.audit.iter().map(Into::into).collect();
-    let usage: Vec<Value> = d
-        .usage
-        .iter()
-        .map(|u| {
-            json!({
-                "at": at(&u.created_at), "provider": u.provider, "model": u.model,
-                "input_tokens": u.input_tokens, "output_tokens": u.output_tokens,
-                "cost_usd": shared_types::money::format_pico_usd(u.cost_pico),
-                "outcome": u.outcome, "counted": u.charged,
-                "first_token_ms": u.ttft_ms, "total_ms": u.total_ms,
-            })
-        })
-        .collect();
+    let usage: Vec<LedgerEntry> = d.usage.iter().cloned().map(ledger_entry).collect();
     let months: Vec<Value> = d
         .quota
         .iter()
@@ -292,26 +284,9 @@ fn files(d: &Gathered) -> Vec<(&'static str, Value)> {
             })
         })
         .collect();
-    let api_keys: Vec<Value> = d
-        .api_keys
-        .iter()
-        .map(|k| {
-            json!({
-                "name": k.name, "last4": k.last4, "created_at": at(&k.created_at),
-                "last_used_at": at_opt(&k.last_used_at), "expires_at": at_opt(&k.expires_at),
-            })
-        })
-        .collect();
-    let provider_keys: Vec<Value> = d
-        .provider_keys
-        .iter()
-        .map(|k| {
-            json!({
-                "provider": k.provider, "last4": k.last4, "status": k.status,
-                "verified_at": at_opt(&k.verified_at), "created_at": at(&k.created_at),
-            })
-        })
-        .collect();
+    let api_keys: Vec<ApiKeyInfo> = d.api_keys.iter().map(api_keys::info).collect();
+    let provider_keys: Vec<ProviderKeyInfo> =
+        d.provider_keys.iter().map(provider_keys::info).collect();
     let u = &d.user;
     let account = json!({
         "user": User::from(u),
@@ -331,8 +306,8 @@ fn files(d: &Gathered) -> Vec<(&'static str, Value)> {
         ("saved_jobs.json", json!(jobs)),
         ("usage.json", json!({"asks": usage, "months": months})),
         ("subscriptions.json", Value::from(subscriptions)),
-        ("api_keys.json", Value::from(api_keys)),
-        ("provider_keys.json", Value::from(provider_keys)),
+        ("api_keys.json", json!(api_keys)),
+        ("provider_keys.json", json!(provider_keys)),
         ("audit.json", json!(audit)),
     ]
 }
@@ -345,8 +320,8 @@ resumes.json        your resumes, with the text read from each file
 saved_jobs.json     the jobs you saved, with your notes
 usage.json          each question asked (model, tokens, cost) and each month's count
 subscriptions.json  your subscriptions as Stripe reported them
-api_keys.json       your personal API keys (names and last four characters only)
-provider_keys.json  your own AI provider keys (provider and last four only)
+api_keys.json       your personal API keys (as the API lists them; never the secret)
+provider_keys.json  your own AI provider keys (provider, last four, status; never the key)
 audit.json          the security and account events by or about you
 
 Times are UTC (RFC 3339). Secrets (passwords, keys) are never exported.

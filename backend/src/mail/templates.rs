@@ -31,6 +31,19 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every message.
+    pub const ALL: [Kind; 9] = [
+        Self::VerifyEmail,
+        Self::ResetPassword,
+        Self::PasswordResetDone,
+        Self::EmailChanged,
+        Self::QuotaWarning,
+        Self::QuotaReached,
+        Self::PaymentFailed,
+        Self::SubscriptionStarted,
+        Self::SubscriptionEnded,
+    ];
+
     /// The templates' base name, also stored with the queued mail.
     pub fn name(self) -> &'static str {
         match self {
@@ -72,6 +85,13 @@ pub struct Rendered {
     pub html: String,
 }
 
+/// `(name, source)` of each template file, read at compile time.
+macro_rules! mail_templates {
+    ($($name:literal),+ $(,)?) => {
+        [$(($name, include_str!(concat!("../../templates/mail/", $name)))),+]
+    };
+}
+
 /// The compiled templates.
 pub struct Templates {
     env: Environment<'static>,
@@ -82,83 +102,26 @@ impl Templates {
     /// Compiles the templates; links point under `public_url`.
     pub fn new(public_url: &str) -> Self {
         let mut env = Environment::new();
-        for (name, source) in [
-            (
-                "layout.html",
-                include_str!("../../templates/mail/layout.html"),
-            ),
-            (
-                "verify_email.html",
-                include_str!("../../templates/mail/verify_email.html"),
-            ),
-            (
-                "verify_email.txt",
-                include_str!("../../templates/mail/verify_email.txt"),
-            ),
-            (
-                "reset_password.html",
-                include_str!("../../templates/mail/reset_password.html"),
-            ),
-            (
-                "reset_password.txt",
-                include_str!("../../templates/mail/reset_password.txt"),
-            ),
-            (
-                "password_reset_done.html",
-                include_str!("../../templates/mail/password_reset_done.html"),
-            ),
-            (
-                "password_reset_done.txt",
-                include_str!("../../templates/mail/password_reset_done.txt"),
-            ),
-            (
-                "email_changed.html",
-                include_str!("../../templates/mail/email_changed.html"),
-            ),
-            (
-                "email_changed.txt",
-                include_str!("../../templates/mail/email_changed.txt"),
-            ),
-            (
-                "quota_warning.html",
-                include_str!("../../templates/mail/quota_warning.html"),
-            ),
-            (
-                "quota_warning.txt",
-                include_str!("../../templates/mail/quota_warning.txt"),
-            ),
-            (
-                "quota_reached.html",
-                include_str!("../../templates/mail/quota_reached.html"),
-            ),
-            (
-                "quota_reached.txt",
-                include_str!("../../templates/mail/quota_reached.txt"),
-            ),
-            (
-                "payment_failed.html",
-                include_str!("../../templates/mail/payment_failed.html"),
-            ),
-            (
-                "payment_failed.txt",
-                include_str!("../../templates/mail/payment_failed.txt"),
-            ),
-            (
-                "subscription_started.html",
-                include_str!("../../templates/mail/subscription_started.html"),
-            ),
-            (
-                "subscription_started.txt",
-                include_str!("../../templates/mail/subscription_started.txt"),
-            ),
-            (
-                "subscription_ended.html",
-                include_str!("../../templates/mail/subscription_ended.html"),
-            ),
-            (
-                "subscription_ended.txt",
-                include_str!("../../templates/mail/subscription_ended.txt"),
-            ),
+        for (name, source) in mail_templates![
+            "layout.html",
+            "verify_email.html",
+            "verify_email.txt",
+            "reset_password.html",
+            "reset_password.txt",
+            "password_reset_done.html",
+            "password_reset_done.txt",
+            "email_changed.html",
+            "email_changed.txt",
+            "quota_warning.html",
+            "quota_warning.txt",
+            "quota_reached.html",
+            "quota_reached.txt",
+            "payment_failed.html",
+            "payment_failed.txt",
+            "subscription_started.html",
+            "subscription_started.txt",
+            "subscription_ended.html",
+            "subscription_ended.txt",
         ] {
             env.add_template(name, source)
                 .expect("the mail templates are valid (a unit test renders each)");
@@ -206,17 +169,7 @@ mod tests {
     #[test]
     fn every_template_renders_and_html_is_escaped() {
         let templates = Templates::new("https://mentor.example/");
-        for kind in [
-            Kind::VerifyEmail,
-            Kind::ResetPassword,
-            Kind::PasswordResetDone,
-            Kind::EmailChanged,
-            Kind::QuotaWarning,
-            Kind::QuotaReached,
-            Kind::PaymentFailed,
-            Kind::SubscriptionStarted,
-            Kind::SubscriptionEnded,
-        ] {
+        for kind in Kind::ALL {
             let mail = templates
                 .render(
                     kind,

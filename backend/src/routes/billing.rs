@@ -3,9 +3,7 @@
 
 use actix_web::http::header::ContentType;
 use actix_web::{HttpRequest, HttpResponse, web};
-use shared_types::{
-    BillingStatus, BillingUrl, CheckoutRequest, ErrorBody, ErrorCode, PlanOffer, Tier,
-};
+use shared_types::{BillingStatus, BillingUrl, CheckoutRequest, ErrorBody, ErrorCode, PlanOffer};
 
 use crate::billing::{self, Billing};
 use crate::error::ApiError;
@@ -32,16 +30,8 @@ fn configured(state: &AppState) -> Result<&Billing, ApiError> {
     (status = 502, description = "payment_provider_error: Stripe failed or could not be reached", body = ErrorBody),
 ))]
 pub async fn plans(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let offers = match &state.billing {
-        Some(billing) => billing.plans().await?,
-        None => {
-            let catalogue = state.live.catalogue();
-            Tier::ALL
-                .into_iter()
-                .map(|tier| crate::billing::offer(&catalogue, tier, None))
-                .collect()
-        }
-    };
+    let catalogue = state.live.catalogue();
+    let offers = Billing::plans(state.billing.as_ref(), &catalogue).await?;
     Ok(HttpResponse::Ok().json(offers))
 }
 
