@@ -33,6 +33,8 @@ pub enum Action {
     AccountLocked,
     /// A user changed their password.
     PasswordChanged,
+    /// A user signed out of every session.
+    SignedOutEverywhere,
     /// A rotated refresh token was presented again: its session was revoked.
     RefreshTokenReused,
     /// A user proved they own their address.
@@ -78,6 +80,7 @@ impl Action {
             Self::SignInFailed => "auth.sign_in_failed",
             Self::AccountLocked => "auth.account_locked",
             Self::PasswordChanged => "auth.password_changed",
+            Self::SignedOutEverywhere => "auth.signed_out_everywhere",
             Self::RefreshTokenReused => "auth.refresh_token_reused",
             Self::EmailVerified => "auth.email_verified",
             Self::PasswordReset => "auth.password_reset",

@@ -168,6 +168,7 @@ impl Application {
             metrics_token: settings.metrics_token.clone(),
             live,
         });
+        state.ask.spawn_stop_watch();
         let metrics_address = match &settings.metrics_bind {
             Some(bind) => Some(metrics_server(bind, state.clone())?),
             None => None,

@@ -25,6 +25,45 @@ pub enum MessageRole {
     Assistant,
 }
 
+/// Where an answer stands. An answer goes on being written when the client
+/// that asked goes away; only an explicit stop ends it early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum MessageStatus {
+    /// Still being written (or a stop was asked for and is on its way).
+    Writing,
+    /// Written to its end.
+    #[default]
+    Complete,
+    /// The user stopped it; it is kept, and charged, as far as it got.
+    Stopped,
+    /// The provider broke off or the server stopped; not charged.
+    Failed,
+}
+
+impl MessageStatus {
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Writing => "writing",
+            Self::Complete => "complete",
+            Self::Stopped => "stopped",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// Reads a stored name; `stopping` is still being written.
+    pub fn parse(name: &str) -> Self {
+        match name {
+            "writing" | "stopping" => Self::Writing,
+            "stopped" => Self::Stopped,
+            "failed" => Self::Failed,
+            _ => Self::Complete,
+        }
+    }
+}
+
 /// A conversation in a list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -61,8 +100,10 @@ pub struct Message {
     pub content: String,
     /// The model that wrote an answer.
     pub model: Option<String>,
-    /// False when the answer broke off or the client left before its end.
+    /// Whether the answer ended normally (`status` is `complete`).
     pub complete: bool,
+    /// Where the answer stands; a question is always `complete`.
+    pub status: MessageStatus,
     /// When it was written (RFC 3339, UTC).
     pub created_at: String,
 }

@@ -21,7 +21,10 @@
 
 pub mod prompt;
 mod run;
+pub mod stops;
 pub mod sweep;
+
+pub use run::MAX_ANSWER;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -185,6 +188,8 @@ pub struct AskService {
     notices: Notices,
     /// Turns true when the server is stopping and answers must end.
     stopping: tokio::sync::watch::Sender<bool>,
+    /// The answers this replica writes, for explicit stops.
+    stops: Arc<stops::Stops>,
 }
 
 /// What was written before the upstream call, to finish or undo.
@@ -239,7 +244,30 @@ impl AskService {
             metrics,
             notices,
             stopping: tokio::sync::watch::Sender::new(false),
+            stops: Arc::default(),
         }
+    }
+
+    /// Starts looking for stops that other replicas took (see [`stops`]).
+    pub fn spawn_stop_watch(&self) {
+        self.stops.spawn_watch(self.pool.clone());
+    }
+
+    /// Stops one of the user's answers while it is being written: it ends
+    /// where it got to, is kept, and is charged as far as it got. Whether
+    /// the message is one of the user's answers (stopping a finished one
+    /// changes nothing).
+    pub async fn stop(&self, user: UserId, message: MessageId) -> Result<bool, DbError> {
+        let marked = self
+            .pool
+            .write(move |conn| {
+                conversations::request_stop(conn, user.0, message.0).map_err(DbError::from)
+            })
+            .await?;
+        if marked == Some(true) {
+            self.stops.signal(message.0);
+        }
+        Ok(marked.is_some())
     }
 
     /// Cuts every answer in progress (the server is stopping): each is
@@ -469,10 +497,12 @@ impl AskService {
         });
         let model = started.model.id.clone();
         let (sender, events) = mpsc::channel(64);
+        let running = reservation.stored.map(|s| self.stops.register(s.answer_id));
         tokio::spawn(run::drive(
             run::Run {
                 pool: self.pool.clone(),
                 reservation,
+                running,
                 meta,
                 started_at,
                 metrics: self.metrics.clone(),

@@ -1,10 +1,16 @@
 //! Drives one answer after it has begun: forwards text to the client as it
-//! arrives, notices a client that left, and settles at the end.
+//! arrives, and settles at the end.
+//!
+//! An app's answer is stored, so it is written to its end even when the
+//! client goes away (a popup closed mid-answer finds it whole when it comes
+//! back); only an explicit stop ([`super::stops`]) ends it early, and it is
+//! charged as far as it got. An API call's answer is stored nowhere, so a
+//! client that leaves cancels it, and is charged for what was spent.
 //!
 //! Settling: the answer (complete or not) is stored, a ledger row records
 //! tokens, exact cost, timings and outcome, and the question is given back
-//! if the provider broke off. A client that leaves is still charged: the
-//! tokens were spent. Tokens a provider did not report are estimated.
+//! if the provider broke off. Tokens a provider did not report are
+//! estimated.
 //!
 //! An answer is cut at [`MAX_ANSWER`] (a provider trickling tokens cannot
 //! hold it open), so every live ask settles well before the sweep
@@ -13,7 +19,9 @@
 use std::time::Instant;
 
 use futures_util::StreamExt;
-use shared_types::{ErrorBody, ErrorCode, StreamDelta, StreamEvent, StreamMeta, Usage};
+use shared_types::{
+    ErrorBody, ErrorCode, MessageStatus, StreamDelta, StreamEvent, StreamMeta, Usage,
+};
 use tokio::sync::mpsc;
 
 use super::{AskError, Reservation, elapsed_ms};
@@ -29,6 +37,8 @@ pub const MAX_ANSWER: std::time::Duration = std::time::Duration::from_secs(300);
 pub(super) struct Run {
     pub pool: Pool,
     pub reservation: Reservation,
+    /// The app's answer, which only an explicit stop ends early.
+    pub running: Option<super::stops::Running>,
     /// The app's first event; the API has none.
     pub meta: Option<StreamMeta>,
     pub started_at: Instant,
@@ -39,7 +49,10 @@ pub(super) struct Run {
 
 enum Outcome {
     Ok,
+    /// The API's client left.
     Cancelled,
+    /// The user stopped the app's answer.
+    Stopped,
     /// The server stopped before the answer ended.
     Interrupted,
     Failed(ProviderError),
@@ -50,6 +63,7 @@ impl Outcome {
         match self {
             Self::Ok => "ok",
             Self::Cancelled => "cancelled",
+            Self::Stopped => "stopped",
             Self::Interrupted => "interrupted",
             Self::Failed(e) if e.kind == ProviderErrorKind::Timeout => "upstream_timeout",
             Self::Failed(_) => "upstream_error",
@@ -103,16 +117,32 @@ pub(super) async fn drive(mut run: Run, started: Started, sender: mpsc::Sender<S
         events.push(StreamEvent::Delta(StreamDelta { text }));
     }
     let deadline = tokio::time::Instant::from_std(run.started_at + MAX_ANSWER);
+    let stop = run.running.take();
+    // The app's client went away: the answer goes on, unseen.
+    let mut detached = false;
     'stream: loop {
         for event in events.drain(..) {
+            if detached {
+                continue;
+            }
             if sender.send(event).await.is_err() {
-                outcome = Outcome::Cancelled;
-                break 'stream;
+                if stop.is_none() {
+                    outcome = Outcome::Cancelled;
+                    break 'stream;
+                }
+                detached = true;
             }
         }
         tokio::select! {
-            () = sender.closed() => {
-                outcome = Outcome::Cancelled;
+            () = sender.closed(), if !detached => {
+                if stop.is_none() {
+                    outcome = Outcome::Cancelled;
+                    break;
+                }
+                detached = true;
+            }
+            () = requested(stop.as_ref()) => {
+                outcome = Outcome::Stopped;
                 break;
             }
             _ = run.stopping.wait_for(|stopping| *stopping) => {
@@ -157,6 +187,11 @@ pub(super) async fn drive(mut run: Run, started: Started, sender: mpsc::Sender<S
         model.cost_pico(input, output)
     };
     let charged = r.open.is_some() && !matches!(outcome, Outcome::Failed(_) | Outcome::Interrupted);
+    let status = match outcome {
+        Outcome::Ok => MessageStatus::Complete,
+        Outcome::Stopped | Outcome::Cancelled => MessageStatus::Stopped,
+        Outcome::Interrupted | Outcome::Failed(_) => MessageStatus::Failed,
+    };
     let ledger = NewUsageEvent {
         user_id: Some(r.user_id),
         conversation_id: None, // linked below, if the conversation is still there
@@ -175,11 +210,7 @@ pub(super) async fn drive(mut run: Run, started: Started, sender: mpsc::Sender<S
     };
     run.metrics.record_ask(&ledger);
     let (period_key, stored, open) = (r.period.key.clone(), r.stored, r.open);
-    let (answer, model_id, complete) = (
-        progress.answer,
-        model.id.clone(),
-        matches!(outcome, Outcome::Ok),
-    );
+    let (answer, model_id) = (progress.answer, model.id.clone());
     let settled = run
         .pool
         .write(move |conn| {
@@ -192,7 +223,7 @@ pub(super) async fn drive(mut run: Run, started: Started, sender: mpsc::Sender<S
                     message_id: s.answer_id,
                     text: &answer,
                     model: &model_id,
-                    complete,
+                    status,
                 }),
             };
             asks::settle(conn, &settle).map_err(AskError::from)
@@ -229,7 +260,7 @@ pub(super) async fn drive(mut run: Run, started: Started, sender: mpsc::Sender<S
             message: "The server restarted and cut this answer; it was not counted. Ask again in a moment."
                 .into(),
         }),
-        (Outcome::Ok, Ok((used, granted))) => StreamEvent::Usage(Usage {
+        (Outcome::Ok | Outcome::Stopped, Ok((used, granted))) => StreamEvent::Usage(Usage {
             input_tokens: input,
             output_tokens: output,
             cost_usd: shared_types::money::format_pico_usd(cost_pico),
@@ -240,5 +271,13 @@ pub(super) async fn drive(mut run: Run, started: Started, sender: mpsc::Sender<S
         if sender.send(event).await.is_err() {
             break;
         }
+    }
+}
+
+/// Resolves when the user stops the answer; never for an API call.
+async fn requested(stop: Option<&super::stops::Running>) {
+    match stop {
+        Some(running) => running.requested().await,
+        None => std::future::pending().await,
     }
 }

@@ -330,6 +330,25 @@ impl Accounts {
             .await
     }
 
+    /// Ends every session of the user, this one included: no refresh token
+    /// of theirs works any more (access tokens lapse within their minutes).
+    pub async fn logout_everywhere(&self, id: UserId, origin: &Origin) -> Result<(), AuthError> {
+        let origin = origin.clone();
+        self.pool
+            .write(move |conn| {
+                conn.transaction(|conn| {
+                    let row = users::find(conn, id.0)?.ok_or(AuthError::InvalidToken)?;
+                    let revoked = refresh_tokens::revoke_all(conn, row.id, db::now())?;
+                    let event = Event::new(actor(&row), Action::SignedOutEverywhere)
+                        .on_user(row.id)
+                        .details(json!({"sessions_revoked": revoked}));
+                    audit::record(conn, &origin, event)?;
+                    Ok(())
+                })
+            })
+            .await
+    }
+
     /// Refuses unless the user verified their address.
     pub async fn require_verified(&self, id: UserId) -> Result<(), AuthError> {
         match self.load(id).await?.email_verified_at {

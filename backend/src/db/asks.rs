@@ -17,6 +17,8 @@ use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text, Timestamp};
 
+use shared_types::MessageStatus;
+
 use super::models::NewUsageEvent;
 use super::{Db, conversations, open_asks, quota, usage_events};
 
@@ -175,9 +177,9 @@ counted AS (
     UNION ALL
     SELECT p.continuing FROM p, go WHERE p.storing AND p.continuing IS NOT NULL
 ), turn AS (
-    INSERT INTO messages (conversation_id, role, content, model, complete, created_at)
-    SELECT target.id, m.role, CASE WHEN m.complete THEN p.question ELSE '' END, NULL, m.complete, p.at
-    FROM p, target, (VALUES ('user', TRUE), ('assistant', FALSE)) AS m (role, complete)
+    INSERT INTO messages (conversation_id, role, content, model, status, created_at)
+    SELECT target.id, m.role, CASE WHEN m.role = 'user' THEN p.question ELSE '' END, NULL, m.status, p.at
+    FROM p, target, (VALUES ('user', 'complete'), ('assistant', 'writing')) AS m (role, status)
     RETURNING id, role
 )
 SELECT EXISTS (SELECT 1 FROM go) AS went,
@@ -282,8 +284,8 @@ pub struct Answered<'a> {
     pub text: &'a str,
     /// The model that wrote it.
     pub model: &'a str,
-    /// Whether it ended normally.
-    pub complete: bool,
+    /// How it ended.
+    pub status: MessageStatus,
 }
 
 /// Settles, atomically; returns the questions used and granted in the
@@ -309,7 +311,7 @@ fn settle_step_by_step(conn: &mut Db, s: &Settle<'_>) -> QueryResult<(i32, i32)>
         if conversations::touch(conn, a.conversation_id, ledger.created_at)? == 1 {
             ledger.conversation_id = Some(a.conversation_id);
         }
-        conversations::finish_message(conn, a.message_id, a.text, a.model, a.complete)?;
+        conversations::finish_message(conn, a.message_id, a.text, a.model, a.status)?;
     }
     usage_events::insert(conn, &ledger)?;
     let user_id = ledger.user_id.unwrap_or_default();
@@ -330,14 +332,14 @@ fn settle_step_by_step(conn: &mut Db, s: &Settle<'_>) -> QueryResult<(i32, i32)>
 /// it, and every part sees the same snapshot, so the final counts read the
 /// release's result when there is one.
 const SETTLE_PARAMS: &str = "user_id, period, provider, model, input_tokens, output_tokens, cost_pico, ttft_ms, \
-     total_ms, outcome, charged, at, byok, via, conversation_id, message_id, answer, complete, open_id";
+     total_ms, outcome, charged, at, byok, via, conversation_id, message_id, answer, status, open_id";
 const SETTLE_SQL: &str = "
 touched AS (
     UPDATE conversations SET updated_at = p.at FROM p
     WHERE conversations.id = p.conversation_id
     RETURNING conversations.id
 ), answered AS (
-    UPDATE messages SET content = p.answer, model = p.model, complete = p.complete FROM p
+    UPDATE messages SET content = p.answer, model = p.model, status = p.status FROM p
     WHERE messages.id = p.message_id
     RETURNING messages.id
 ), ledger AS (
@@ -373,13 +375,13 @@ struct SettleRow {
 
 fn settle_in_one_statement(pg: &mut PgConnection, s: &Settle<'_>) -> QueryResult<(i32, i32)> {
     let l = s.ledger;
-    let (conversation_id, message_id, text, complete) =
-        s.answer.as_ref().map_or((None, None, "", false), |a| {
+    let (conversation_id, message_id, text, status) =
+        s.answer.as_ref().map_or((None, None, "", ""), |a| {
             (
                 Some(a.conversation_id),
                 Some(a.message_id),
                 a.text,
-                a.complete,
+                a.status.as_str(),
             )
         });
     let params = (
@@ -403,7 +405,7 @@ fn settle_in_one_statement(pg: &mut PgConnection, s: &Settle<'_>) -> QueryResult
             bound::<Nullable<BigInt>, _>(conversation_id),
             bound::<Nullable<BigInt>, _>(message_id),
             bound::<Text, _>(text),
-            bound::<Bool, _>(complete),
+            bound::<Text, _>(status),
             bound::<Nullable<BigInt>, _>(s.open),
         ),
     );

@@ -3,6 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use shared_types::MessageStatus;
+
 use super::Db;
 use super::models::{ConversationRow, MessageRow};
 use super::schema::conversations::dsl as c;
@@ -75,21 +77,21 @@ pub fn insert_turn(
     question: &str,
     at: NaiveDateTime,
 ) -> QueryResult<(i64, i64)> {
-    let row = |role: &'static str, content: &str, complete: bool| {
+    let row = |role: &'static str, content: &str, status: MessageStatus| {
         (
             m::conversation_id.eq(conversation_id),
             m::role.eq(role),
             m::content.eq(content.to_string()),
             m::model.eq(None::<String>),
-            m::complete.eq(complete),
+            m::status.eq(status.as_str()),
             m::created_at.eq(at),
         )
     };
     let insert = || {
         diesel::insert_into(m::messages)
             .values(vec![
-                row("user", question, true),
-                row("assistant", "", false),
+                row("user", question, MessageStatus::Complete),
+                row("assistant", "", MessageStatus::Writing),
             ])
             .returning(m::id)
     };
@@ -112,15 +114,52 @@ pub fn finish_message(
     id: i64,
     content: &str,
     model: &str,
-    complete: bool,
+    status: MessageStatus,
 ) -> QueryResult<usize> {
     diesel::update(m::messages.filter(m::id.eq(id)))
         .set((
             m::content.eq(content),
             m::model.eq(Some(model)),
-            m::complete.eq(complete),
+            m::status.eq(status.as_str()),
         ))
         .execute(conn)
+}
+
+/// Marks one of the user's answers that is being written as to be stopped.
+/// `None` if the message is not one of the user's answers; otherwise
+/// whether it was still being written.
+pub fn request_stop(conn: &mut Db, user_id: i64, id: i64) -> QueryResult<Option<bool>> {
+    let owned = m::messages
+        .inner_join(c::conversations)
+        .filter(m::id.eq(id))
+        .filter(m::role.eq("assistant"))
+        .filter(c::user_id.eq(user_id))
+        .select(m::status)
+        .first::<String>(conn)
+        .optional()?;
+    let Some(status) = owned else {
+        return Ok(None);
+    };
+    if status != MessageStatus::Writing.as_str() {
+        return Ok(Some(status == "stopping"));
+    }
+    let marked = diesel::update(
+        m::messages
+            .filter(m::id.eq(id))
+            .filter(m::status.eq(MessageStatus::Writing.as_str())),
+    )
+    .set(m::status.eq("stopping"))
+    .execute(conn)?;
+    Ok(Some(marked == 1))
+}
+
+/// Which of `ids` were marked to be stopped.
+pub fn stop_requested(conn: &mut Db, ids: &[i64]) -> QueryResult<Vec<i64>> {
+    m::messages
+        .filter(m::id.eq_any(ids))
+        .filter(m::status.eq("stopping"))
+        .select(m::id)
+        .load(conn)
 }
 
 /// Deletes messages by id.

@@ -181,10 +181,11 @@ pub struct MessageRow {
     pub content: String,
     /// The model of an answer.
     pub model: Option<String>,
-    /// False for an answer that broke off.
-    pub complete: bool,
     /// Creation time.
     pub created_at: NaiveDateTime,
+    /// `writing`, `stopping`, `complete`, `stopped` or `failed` (see
+    /// [`shared_types::MessageStatus`]).
+    pub status: String,
 }
 
 impl MessageRow {
@@ -192,10 +193,30 @@ impl MessageRow {
     pub fn is_user(&self) -> bool {
         self.role == "user"
     }
+
+    /// Where it stands. An answer still marked as being written long after
+    /// any answer may stream was left by a process that died: it failed.
+    pub fn status(&self) -> shared_types::MessageStatus {
+        use shared_types::MessageStatus;
+        match MessageStatus::parse(&self.status) {
+            MessageStatus::Writing if super::now() - self.created_at > abandoned_after() => {
+                MessageStatus::Failed
+            }
+            status => status,
+        }
+    }
+}
+
+/// How old an answer still being written must be to count as abandoned:
+/// past the longest an answer may stream, with a minute to settle.
+fn abandoned_after() -> chrono::TimeDelta {
+    chrono::TimeDelta::from_std(crate::ask::MAX_ANSWER).unwrap_or_default()
+        + chrono::TimeDelta::minutes(1)
 }
 
 impl From<&MessageRow> for shared_types::Message {
     fn from(row: &MessageRow) -> Self {
+        let status = row.status();
         Self {
             id: shared_types::MessageId(row.id),
             role: if row.is_user() {
@@ -205,7 +226,8 @@ impl From<&MessageRow> for shared_types::Message {
             },
             content: row.content.clone(),
             model: row.model.clone(),
-            complete: row.complete,
+            complete: status == shared_types::MessageStatus::Complete,
+            status,
             created_at: super::rfc3339(row.created_at),
         }
     }

@@ -54,8 +54,8 @@ diesel::table! {
         role -> Text,
         content -> Text,
         model -> Nullable<Text>,
-        complete -> Bool,
         created_at -> Timestamp,
+        status -> Text,
     }
 }
 

@@ -32,6 +32,7 @@ pub fn scope() -> Scope<
         .service(web::resource("/login").post(login))
         .service(web::resource("/refresh").post(refresh))
         .service(web::resource("/logout").post(logout))
+        .service(web::resource("/logout-all").post(logout_all))
         .service(web::resource("/verify-email").post(verify_email))
         .service(web::resource("/resend-verification").post(resend_verification))
         .service(web::resource("/forgot-password").post(forgot_password))
@@ -131,6 +132,22 @@ pub async fn logout(
         .accounts
         .logout(body.into_inner().refresh_token)
         .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Signs out of every session (every device and the extension), this one
+/// included.
+#[utoipa::path(post, path = "/api/v1/auth/logout-all", tag = "auth", security(("bearer" = [])), responses(
+    (status = 204, description = "Every session ended"),
+    (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
+    (status = 429, description = "rate_limited (per client IP)", body = ErrorBody),
+))]
+pub async fn logout_all(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    origin: Origin,
+) -> Result<HttpResponse, ApiError> {
+    state.accounts.logout_everywhere(user.id, &origin).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -2,7 +2,9 @@
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use shared_types::{Conversation, ConversationId, ConversationPage, ErrorBody, ErrorCode};
+use shared_types::{
+    Conversation, ConversationId, ConversationPage, ErrorBody, ErrorCode, MessageId,
+};
 
 use crate::conversations;
 use crate::error::ApiError;
@@ -66,6 +68,29 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     if !conversations::delete(&state.pool, user.id, ConversationId(id.into_inner())).await? {
         return Err(not_found());
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Stops an answer while it is being written: it ends where it got to, is
+/// kept (marked `stopped`) and is charged as far as it got. A client that
+/// merely goes away does not stop an answer; this does. Stopping an answer
+/// that has ended changes nothing.
+#[utoipa::path(post, path = "/api/v1/messages/{id}/stop", tag = "conversations", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The answer's message id (`message_id` of the stream's `meta` event)")),
+    responses((status = 204, description = "The answer stops (or had ended)"),
+        (status = 401, body = ErrorBody),
+        (status = 404, description = "not_found: no answer of the caller's with this id", body = ErrorBody)))]
+pub async fn stop(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    if !state.ask.stop(user.id, MessageId(id.into_inner())).await? {
+        return Err(ApiError::new(
+            ErrorCode::NotFound,
+            "No answer with this id.",
+        ));
     }
     Ok(HttpResponse::NoContent().finish())
 }

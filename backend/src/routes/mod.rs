@@ -148,7 +148,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     web::resource("/conversations/{id}")
                         .get(conversations::get)
                         .delete(conversations::delete),
-                ),
+                )
+                .service(web::resource("/messages/{id}/stop").post(conversations::stop)),
         );
 }
 

@@ -70,9 +70,9 @@ async fn a_json_ask_returns_the_answer_with_usage_exact_cost_and_quota() {
         ("openai", "gpt-4o-mini", 12, 5, 4_800_000, "ok", true)
     );
     assert!(ttft.is_some());
-    let stored: Vec<(String, String, bool)> = app.with_db(|conn| {
+    let stored: Vec<(String, String, String)> = app.with_db(|conn| {
         messages::table
-            .select((messages::role, messages::content, messages::complete))
+            .select((messages::role, messages::content, messages::status))
             .order(messages::id.asc())
             .load(conn)
             .expect("messages")
@@ -80,11 +80,15 @@ async fn a_json_ask_returns_the_answer_with_usage_exact_cost_and_quota() {
     assert_eq!(
         stored,
         vec![
-            ("user".into(), "What should I learn next?".into(), true),
+            (
+                "user".into(),
+                "What should I learn next?".into(),
+                "complete".into()
+            ),
             (
                 "assistant".into(),
                 "Hello from the **stand-in**.".into(),
-                true
+                "complete".into()
             ),
         ]
     );

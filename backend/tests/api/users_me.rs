@@ -99,6 +99,29 @@ async fn a_password_change_revokes_the_other_sessions_but_keeps_this_one() {
 }
 
 #[tokio::test]
+async fn signing_out_everywhere_ends_every_session_of_the_user_and_no_one_elses() {
+    let app = spawn_app().await;
+    let this = app.register("ada@example.com").await;
+    let other = Session::from(&app.login("ada@example.com", PASSWORD).await);
+    let bob = app.register("bob@example.com").await;
+    let reply = app
+        .request("POST", "/api/v1/auth/logout-all", Some(&this.access), None)
+        .await;
+    assert_eq!(reply.status, 204, "{}", reply.body);
+    for session in [&this, &other] {
+        app.refresh(&session.refresh)
+            .await
+            .assert_error(401, "invalid_token");
+    }
+    assert_eq!(app.refresh(&bob.refresh).await.status, 200);
+    app.request("POST", "/api/v1/auth/logout-all", None, None)
+        .await
+        .assert_error(401, "missing_token");
+    // The password still signs in.
+    assert_eq!(app.login("ada@example.com", PASSWORD).await.status, 200);
+}
+
+#[tokio::test]
 async fn deleting_the_account_needs_the_password_and_removes_its_rows() {
     let app = spawn_app().await;
     let s = app.register("ada@example.com").await;
