@@ -1,29 +1,38 @@
 // The content script on every page. It stays small and loads no wasm: it
-// shows a button next to selected text (and on job postings), and on a click
-// asks the service worker for a panel ticket and places the panel, an
-// extension page in an iframe that runs under the extension's own CSP, so it
-// works on pages whose CSP forbids WebAssembly.
+// shows a button next to selected text (and a small tab on job postings),
+// and on a click asks the service worker for a panel ticket and places the
+// panel, an extension page in an iframe that runs under the extension's own
+// CSP, so it works on pages whose CSP forbids WebAssembly. It reads nothing
+// of the page until the user acts.
 (() => {
   const api = globalThis.browser ?? globalThis.chrome;
   const PANEL_ID = "ai-mentor-panel";
   const JOB_HOSTS = /(^|\.)(linkedin\.com|indeed\.[a-z.]+|greenhouse\.io|lever\.co|myworkdayjobs\.com)$/;
   const MAX_HTML = 2_000_000;
-  let enabled = true;
+  const MAX_TEXT = 50_000;
+  const COLLAPSED_KEY = "job_button_collapsed";
+  let settings = {};
   let button = null;
+  let jobTab = null;
   let frame = null;
+  // Where focus was before the panel opened, to give it back on close.
+  let returnFocus = null;
 
-  api.storage.local.get("settings").then((r) => apply(r.settings));
+  api.storage.local.get(["settings", COLLAPSED_KEY]).then((r) => apply(r.settings, r[COLLAPSED_KEY]));
   api.storage.onChanged.addListener((changes, area) => {
-    if (area === "local" && changes.settings) apply(changes.settings.newValue);
+    if (area !== "local") return;
+    if (changes.settings) apply(changes.settings.newValue, jobTab?.collapsed);
+    else if (changes[COLLAPSED_KEY]) apply(settings, changes[COLLAPSED_KEY].newValue);
   });
 
-  function apply(settings) {
-    enabled = !settings || settings.selection_button !== false;
-    if (!enabled) hideButton();
-    showJobButton();
+  function apply(next, collapsed) {
+    settings = next ?? {};
+    if (settings.selection_button === false) hideButton();
+    showJobTab(Boolean(collapsed));
   }
 
   const selectedText = () => String(window.getSelection() || "").trim();
+  const message = (name, fallback) => api.i18n.getMessage(name) || fallback;
 
   function looksLikeJob() {
     if (JOB_HOSTS.test(location.hostname)) return true;
@@ -33,21 +42,33 @@
     return false;
   }
 
-  // A button in a shadow root, so the page's CSS cannot reach it.
-  function makeButton(label, onClick) {
+  // A host element with a shadow root, so the page's CSS cannot reach in.
+  function shadowHost(testid, css) {
     const host = document.createElement("ai-mentor-button");
-    host.style.cssText = "all: initial; position: absolute; z-index: 2147483646;";
+    host.style.cssText = `all: initial; z-index: 2147483646; ${css}`;
+    host.dataset.testid = testid;
     const root = host.attachShadow({ mode: "open" });
+    const style = document.createElement("style");
+    style.textContent = `
+      button { font: 600 13px/1.2 system-ui, sans-serif; color: #fff; background: #4338ca; border: 0;
+        cursor: pointer; box-shadow: 0 2px 8px rgba(0,0,0,.25); padding: 6px 12px; border-radius: 999px; }
+      button:focus-visible { outline: 2px solid #f59e0b; outline-offset: 2px; }
+      .tab { display: flex; flex-direction: column; align-items: flex-end; gap: 4px; }
+      .row { display: flex; gap: 4px; }
+      .tab button { border-radius: 8px 0 0 8px; }
+      .tab .small { font-weight: 500; font-size: 11px; padding: 3px 8px; background: #312e81; }
+      .tab .toggle { padding: 6px 8px; }`;
+    root.append(style);
+    return { host, root };
+  }
+
+  function makeButton(label, onClick, className = "") {
     const b = document.createElement("button");
     b.textContent = label;
-    b.style.cssText = "font: 600 13px system-ui, sans-serif; color: #fff; background: #4f46e5;" +
-      "border: 0; border-radius: 999px; padding: 6px 12px; cursor: pointer;" +
-      "box-shadow: 0 2px 8px rgba(0,0,0,.25);";
+    if (className) b.className = className;
     b.addEventListener("mousedown", (e) => e.preventDefault()); // keep the selection
     b.addEventListener("click", (e) => { e.stopPropagation(); onClick(); });
-    root.append(b);
-    host.dataset.testid = "ai-mentor-button";
-    return host;
+    return b;
   }
 
   function hideButton() {
@@ -58,30 +79,64 @@
   function showSelectionButton() {
     const text = selectedText();
     const selection = window.getSelection();
-    if (!enabled || !text || !selection.rangeCount || frame) return hideButton();
+    if (settings.selection_button === false || !text || !selection.rangeCount || frame) return hideButton();
     const rect = selection.getRangeAt(0).getBoundingClientRect();
     hideButton();
-    button = makeButton(api.i18n.getMessage("selectionButton") || "Ask AI Mentor", () => {
+    const { host, root } = shadowHost("ai-mentor-button", "position: absolute;");
+    root.append(makeButton(message("selectionButton", "Ask AI Mentor"), () => {
       hideButton();
       openPanel(text);
-    });
-    button.style.left = `${Math.max(0, rect.right + scrollX - 40)}px`;
-    button.style.top = `${rect.bottom + scrollY + 8}px`;
-    document.documentElement.append(button);
+    }));
+    host.style.left = `${Math.max(0, rect.right + scrollX - 40)}px`;
+    host.style.top = `${rect.bottom + scrollY + 8}px`;
+    document.documentElement.append(host);
+    button = host;
   }
 
-  let jobButton = null;
-  function showJobButton() {
-    jobButton?.remove();
-    jobButton = null;
-    if (!enabled || !looksLikeJob()) return;
-    jobButton = makeButton(api.i18n.getMessage("jobButton") || "Ask AI Mentor about this job",
-      () => openPanel(""));
-    jobButton.style.position = "fixed";
-    jobButton.style.right = "20px";
-    jobButton.style.bottom = "20px";
-    jobButton.dataset.testid = "ai-mentor-job-button";
-    document.documentElement.append(jobButton);
+  // On job postings: a small tab on the right edge at mid-height, where
+  // pages rarely put their own controls (not the bottom corners, where chat
+  // widgets and sticky Apply bars sit). It collapses to a sliver, and "Hide
+  // on this site" removes it there for good (Options can bring it back).
+  function showJobTab(collapsed) {
+    jobTab?.remove();
+    jobTab = null;
+    const hidden = (settings.hidden_sites ?? []).includes(location.hostname);
+    if (settings.job_button === false || hidden || !looksLikeJob()) return;
+    const { host, root } = shadowHost("ai-mentor-job-button",
+      "position: fixed; right: 0; top: 38vh;");
+    const tab = document.createElement("div");
+    tab.className = "tab";
+    const toggle = makeButton(collapsed ? "‹" : "›", () => setCollapsed(!collapsed), "toggle");
+    toggle.setAttribute("aria-label", collapsed ? "Show the AI Mentor job button" : "Collapse the AI Mentor job button");
+    toggle.setAttribute("aria-expanded", String(!collapsed));
+    const row = document.createElement("div");
+    row.className = "row";
+    if (!collapsed) row.append(makeButton(message("jobButton", "Ask AI Mentor about this job"), () => openPanel("")));
+    row.append(toggle);
+    tab.append(row);
+    if (!collapsed) tab.append(makeButton(message("hideOnSite", "Hide on this site"), hideOnThisSite, "small"));
+    root.append(tab);
+    document.documentElement.append(host);
+    jobTab = host;
+    jobTab.collapsed = collapsed;
+  }
+
+  function setCollapsed(collapsed) {
+    api.storage.local.set({ [COLLAPSED_KEY]: collapsed });
+    showJobTab(collapsed);
+  }
+
+  // Kept in the settings, which the worker owns the shape of.
+  async function hideOnThisSite() {
+    const { settings: current = {} } = await api.storage.local.get("settings");
+    const sites = new Set(current.hidden_sites ?? []);
+    sites.add(location.hostname);
+    await api.storage.local.set({ settings: { ...current, hidden_sites: [...sites] } });
+  }
+
+  function readablePage() {
+    const text = (document.body?.innerText ?? "").replace(/\n{3,}/g, "\n\n").trim();
+    return { url: location.href, title: document.title, page_text: text.slice(0, MAX_TEXT) };
   }
 
   async function openPanel(selection) {
@@ -93,20 +148,33 @@
       html: looksLikeJob() ? document.documentElement.outerHTML.slice(0, MAX_HTML) : null,
     });
     if (reply?.status !== "ok") return console.warn("AI Mentor:", reply?.message);
-    closePanel();
+    if (!frame) returnFocus = document.activeElement;
+    removePanel();
     frame = document.createElement("iframe");
     frame.id = PANEL_ID;
+    frame.title = "AI Mentor";
     frame.src = `${api.runtime.getURL("panel.html")}#${reply.data.ticket}`;
     frame.allow = "clipboard-write";
+    // Fixed inside the viewport, clear of the scrollbar; the page keeps
+    // scrolling and stays usable beside it.
     frame.style.cssText = "all: initial; position: fixed; top: 16px; right: 16px; z-index: 2147483647;" +
-      "width: 380px; height: min(640px, calc(100vh - 32px)); border: 0; border-radius: 12px;" +
-      "box-shadow: 0 8px 32px rgba(0,0,0,.3); background: Canvas; color-scheme: light dark;";
+      "width: 380px; max-width: calc(100vw - 32px); height: min(640px, calc(100vh - 32px)); border: 0;" +
+      "border-radius: 12px; box-shadow: 0 8px 32px rgba(0,0,0,.3); background: Canvas; color-scheme: light dark;";
+    frame.addEventListener("load", () => frame?.focus());
     document.documentElement.append(frame);
   }
 
-  function closePanel() {
+  function removePanel() {
     frame?.remove();
     frame = null;
+  }
+
+  function closePanel() {
+    if (!frame) return;
+    removePanel();
+    const back = returnFocus?.isConnected ? returnFocus : document.body;
+    back?.focus?.({ preventScroll: true });
+    returnFocus = null;
   }
 
   document.addEventListener("mouseup", () => setTimeout(showSelectionButton, 0));
@@ -118,7 +186,8 @@
     if (frame && e.source === frame.contentWindow && e.data?.type === "ai-mentor-close-panel") closePanel();
   });
   document.addEventListener("keydown", (e) => e.key === "Escape" && closePanel());
-  api.runtime.onMessage.addListener((message) => {
-    if (message?.type === "open_panel") openPanel(message.selection || "");
+  api.runtime.onMessage.addListener((command, _sender, reply) => {
+    if (command?.type === "open_panel") openPanel(command.selection || "");
+    if (command?.type === "read_page") reply(readablePage());
   });
 })();

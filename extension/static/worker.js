@@ -7,7 +7,7 @@ import init, * as worker from "./wasm/mentor_worker.js";
 const api = globalThis.extensionApi;
 const ready = init({ module_or_path: new URL("./wasm/mentor_worker_bg.wasm", import.meta.url) });
 
-api.runtime.onInstalled.addListener(() => ready.then(() => worker.on_installed()));
+api.runtime.onInstalled.addListener((details) => ready.then(() => worker.on_installed(details.reason)));
 
 api.runtime.onMessage.addListener((message, sender, sendResponse) => {
   ready

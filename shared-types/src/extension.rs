@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::ask::{AskRequest, JobPosting, StreamMeta, Usage};
 use crate::auth::User;
 use crate::career::{JobStatus, SaveJob, UpdateJob, UpdateResume};
-use crate::conversations::ConversationId;
+use crate::conversations::{ConversationId, MessageStatus};
 use crate::error::ErrorBody;
 use crate::plans::Tier;
 
@@ -114,6 +114,28 @@ pub enum WorkerRequest {
     Settings,
     /// Saves settings; changing the backend signs out. Answers [`ExtensionSettings`].
     SaveSettings(ExtensionSettings),
+    /// The active tab's address, title and readable text, read when the
+    /// user asks about the page. Answers [`crate::AskContext`].
+    ActivePage,
+    /// Opens the options page. Answers `null`.
+    OpenOptions,
+    /// Changes the password (other sessions end). Answers [`Status`].
+    ChangePassword {
+        /// The current password.
+        current: String,
+        /// The new one.
+        new: String,
+    },
+    /// Ends every session of the user, this one included. Answers [`Status`].
+    LogoutEverywhere,
+    /// Deletes the account for good. Answers [`Status`].
+    DeleteAccount {
+        /// The password, to confirm.
+        password: String,
+    },
+    /// The plans on offer, priced when billing is on (a paid plan without a
+    /// price: billing is off). Answers a list of [`crate::PlanOffer`].
+    Plans,
 }
 
 /// A request from the career page to the service worker: resumes, saved
@@ -238,6 +260,10 @@ pub struct Status {
     pub user: Option<User>,
     /// The backend in use.
     pub backend_url: String,
+    /// The backend could not be reached just now (the user shown is the
+    /// one last seen).
+    #[serde(default)]
+    pub offline: bool,
 }
 
 /// What the content script read off the page when the user acted.
@@ -296,6 +322,13 @@ pub enum PortRequest {
     Ask(Box<AskRequest>),
     /// Stop the answer (it is kept, and charged, as far as it got).
     Stop,
+    /// Follow the answer being written in this conversation (a page opened
+    /// while it streams): the worker posts the text so far as one delta,
+    /// then the rest; `done` at once when it writes none there.
+    Watch {
+        /// The conversation.
+        conversation_id: ConversationId,
+    },
 }
 
 /// A message on the [`ASK_PORT`] from the worker to the page: the
@@ -318,6 +351,8 @@ pub enum PortEvent {
     Usage(Usage),
     /// The answer broke off.
     Error(ErrorBody),
+    /// The user stopped the answer; its text so far stands.
+    Stopped,
     /// The answer is over.
     Done,
 }
@@ -341,6 +376,9 @@ pub struct TurnView {
     pub answer: String,
     /// The answer as safe HTML.
     pub html: String,
+    /// Where the answer stands.
+    #[serde(default)]
+    pub status: MessageStatus,
 }
 
 /// A message from the worker to a tab's content script.
@@ -354,6 +392,9 @@ pub enum ContentCommand {
         #[serde(default)]
         selection: Option<String>,
     },
+    /// Answer with the page's address, title and readable text (an
+    /// [`crate::AskContext`]), for "Ask about this page".
+    ReadPage,
 }
 
 /// The colour theme.
@@ -372,7 +413,9 @@ pub enum Theme {
 /// The user's settings, kept in `storage.local` under [`SETTINGS_KEY`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExtensionSettings {
-    /// The backend's base URL, e.g. `http://127.0.0.1:8080`.
+    /// The backend's base URL, e.g. `http://127.0.0.1:8080` (empty: the
+    /// address built in).
+    #[serde(default)]
     pub backend_url: String,
     /// The colour theme.
     #[serde(default)]
@@ -380,6 +423,12 @@ pub struct ExtensionSettings {
     /// Whether a button appears next to selected text.
     #[serde(default = "yes")]
     pub selection_button: bool,
+    /// Whether a button appears on job postings.
+    #[serde(default = "yes")]
+    pub job_button: bool,
+    /// Sites (host names) where the job-page button was hidden.
+    #[serde(default)]
+    pub hidden_sites: Vec<String>,
 }
 
 /// The `storage.local` key of [`ExtensionSettings`] (the content script reads it too).

@@ -79,7 +79,7 @@ export async function startBackend({ billing = false, mail = false, env = {} } =
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "mentor-e2e-"));
   const databaseUrl = `sqlite://${join(dir, "e2e.db")}`;
-  const backend = start(join(TARGET, "debug/mentor"), ["serve"], {
+  const backendEnv = {
     JWT_SECRET: randomBytes(32).toString("hex"),
     DATABASE_URL: databaseUrl,
     MENTOR_BIND: `127.0.0.1:${port}`,
@@ -100,11 +100,26 @@ export async function startBackend({ billing = false, mail = false, env = {} } =
     RUST_LOG: "warn",
     ...stripeEnv,
     ...env,
-  });
+  };
+  let backend = start(join(TARGET, "debug/mentor"), ["serve"], backendEnv);
   const url = `http://127.0.0.1:${port}`;
   await waitFor(`${url}/health`, backend);
   return {
     url,
+    /** Stops the backend (SIGKILL: as a crash or a lost network would). */
+    async stop() {
+      backend.kill("SIGKILL");
+      if (backend.exitCode === null && backend.signalCode === null) await once(backend, "exit");
+    },
+    /** Starts it again on the same address and database. */
+    async restart() {
+      backend = start(join(TARGET, "debug/mentor"), ["serve"], backendEnv);
+      await waitFor(`${url}/health`, backend);
+    },
+    /** Makes the AI stand-in pause this long before each piece of an answer. */
+    async slowAnswers(ms) {
+      await fetch(`${aiUrl}/_stand-in/delay/${ms}`, { method: "POST" });
+    },
     /** Runs the `mentor` command on this backend's database; returns its output. */
     mentor(args, extraEnv = {}) {
       const run = spawnSync(join(TARGET, "debug/mentor"), args, {

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createRequire } from "node:module";
 import { randomUUID } from "node:crypto";
 import puppeteer from "puppeteer-core";
 import {
@@ -66,7 +67,6 @@ test("in Firefox, a new user signs up and gets an answer", async () => {
   await page.waitForSelector("::-p-text(Saved.)");
 
   await open("popup.html");
-  await (await page.waitForSelector("::-p-text(Create an account)")).click();
   const user = account();
   await (await page.waitForSelector("input[name=email]")).type(user.email);
   await (await page.waitForSelector("input[name=password]")).type(user.password);
@@ -84,10 +84,39 @@ test("in Firefox, a new user signs up and gets an answer", async () => {
   const sent = await backend.aiRequests();
   assert.ok(JSON.stringify(sent.at(-1).body).includes("What is a borrow checker?"));
 
-  // This backend has no Stripe settings: Upgrade says so in words.
+  // This backend has no Stripe settings: the Account view says so before
+  // anyone clicks.
   await (await page.waitForSelector("::-p-text(Account)")).click();
-  await (await page.waitForSelector("::-p-text(Upgrade to Pro)")).click();
-  await page.waitForSelector("::-p-text(Upgrades aren't available on this server yet)");
+  await page.waitForSelector("[data-testid=billing-off]");
+});
+
+test("in Firefox, an answer survives the popup closing, and the draft comes back", async () => {
+  await backend.slowAnswers(700);
+  await open("popup.html");
+  await (await page.waitForSelector("textarea")).type("Still there?");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("[data-testid=answer] ::-p-text(Hello)");
+  await open("options.html"); // the popup's page goes away mid-answer
+  await open("popup.html");
+  await page.waitForSelector("::-p-text(Still there?)");
+  await page.waitForSelector("::-p-text(Hello from the stand-in.)", { timeout: 15_000 });
+  assert.equal(await page.$$eval("[data-testid=stopped]", (s) => s.length), 0);
+  await backend.slowAnswers(0);
+
+  await (await page.waitForSelector("textarea")).type("Unsent draft");
+  await new Promise((r) => setTimeout(r, 300));
+  await open("options.html");
+  await open("popup.html");
+  await page.waitForSelector("::-p-text(Still there?)");
+  assert.equal(await page.$eval("textarea", (t) => t.value), "Unsent draft");
+  await page.screenshot({ path: join(ARTIFACTS, "firefox-popup-continued.png") });
+
+  // axe-core finds nothing to fix in the popup.
+  await page.evaluate(readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8"));
+  const violations = await page.evaluate(async () =>
+    (await globalThis.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"] } }))
+      .violations.map((v) => v.id));
+  assert.deepEqual(violations, []);
 });
 
 test("in Firefox, the user uploads a resume and saves a job from the panel", async () => {

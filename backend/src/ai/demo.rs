@@ -34,11 +34,11 @@ impl Provider for DemoProvider {
             .unwrap_or_default();
         let excerpt: String = question.chars().take(200).collect();
         let answer = format!(
-            "**This is a demo answer.** No AI provider key is configured on this AI Mentor server, \
-             so its demo provider answered instead of a real model.\n\n\
+            "**This is a demo answer.** This AI Mentor server is not connected to an AI model \
+             yet, so it shows what an answer looks like instead of a real one.\n\n\
              You asked: \"{excerpt}\"\n\n\
-             To get real answers, the operator sets one of OPENAI_API_KEY, ANTHROPIC_API_KEY, \
-             GEMINI_API_KEY, DEEPSEEK_API_KEY, GROQ_API_KEY or XAI_API_KEY and restarts the server."
+             Real answers will come once whoever runs this server connects a model. \
+             (Operators: see the log and the README.)"
         );
         let input = estimate_tokens(&request.system)
             + request

@@ -613,14 +613,21 @@ impl AskService {
             ChainError::Unknown(id) => AskError::UnknownModel(id),
             ChainError::NotAllowed(id) => AskError::ModelNotAllowed(id),
             ChainError::Disabled(id) => AskError::ModelDisabled(id),
-            ChainError::NoProvider if self.router.is_empty() => AskError::NoProvider(
-                "No AI provider is configured on this server. The operator sets one of OPENAI_API_KEY, \
-                 ANTHROPIC_API_KEY, GEMINI_API_KEY, DEEPSEEK_API_KEY, GROQ_API_KEY or XAI_API_KEY \
-                 (or MENTOR_DEMO_PROVIDER=1 to try it without a key) and restarts it."
-                    .into(),
-            ),
+            ChainError::NoProvider if self.router.is_empty() => {
+                tracing::warn!(
+                    "a question found no AI provider: set one of OPENAI_API_KEY, ANTHROPIC_API_KEY, \
+                     GEMINI_API_KEY, DEEPSEEK_API_KEY, GROQ_API_KEY or XAI_API_KEY (or \
+                     MENTOR_DEMO_PROVIDER=1) and restart"
+                );
+                AskError::NoProvider(
+                    "This server is not connected to an AI model yet, so it cannot answer. \
+                     Please tell whoever runs it."
+                        .into(),
+                )
+            }
             ChainError::NoProvider => AskError::NoProvider(
-                "The provider of this model is not configured on this server; pick another model.".into(),
+                "The provider of this model is not configured on this server; pick another model."
+                    .into(),
             ),
         }
     }

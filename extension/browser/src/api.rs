@@ -24,6 +24,10 @@ extern "C" {
     #[wasm_bindgen(js_namespace = ["extensionApi", "tabs"], js_name = create, catch)]
     pub async fn tabs_create(properties: &JsValue) -> Result<JsValue, JsValue>;
 
+    /// `tabs.query`: the tabs that match.
+    #[wasm_bindgen(js_namespace = ["extensionApi", "tabs"], js_name = query, catch)]
+    pub async fn tabs_query(query: &JsValue) -> Result<JsValue, JsValue>;
+
     /// `tabs.sendMessage`: a message to a tab's content script.
     #[wasm_bindgen(js_namespace = ["extensionApi", "tabs"], js_name = sendMessage, catch)]
     pub async fn tabs_send_message(tab_id: i32, message: &JsValue) -> Result<JsValue, JsValue>;

@@ -32,6 +32,15 @@ impl AnswerStream {
             StreamEvent::Done => PortEvent::Done,
         }
     }
+
+    /// The answer so far as one delta, for a page that starts following it
+    /// midway; `None` before any text.
+    pub fn so_far(&self) -> Option<PortEvent> {
+        (!self.answer.is_empty()).then(|| PortEvent::Delta {
+            text: self.answer.clone(),
+            html: markdown::render(&self.answer),
+        })
+    }
 }
 
 /// `conversation` as the pages show it: each question with its answer,
@@ -48,6 +57,7 @@ pub fn view(conversation: Conversation) -> ConversationView {
                 if let Some(turn) = turns.last_mut() {
                     turn.html = markdown::render(&message.content);
                     turn.answer = message.content;
+                    turn.status = message.status;
                 }
             }
         }
@@ -61,7 +71,9 @@ pub fn view(conversation: Conversation) -> ConversationView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared_types::{ConversationId, ConversationSummary, Message, MessageId, StreamDelta};
+    use shared_types::{
+        ConversationId, ConversationSummary, Message, MessageId, MessageStatus, StreamDelta,
+    };
 
     fn delta(text: &str) -> StreamEvent {
         StreamEvent::Delta(StreamDelta { text: text.into() })
@@ -86,16 +98,26 @@ mod tests {
             "<ul>\n<li>one</li>\n<li><strong>two</strong></li>\n</ul>\n"
         );
         assert_eq!(stream.event(StreamEvent::Done), PortEvent::Done);
+        assert_eq!(
+            stream.so_far(),
+            Some(PortEvent::Delta {
+                text: "- one\n- **two**".into(),
+                html: html.clone(),
+            }),
+            "a page that starts following gets it all at once"
+        );
+        assert_eq!(AnswerStream::default().so_far(), None);
     }
 
     #[test]
     fn a_stored_conversation_becomes_rendered_turns() {
-        let message = |role, content: &str| Message {
+        let message = |role, content: &str, status| Message {
             id: MessageId(1),
             role,
             content: content.into(),
             model: None,
-            complete: true,
+            complete: status == MessageStatus::Complete,
+            status,
             created_at: "2026-11-22T10:00:00Z".into(),
         };
         let id = ConversationId(7);
@@ -107,9 +129,9 @@ mod tests {
                 updated_at: "2026-11-22T10:01:00Z".into(),
             },
             messages: vec![
-                message(MessageRole::User, "What is it?"),
-                message(MessageRole::Assistant, "A *test*."),
-                message(MessageRole::User, "Unanswered?"),
+                message(MessageRole::User, "What is it?", MessageStatus::Complete),
+                message(MessageRole::Assistant, "A *test*.", MessageStatus::Stopped),
+                message(MessageRole::User, "Unanswered?", MessageStatus::Complete),
             ],
         };
         let view = view(conversation);
@@ -121,6 +143,7 @@ mod tests {
                     question: "What is it?".into(),
                     answer: "A *test*.".into(),
                     html: "<p>A <em>test</em>.</p>\n".into(),
+                    status: MessageStatus::Stopped,
                 },
                 TurnView {
                     question: "Unanswered?".into(),

@@ -2,12 +2,13 @@
 //! worker, the streaming port, the theme and timing marks.
 
 use mentor_browser::Port;
+use mentor_browser::storage::Area;
 use serde::de::DeserializeOwned;
-use shared_types::AskRequest;
-use shared_types::ErrorBody;
+use serde::{Deserialize, Serialize};
 use shared_types::extension::{
     ASK_PORT, ExtensionSettings, PortEvent, PortRequest, Theme, WorkerRequest,
 };
+use shared_types::{AskRequest, ConversationId, ErrorBody};
 use wasm_bindgen_futures::spawn_local;
 use yew::Callback;
 
@@ -27,6 +28,92 @@ pub fn ask(question: AskRequest, on_event: Callback<PortEvent>, on_lost: Callbac
     port.on_disconnect(move || on_lost.emit(()));
     port.post(&PortRequest::Ask(Box::new(question)));
     port
+}
+
+/// Follows the answer being written in `conversation` (see
+/// [`PortRequest::Watch`]).
+pub fn watch(
+    conversation_id: ConversationId,
+    on_event: Callback<PortEvent>,
+    on_lost: Callback<()>,
+) -> Port {
+    let mut port = Port::connect(ASK_PORT);
+    port.on_message(move |event: PortEvent| on_event.emit(event));
+    port.on_disconnect(move || on_lost.emit(()));
+    port.post(&PortRequest::Watch { conversation_id });
+    port
+}
+
+/// The popup's conversation and unsent draft, kept until the browser closes.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct SavedChat {
+    /// The conversation on screen.
+    pub conversation: Option<ConversationId>,
+    /// What was typed and not sent.
+    pub draft: String,
+}
+
+const SAVED_CHAT_KEY: &str = "popup_chat";
+
+fn chat_area() -> Area {
+    if Area::Session.exists() {
+        Area::Session
+    } else {
+        Area::Local
+    }
+}
+
+/// Hands the saved conversation and draft (or empty ones) to `done`.
+pub fn saved_chat(done: impl FnOnce(SavedChat) + 'static) {
+    spawn_local(async move {
+        done(
+            chat_area()
+                .get::<SavedChat>(SAVED_CHAT_KEY)
+                .await
+                .unwrap_or_default(),
+        )
+    });
+}
+
+/// Keeps the conversation and draft for the next time the popup opens.
+pub fn save_chat(conversation: Option<ConversationId>, draft: &str) {
+    let saved = SavedChat {
+        conversation,
+        draft: draft.to_string(),
+    };
+    spawn_local(async move {
+        let _ = chat_area().set(SAVED_CHAT_KEY, &saved).await;
+    });
+}
+
+/// Whether someone has signed in with this browser before (the popup then
+/// opens on sign-in rather than sign-up).
+pub fn returning(done: impl FnOnce(bool) + 'static) {
+    spawn_local(async move {
+        done(
+            Area::Local
+                .get::<bool>(RETURNING_KEY)
+                .await
+                .unwrap_or(false),
+        )
+    });
+}
+
+/// Notes that someone has signed in with this browser.
+pub fn note_returning() {
+    spawn_local(async move {
+        let _ = Area::Local.set(RETURNING_KEY, &true).await;
+    });
+}
+
+const RETURNING_KEY: &str = "returning";
+
+/// Opens the options page.
+pub fn open_options() {
+    request(
+        WorkerRequest::OpenOptions,
+        |_: Result<serde::de::IgnoredAny, _>| {},
+    );
 }
 
 /// Applies the saved theme to this page.
@@ -78,6 +165,16 @@ pub fn location_hash() -> String {
         .and_then(|w| w.location().hash().ok())
         .map(|h| h.trim_start_matches('#').to_string())
         .unwrap_or_default()
+}
+
+/// An RFC 3339 time as a date in the user's locale and time zone.
+pub fn local_date(rfc3339: &str) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(rfc3339));
+    if date.get_time().is_nan() {
+        return rfc3339.get(..10).unwrap_or(rfc3339).to_string();
+    }
+    date.to_locale_date_string("default", &wasm_bindgen::JsValue::UNDEFINED)
+        .into()
 }
 
 /// Resolves after `ms` milliseconds.

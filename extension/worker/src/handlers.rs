@@ -133,12 +133,73 @@ pub async fn handle(request: WorkerRequest, sender: &JsValue) -> Result<Value, E
         }
         WorkerRequest::Settings => json(Ok(settings::load().await)),
         WorkerRequest::SaveSettings(new) => save_settings(base, new).await,
+        WorkerRequest::ActivePage => active_page().await,
+        WorkerRequest::OpenOptions => {
+            mentor_browser::open_options_page()
+                .await
+                .map_err(backend::js_error)?;
+            Ok(Value::Null)
+        }
+        WorkerRequest::ChangePassword { current, new } => {
+            let call =
+                Call::new("PATCH", "/api/v1/users/me").json(&shared_types::UpdateMeRequest {
+                    new_password: Some(new),
+                    current_password: Some(current),
+                    ..Default::default()
+                });
+            authed::<Value>(base, call).await?;
+            json(status(base).await)
+        }
+        WorkerRequest::LogoutEverywhere => {
+            authed::<Value>(base, Call::new("POST", "/api/v1/auth/logout-all")).await?;
+            session::clear().await;
+            json(status(base).await)
+        }
+        WorkerRequest::DeleteAccount { password } => {
+            let call = Call::new("DELETE", "/api/v1/users/me")
+                .json(&shared_types::DeleteMeRequest { password });
+            authed::<Value>(base, call).await?;
+            session::clear().await;
+            json(status(base).await)
+        }
+        WorkerRequest::Plans => {
+            let response =
+                backend::send(base, &Call::new("GET", "/api/v1/billing/plans"), None).await?;
+            backend::json_of::<Value>(response).await
+        }
     }
+}
+
+/// The active tab's address, title and readable text, from its content
+/// script (pages the extension may not script have none).
+async fn active_page() -> Result<Value, ErrorBody> {
+    let unreadable = || {
+        ErrorBody {
+        error: ErrorCode::InvalidRequest,
+        message: "This page cannot be read (the browser's own pages and the web store cannot). Open a web page and try again.".into(),
+    }
+    };
+    let query = to_js(&serde_json::json!({ "active": true, "lastFocusedWindow": true }));
+    let tabs = mentor_browser::tabs_query(&query)
+        .await
+        .map_err(backend::js_error)?;
+    let tab_id = js_sys::Reflect::get(&js_sys::Array::from(&tabs).get(0), &"id".into())
+        .ok()
+        .and_then(|id| id.as_f64())
+        .ok_or_else(unreadable)?;
+    let command = to_js(&shared_types::extension::ContentCommand::ReadPage);
+    let page = mentor_browser::tabs_send_message(tab_id as i32, &command)
+        .await
+        .map_err(|_| unreadable())?;
+    let context: shared_types::AskContext =
+        mentor_browser::from_js(&page).map_err(|_| unreadable())?;
+    json(Ok(context))
 }
 
 /// Who is signed in; refreshes the user (and so the tier) when the backend answers.
 async fn status(base: &str) -> Result<Status, ErrorBody> {
     let mut user = session::user().await;
+    let mut offline = false;
     if user.is_some() {
         match authed::<User>(base, Call::new("GET", "/api/v1/users/me")).await {
             Ok(fresh) => {
@@ -146,12 +207,14 @@ async fn status(base: &str) -> Result<Status, ErrorBody> {
                 user = Some(fresh);
             }
             Err(e) if e.error == ErrorCode::MissingToken => user = None,
-            Err(_) => {} // offline: show what we knew
+            // Show what we knew, and say so.
+            Err(e) => offline = e.error == ErrorCode::ServiceUnavailable,
         }
     }
     Ok(Status {
         user,
         backend_url: base.to_string(),
+        offline,
     })
 }
 
@@ -162,6 +225,7 @@ async fn sign_in<T: Serialize>(base: &str, path: &str, body: &T) -> Result<Value
     json(Ok(Status {
         user: Some(tokens.user),
         backend_url: base.to_string(),
+        offline: false,
     }))
 }
 

@@ -21,9 +21,16 @@ const MENU_ASK: &str = "ask-selection";
 /// The keyboard command that opens the panel (see the manifest).
 const COMMAND_OPEN_PANEL: &str = "open-panel";
 
-/// `runtime.onInstalled`: creates the context-menu entry.
+/// `runtime.onInstalled`: creates the context-menu entry and, on a first
+/// install, opens the welcome page.
 #[wasm_bindgen]
-pub async fn on_installed() {
+pub async fn on_installed(reason: String) {
+    if reason == "install" {
+        let page = serde_json::json!({ "url": mentor_browser::get_url("welcome.html") });
+        if let Err(e) = mentor_browser::tabs_create(&to_js(&page)).await {
+            log(&format!("welcome page: {}", mentor_browser::describe(&e)));
+        }
+    }
     let _ = mentor_browser::context_menus_remove_all().await;
     let properties = serde_json::json!({
         "id": MENU_ASK,

@@ -11,14 +11,21 @@ pub const DEFAULT_BACKEND_URL: &str = match option_env!("MENTOR_BACKEND_URL") {
 
 /// The stored settings, or the defaults.
 pub async fn load() -> ExtensionSettings {
-    Area::Local
+    let mut settings = Area::Local
         .get(SETTINGS_KEY)
         .await
         .unwrap_or_else(|| ExtensionSettings {
-            backend_url: DEFAULT_BACKEND_URL.to_string(),
+            backend_url: String::new(),
             theme: Theme::System,
             selection_button: true,
-        })
+            job_button: true,
+            hidden_sites: Vec::new(),
+        });
+    // The content script may store `hidden_sites` before anything else.
+    if settings.backend_url.is_empty() {
+        settings.backend_url = DEFAULT_BACKEND_URL.to_string();
+    }
+    settings
 }
 
 /// Stores `settings`.

@@ -1,9 +1,12 @@
-//! The account: who is signed in, the plan, upgrade and subscription
-//! management (both open Stripe through the backend), the optional mail,
-//! downloading one's data, and sign out.
+//! The account: who is signed in, the plans (what each gives, and its price
+//! when this server sells them), upgrade and subscription management (both
+//! open Stripe through the backend), the optional mail, downloading one's
+//! data, the password, signing out (here or everywhere) and deleting the
+//! account.
 
 use shared_types::extension::{Status, WorkerRequest};
-use shared_types::{DataExport, ErrorBody, ExportState, Tier, User};
+use shared_types::{DataExport, ErrorBody, ExportState, PlanOffer, Tier, User};
+use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::ErrorNote;
@@ -50,16 +53,49 @@ pub fn account(props: &AccountProps) -> Html {
             );
         })
     };
+    let plans = use_state(|| None::<Result<Vec<PlanOffer>, ErrorBody>>);
+    {
+        let plans = plans.clone();
+        use_effect_with((), move |_| {
+            services::request(WorkerRequest::Plans, move |r| plans.set(Some(r)))
+        });
+    }
     let tier = props.user.subscription_tier;
     let shown_error = (*error).clone().or_else(|| props.billing_error.clone());
+    let offers = match &*plans {
+        Some(Ok(offers)) => offers.clone(),
+        _ => Vec::new(),
+    };
+    // Paid plans without a price: this server does not sell them.
+    let selling = offers.iter().any(|o| o.price.is_some());
     html! {
         <section class="account">
             <p><span class="muted">{ "Signed in as " }</span><strong data-testid="email">{ &props.user.email }</strong></p>
             <p><span class="muted">{ "Plan: " }</span><strong data-testid="plan">{ plan_name(tier) }</strong></p>
+            if !offers.is_empty() {
+                <ul class="plans" data-testid="plans">
+                    { for offers.iter().map(|o| html! {
+                        <li class={classes!((o.tier == tier).then_some("current"))}>
+                            <strong>{ plan_name(o.tier) }</strong>
+                            <span>{ plan_limits(o) }</span>
+                            <span class="muted">{ match (&o.price, o.tier) {
+                                (Some(price), _) => price.display.clone(),
+                                (None, Tier::Free) => "Free".to_string(),
+                                (None, _) => "Not sold on this server".to_string(),
+                            } }</span>
+                        </li>
+                    }) }
+                </ul>
+            }
+            if let Some(Err(e)) = &*plans {
+                <ErrorNote error={Some(e.clone())} />
+            }
             <ErrorNote error={shown_error} />
             <div class="actions">
-                if tier == Tier::Free {
+                if tier == Tier::Free && (selling || plans.is_none()) {
                     <button class="primary" onclick={props.on_upgrade.reform(|_| ())}>{ "Upgrade to Pro" }</button>
+                } else if tier == Tier::Free {
+                    <p class="muted" data-testid="billing-off">{ "Upgrades are not offered on this server; its operator has not set up billing." }</p>
                 } else {
                     <button onclick={manage}>{ "Manage subscription" }</button>
                 }
@@ -68,7 +104,104 @@ pub fn account(props: &AccountProps) -> Html {
             <EmailNotices on={props.user.email_notices} />
             <ExportData />
             <p><a href="career.html#keys" data-testid="keys-link">{ "API keys and your own AI provider keys" }</a></p>
-            <p class="muted small-print">{ "Settings: right-click the toolbar icon, then Options." }</p>
+            <Security on_signed_out={props.on_signed_out.clone()} />
+        </section>
+    }
+}
+
+/// A plan's limits in words.
+fn plan_limits(offer: &PlanOffer) -> String {
+    let month = offer
+        .monthly_questions
+        .map_or("Unlimited questions".to_string(), |q| {
+            format!("{q} questions a month")
+        });
+    format!("{month}, {} a minute", offer.per_minute)
+}
+
+/// Properties of [`Security`].
+#[derive(Properties, PartialEq)]
+struct SecurityProps {
+    on_signed_out: Callback<Status>,
+}
+
+/// Change the password, sign out everywhere, delete the account.
+#[function_component(Security)]
+fn security(props: &SecurityProps) -> Html {
+    let error = use_state(|| None::<ErrorBody>);
+    let note = use_state(|| None::<&'static str>);
+    let field = |id: &str| {
+        web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(id))
+            .and_then(|e| wasm_bindgen::JsCast::dyn_into::<HtmlInputElement>(e).ok())
+            .map(|input| input.value())
+            .unwrap_or_default()
+    };
+    let done = {
+        let (error, note, on_signed_out) =
+            (error.clone(), note.clone(), props.on_signed_out.clone());
+        move |success: &'static str| {
+            let (error, note, on_signed_out) = (error.clone(), note.clone(), on_signed_out.clone());
+            move |result: Result<Status, ErrorBody>| match result {
+                Ok(status) if status.user.is_none() => on_signed_out.emit(status),
+                Ok(_) => {
+                    error.set(None);
+                    note.set(Some(success));
+                }
+                Err(e) => {
+                    note.set(None);
+                    error.set(Some(e));
+                }
+            }
+        }
+    };
+    let change = {
+        let done = done.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let request = WorkerRequest::ChangePassword {
+                current: field("current-password"),
+                new: field("new-password"),
+            };
+            services::request(
+                request,
+                done("Password changed; your other sessions are signed out."),
+            );
+        })
+    };
+    let everywhere = {
+        let done = done.clone();
+        Callback::from(move |_: MouseEvent| {
+            services::request(WorkerRequest::LogoutEverywhere, done(""));
+        })
+    };
+    let delete = Callback::from(move |e: SubmitEvent| {
+        e.prevent_default();
+        let password = field("delete-password");
+        services::request(WorkerRequest::DeleteAccount { password }, done(""));
+    });
+    html! {
+        <section class="security" aria-labelledby="security-title">
+            <h2 id="security-title">{ "Password and sessions" }</h2>
+            <ErrorNote error={(*error).clone()} id="security-error" />
+            if let Some(note) = *note {
+                <p class="hint" role="status">{ note }</p>
+            }
+            <form onsubmit={change}>
+                <label>{ "Current password" }<input id="current-password" type="password" autocomplete="current-password" /></label>
+                <label>{ "New password" }<input id="new-password" type="password" autocomplete="new-password" /></label>
+                <button type="submit">{ "Change password" }</button>
+            </form>
+            <button onclick={everywhere}>{ "Sign out everywhere" }</button>
+            <details class="danger-zone">
+                <summary>{ "Delete account" }</summary>
+                <p>{ "This deletes your account, conversations, resumes and saved jobs for good, and cancels any subscription at once. It cannot be undone." }</p>
+                <form onsubmit={delete}>
+                    <label>{ "Your password" }<input id="delete-password" type="password" autocomplete="current-password" /></label>
+                    <button type="submit" class="danger">{ "Delete my account" }</button>
+                </form>
+            </details>
         </section>
     }
 }

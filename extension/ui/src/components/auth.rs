@@ -20,7 +20,15 @@ pub struct AuthProps {
 /// The sign-in and sign-up form.
 #[function_component(Auth)]
 pub fn auth(props: &AuthProps) -> Html {
-    let creating = use_state(|| false);
+    // A new user lands on sign-up; someone who signed in here before, on
+    // sign-in.
+    let creating = use_state(|| true);
+    {
+        let creating = creating.clone();
+        use_effect_with((), move |_| {
+            services::returning(move |returning| creating.set(!returning))
+        });
+    }
     let email = use_state(String::new);
     let password = use_state(String::new);
     let error = use_state(|| None::<ErrorBody>);
@@ -42,7 +50,10 @@ pub fn auth(props: &AuthProps) -> Html {
             services::request(request, move |result: Result<Status, ErrorBody>| {
                 busy.set(false);
                 match result {
-                    Ok(status) => on_signed_in.emit(status),
+                    Ok(status) => {
+                        services::note_returning();
+                        on_signed_in.emit(status)
+                    }
                     Err(e) => error.set(Some(e)),
                 }
             });
@@ -87,22 +98,38 @@ pub fn auth(props: &AuthProps) -> Html {
     } else {
         ("Sign in to AI Mentor", "Sign in", "Create an account")
     };
+    // The error names the field it is about, for screen readers.
+    let code = (*error).as_ref().map(|e| e.error);
+    let email_wrong = matches!(code, Some(ErrorCode::InvalidEmail | ErrorCode::EmailTaken));
+    let password_wrong = matches!(code, Some(ErrorCode::WeakPassword));
+    let both_wrong = matches!(code, Some(ErrorCode::InvalidCredentials));
+    let described = |wrong: bool, hint: Option<&'static str>| {
+        let ids: Vec<&str> = hint
+            .into_iter()
+            .chain((wrong || both_wrong).then_some("auth-error"))
+            .collect();
+        (!ids.is_empty()).then(|| ids.join(" "))
+    };
     html! {
         <form class="auth" {onsubmit} novalidate=true>
             <h1>{ title }</h1>
             <label>{ "Email" }
                 <input type="email" name="email" autocomplete="email" required=true
+                       aria-invalid={(email_wrong || both_wrong).then_some("true")}
+                       aria-describedby={described(email_wrong, None)}
                        value={(*email).clone()} oninput={bind(&email)} />
             </label>
             <label>{ "Password" }
                 <input type="password" name="password" required=true
+                       aria-invalid={(password_wrong || both_wrong).then_some("true")}
+                       aria-describedby={described(password_wrong, creating.then_some("password-rules"))}
                        autocomplete={if *creating { "new-password" } else { "current-password" }}
                        value={(*password).clone()} oninput={bind(&password)} />
             </label>
             if *creating {
-                <p class="hint">{ "At least 12 characters, not a common password." }</p>
+                <p class="hint" id="password-rules">{ "At least 12 characters, not a common password." }</p>
             }
-            <ErrorNote error={(*error).clone()} />
+            <ErrorNote error={(*error).clone()} id="auth-error" />
             if *reset_sent && !*creating {
                 <p class="hint" role="status">{ "If an account uses this address, a link to choose a new password is on its way." }</p>
             }

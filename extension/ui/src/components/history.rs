@@ -1,4 +1,6 @@
-//! Past conversations from the backend: open one, delete one.
+//! Past conversations from the backend: open one, delete one. A deletion
+//! waits [`UNDO_MS`] with an Undo button before it is sent (closing the
+//! popup meanwhile keeps the conversation).
 
 use shared_types::extension::WorkerRequest;
 use shared_types::{ConversationId, ConversationPage, ConversationSummary, ErrorBody};
@@ -6,6 +8,9 @@ use yew::prelude::*;
 
 use super::ErrorNote;
 use crate::services;
+
+/// How long a deletion can be undone.
+const UNDO_MS: i32 = 5000;
 
 /// Properties of [`History`].
 #[derive(Properties, PartialEq)]
@@ -20,6 +25,8 @@ pub fn history(props: &HistoryProps) -> Html {
     let items = use_state(|| None::<Vec<ConversationSummary>>);
     let next = use_state(|| None::<ConversationId>);
     let error = use_state(|| None::<ErrorBody>);
+    // The deletion that can still be undone.
+    let pending = use_state(|| None::<ConversationSummary>);
 
     let load = {
         let (items, next, error) = (items.clone(), next.clone(), error.clone());
@@ -49,38 +56,49 @@ pub fn history(props: &HistoryProps) -> Html {
         use_effect_with((), move |_| load.emit(None));
     }
     let delete = {
-        let (items, error) = (items.clone(), error.clone());
-        Callback::from(move |id: ConversationId| {
-            let (items, error) = (items.clone(), error.clone());
-            services::request(
-                WorkerRequest::DeleteConversation { id },
-                move |result: Result<serde::de::IgnoredAny, ErrorBody>| match result {
-                    Ok(_) => {
-                        let kept = (*items)
-                            .clone()
-                            .unwrap_or_default()
-                            .into_iter()
-                            .filter(|c| c.id != id)
-                            .collect();
-                        items.set(Some(kept));
-                    }
-                    Err(e) => error.set(Some(e)),
-                },
-            );
+        let (pending, error, load) = (pending.clone(), error.clone(), load.clone());
+        Callback::from(move |conversation: ConversationSummary| {
+            let id = conversation.id;
+            pending.set(Some(conversation));
+            let (pending, error, load) = (pending.clone(), error.clone(), load.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                services::sleep(UNDO_MS).await;
+                // Undone meanwhile (or another deletion took its place).
+                if pending.as_ref().map(|c| c.id) != Some(id) {
+                    return;
+                }
+                services::request(
+                    WorkerRequest::DeleteConversation { id },
+                    move |result: Result<serde::de::IgnoredAny, ErrorBody>| {
+                        if let Err(e) = result {
+                            error.set(Some(e));
+                            load.emit(None);
+                        }
+                        pending.set(None);
+                    },
+                );
+            });
         })
     };
+    let undo = {
+        let pending = pending.clone();
+        Callback::from(move |_: MouseEvent| pending.set(None))
+    };
+    let hidden = pending.as_ref().map(|c| c.id);
 
     let list = match &*items {
         None => html! { <p class="muted">{ "Loading…" }</p> },
-        Some(list) if list.is_empty() => html! { <p class="muted">{ "No conversations yet." }</p> },
-        Some(list) => list.iter().map(|c| {
-            let (open, remove, id) = (props.on_open.clone(), delete.clone(), c.id);
+        Some(list) if list.iter().all(|c| Some(c.id) == hidden) => {
+            html! { <p class="muted">{ "No conversations yet." }</p> }
+        }
+        Some(list) => list.iter().filter(|c| Some(c.id) != hidden).map(|c| {
+            let (open, remove, id, conversation) = (props.on_open.clone(), delete.clone(), c.id, c.clone());
             html! {
                 <li class="conversation">
                     <button class="link title" onclick={Callback::from(move |_| open.emit(id))}>{ &c.title }</button>
-                    <span class="muted">{ c.updated_at.get(..10).unwrap_or(&c.updated_at) }</span>
+                    <span class="muted">{ services::local_date(&c.updated_at) }</span>
                     <button class="small danger" title="Delete" aria-label={format!("Delete {}", c.title)}
-                            onclick={Callback::from(move |_| remove.emit(id))}>{ "Delete" }</button>
+                            onclick={Callback::from(move |_| remove.emit(conversation.clone()))}>{ "Delete" }</button>
                 </li>
             }
         }).collect::<Html>(),
@@ -92,6 +110,12 @@ pub fn history(props: &HistoryProps) -> Html {
     html! {
         <section class="history">
             <ErrorNote error={(*error).clone()} />
+            if let Some(deleted) = &*pending {
+                <p class="banner" role="status" data-testid="undo">
+                    { format!("Deleted \u{201c}{}\u{201d}. ", deleted.title) }
+                    <button class="small" onclick={undo}>{ "Undo" }</button>
+                </p>
+            }
             <ul>{ list }</ul>
             { for more }
         </section>

@@ -36,7 +36,7 @@ pub fn meter(props: &MeterProps) -> Html {
             .checked_div(u64::from(l))
             .map_or(100, |p| p.min(100))
     });
-    let resets = period_end.get(..10).unwrap_or(period_end);
+    let resets = crate::services::local_date(period_end);
     let upgrade = props.on_upgrade.reform(|_: MouseEvent| ());
     html! {
         <section class={class} aria-label="Usage this month">
@@ -48,7 +48,7 @@ pub fn meter(props: &MeterProps) -> Html {
                 <span class="muted">{ format!("resets {resets}") }</span>
             </div>
             if limit.is_some() {
-                <div class="bar" role="progressbar" aria-valuenow={percent.to_string()}
+                <div class="bar" role="progressbar" aria-label="Questions used this month" aria-valuenow={percent.to_string()}
                      aria-valuemin="0" aria-valuemax="100">
                     <div class="fill" style={format!("width: {percent}%")}></div>
                 </div>

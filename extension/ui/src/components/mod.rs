@@ -15,6 +15,9 @@ use yew::prelude::*;
 pub struct ErrorNoteProps {
     /// The error to explain, if any.
     pub error: Option<ErrorBody>,
+    /// Its element id, for the fields it is about (`aria-describedby`).
+    #[prop_or_default]
+    pub id: Option<AttrValue>,
 }
 
 /// An error in words the user understands, or nothing.
@@ -22,7 +25,7 @@ pub struct ErrorNoteProps {
 pub fn error_note(props: &ErrorNoteProps) -> Html {
     match &props.error {
         Some(error) => html! {
-            <p class="error" role="alert" data-code={error.error.as_str()}>{ user_message(error) }</p>
+            <p class="error" role="alert" id={props.id.clone()} data-code={error.error.as_str()}>{ user_message(error) }</p>
         },
         None => html! {},
     }

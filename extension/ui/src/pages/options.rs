@@ -1,5 +1,5 @@
-//! The options page: the backend's address, the theme, and the button on
-//! selected text.
+//! The options page: the backend's address, the theme, the button on
+//! selected text, the job-page button and the sites it is hidden on.
 
 use shared_types::ErrorBody;
 use shared_types::extension::{ExtensionSettings, Theme, WorkerRequest};
@@ -91,6 +91,28 @@ pub fn options() -> Html {
                            onchange={edit(|s, el| s.selection_button = el.clone().unchecked_into::<HtmlInputElement>().checked())} />
                     { "Show an AI Mentor button next to text I select" }
                 </label>
+                <label class="check">
+                    <input type="checkbox" name="job_button" checked={current.job_button}
+                           onchange={edit(|s, el| s.job_button = el.clone().unchecked_into::<HtmlInputElement>().checked())} />
+                    { "Show an \u{201c}Ask about this job\u{201d} button on job postings" }
+                </label>
+                if !current.hidden_sites.is_empty() {
+                    <fieldset class="hidden-sites">
+                        <legend>{ "The job button is hidden on these sites" }</legend>
+                        <ul>{ for current.hidden_sites.iter().map(|site| {
+                            let (settings, saved, site_name) = (settings.clone(), saved.clone(), site.clone());
+                            let show = Callback::from(move |_: MouseEvent| {
+                                if let Some(mut next) = (*settings).clone() {
+                                    next.hidden_sites.retain(|s| *s != site_name);
+                                    settings.set(Some(next));
+                                    saved.set(false);
+                                }
+                            });
+                            html! { <li>{ site }{ " " }<button type="button" class="small" onclick={show}
+                                aria-label={format!("Show the job button on {site} again")}>{ "Show again" }</button></li> }
+                        }) }</ul>
+                    </fieldset>
+                }
                 <ErrorNote error={(*error).clone()} />
                 <button type="submit" class="primary">{ "Save" }</button>
                 if *saved { <span class="saved" role="status">{ "Saved." }</span> }

@@ -37,16 +37,22 @@ pub fn panel() -> Html {
         (Some(Ok(Status { user: None, .. })), _) => html! { <Auth on_signed_in={set_status} /> },
         (Some(Ok(_)), Some(Ok(page))) => about(page),
     };
+    // Esc closes the panel from inside it too.
+    let onkeydown = Callback::from(|e: KeyboardEvent| {
+        if e.key() == "Escape" {
+            services::close_panel();
+        }
+    });
     html! {
-        <main class="panel">
-            <header>
-                <img src="icons/icon-32.png" alt="" width="20" height="20" />
-                <span>{ "AI Mentor" }</span>
-                <button class="close" aria-label="Close" title="Close" onclick={close}>{ "×" }</button>
-            </header>
-            { body }
-        </main>
-    }
+           <main class="panel" {onkeydown}>
+               <header>
+                   <img src="icons/icon-32.png" alt="" width="20" height="20" />
+    <h1 class="brand">{ "AI Mentor" }</h1>
+                   <button class="close" aria-label="Close" title="Close" onclick={close}>{ "×" }</button>
+               </header>
+               { body }
+           </main>
+       }
 }
 
 /// The job card or the quoted selection, and a conversation about them.
@@ -56,12 +62,14 @@ fn about(page: &PanelContext) -> Html {
         suggestions.push(Suggestion {
             label: "Ask about this job".into(),
             question: "Summarise this job: what it involves, what they look for, and what I should highlight when I apply.".into(),
+            reads_page: false,
         });
     }
     if page.selection.is_some() {
         suggestions.push(Suggestion {
             label: "Explain this".into(),
             question: "Explain the selected passage in plain words.".into(),
+            reads_page: false,
         });
     }
     let context = AskContext {
