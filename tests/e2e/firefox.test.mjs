@@ -37,6 +37,8 @@ before(async () => {
   });
   await browser.installExtension(dir);
   page = await browser.newPage();
+  // The welcome page opened on install; this tab comes to the front.
+  await page.bringToFront();
   page.on("pageerror", (e) => console.log("page error:", e.message));
   await page.setViewport({ width: 400, height: 600 });
 });

@@ -71,8 +71,10 @@ pub fn options() -> Html {
             <h1>{ "AI Mentor options" }</h1>
             <form {onsubmit}>
                 <label>{ "Server address" }
+                    // On each key, not on blur: Save may come before the field loses focus.
                     <input type="url" name="backend_url" value={current.backend_url.clone()}
-                           onchange={edit(|s, el| s.backend_url = el.clone().unchecked_into::<HtmlInputElement>().value())} />
+                           oninput={edit(|s, el| s.backend_url = el.clone().unchecked_into::<HtmlInputElement>().value())
+                               .reform(|e: InputEvent| Event::from(e))} />
                 </label>
                 <p class="hint">{ "Changing the server signs you out: accounts belong to one server." }</p>
                 <label>{ "Theme" }
