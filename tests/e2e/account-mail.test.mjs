@@ -58,7 +58,7 @@ test("sign-up mails a link; following it confirms the address and the reopened p
 test("forgot password: the mailed link's page sets a new one, and it signs in", async () => {
   const page = await popup();
   await page.getByRole("tab", { name: "Account" }).click();
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await page.getByRole("heading", { name: "Sign in to AI Mentor" }).waitFor();
   await page.getByLabel("Email").fill(user.email);
   await page.getByRole("button", { name: "Forgot password?" }).click();

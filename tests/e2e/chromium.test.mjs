@@ -129,7 +129,7 @@ test("Upgrade opens Stripe Checkout in a new tab; once Stripe reports the subscr
 test("the user signs out and back in", async () => {
   const page = await popup();
   await page.getByRole("tab", { name: "Account" }).click();
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await page.getByRole("heading", { name: "Sign in to AI Mentor" }).waitFor();
   await page.getByLabel("Email").fill(user.email);
   await page.getByLabel("Password").fill("wrong password entirely");
