@@ -64,3 +64,14 @@ pub fn describe(error: &wasm_bindgen::JsValue) -> String {
         .or_else(|| error.as_string())
         .unwrap_or_else(|| format!("{error:?}"))
 }
+
+/// An RFC 3339 time as a date in the user's locale and time zone (the
+/// date part as written when the browser cannot read it).
+pub fn local_date(rfc3339: &str) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(rfc3339));
+    if date.get_time().is_nan() {
+        return rfc3339.get(..10).unwrap_or(rfc3339).to_string();
+    }
+    date.to_locale_date_string("default", &wasm_bindgen::JsValue::UNDEFINED)
+        .into()
+}

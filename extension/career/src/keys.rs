@@ -339,7 +339,7 @@ fn api_keys_view() -> Html {
     }
 }
 
-/// The date part of an RFC 3339 time.
-fn day(at: &str) -> &str {
-    at.get(..10).unwrap_or(at)
+/// An RFC 3339 time as a date in the user's locale and time zone.
+fn day(at: &str) -> String {
+    mentor_browser::local_date(at)
 }

@@ -167,16 +167,6 @@ pub fn location_hash() -> String {
         .unwrap_or_default()
 }
 
-/// An RFC 3339 time as a date in the user's locale and time zone.
-pub fn local_date(rfc3339: &str) -> String {
-    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(rfc3339));
-    if date.get_time().is_nan() {
-        return rfc3339.get(..10).unwrap_or(rfc3339).to_string();
-    }
-    date.to_locale_date_string("default", &wasm_bindgen::JsValue::UNDEFINED)
-        .into()
-}
-
 /// Resolves after `ms` milliseconds.
 pub async fn sleep(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {

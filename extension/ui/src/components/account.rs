@@ -181,6 +181,9 @@ fn security(props: &SecurityProps) -> Html {
         let password = field("delete-password");
         services::request(WorkerRequest::DeleteAccount { password }, done(""));
     });
+    // The error is about the fields just sent.
+    let described = error.is_some().then_some("security-error");
+    let invalid = error.is_some().then_some("true");
     html! {
         <section class="security" aria-labelledby="security-title">
             <h2 id="security-title">{ "Password and sessions" }</h2>
@@ -189,8 +192,10 @@ fn security(props: &SecurityProps) -> Html {
                 <p class="hint" role="status">{ note }</p>
             }
             <form onsubmit={change}>
-                <label>{ "Current password" }<input id="current-password" type="password" autocomplete="current-password" /></label>
-                <label>{ "New password" }<input id="new-password" type="password" autocomplete="new-password" /></label>
+                <label>{ "Current password" }<input id="current-password" type="password" autocomplete="current-password"
+                    aria-describedby={described} aria-invalid={invalid} /></label>
+                <label>{ "New password" }<input id="new-password" type="password" autocomplete="new-password"
+                    aria-describedby={described} aria-invalid={invalid} /></label>
                 <button type="submit">{ "Change password" }</button>
             </form>
             <button onclick={everywhere}>{ "Sign out everywhere" }</button>
@@ -198,7 +203,8 @@ fn security(props: &SecurityProps) -> Html {
                 <summary>{ "Delete account" }</summary>
                 <p>{ "This deletes your account, conversations, resumes and saved jobs for good, and cancels any subscription at once. It cannot be undone." }</p>
                 <form onsubmit={delete}>
-                    <label>{ "Your password" }<input id="delete-password" type="password" autocomplete="current-password" /></label>
+                    <label>{ "Your password" }<input id="delete-password" type="password" autocomplete="current-password"
+                        aria-describedby={described} aria-invalid={invalid} /></label>
                     <button type="submit" class="danger">{ "Delete my account" }</button>
                 </form>
             </details>

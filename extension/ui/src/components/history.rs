@@ -96,7 +96,7 @@ pub fn history(props: &HistoryProps) -> Html {
             html! {
                 <li class="conversation">
                     <button class="link title" onclick={Callback::from(move |_| open.emit(id))}>{ &c.title }</button>
-                    <span class="muted">{ services::local_date(&c.updated_at) }</span>
+                    <span class="muted">{ mentor_browser::local_date(&c.updated_at) }</span>
                     <button class="small danger" title="Delete" aria-label={format!("Delete {}", c.title)}
                             onclick={Callback::from(move |_| remove.emit(conversation.clone()))}>{ "Delete" }</button>
                 </li>

@@ -36,7 +36,7 @@ pub fn meter(props: &MeterProps) -> Html {
             .checked_div(u64::from(l))
             .map_or(100, |p| p.min(100))
     });
-    let resets = crate::services::local_date(period_end);
+    let resets = mentor_browser::local_date(period_end);
     let upgrade = props.on_upgrade.reform(|_: MouseEvent| ());
     html! {
         <section class={class} aria-label="Usage this month">
