@@ -10,11 +10,10 @@ import assert from "node:assert/strict";
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createRequire } from "node:module";
 import { randomUUID } from "node:crypto";
 import puppeteer from "puppeteer-core";
 import {
-  ARTICLE, ARTIFACTS, ROOT, account, jobFixture, stopProcesses, startBackend, startPages,
+  ARTICLE, ARTIFACTS, ROOT, account, axeViolations, jobFixture, stopProcesses, startBackend, startPages,
 } from "./harness.mjs";
 
 const UUID = randomUUID();
@@ -127,11 +126,7 @@ test("in Firefox, an answer survives the popup closing, and the draft comes back
   await page.screenshot({ path: join(ARTIFACTS, "firefox-popup-continued.png") });
 
   // axe-core finds nothing to fix in the popup.
-  await page.evaluate(readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8"));
-  const violations = await page.evaluate(async () =>
-    (await globalThis.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"] } }))
-      .violations.map((v) => v.id));
-  assert.deepEqual(violations, []);
+  assert.deepEqual(await axeViolations(page), []);
 });
 
 test("in Firefox, the user uploads a resume and saves a job from the panel", async () => {

@@ -1,10 +1,11 @@
 // What the end-to-end tests start: the servers of backend.mjs, and a web
 // server for test pages that sends a strict Content-Security-Policy (no
-// 'wasm-unsafe-eval'), as many large sites do.
+// 'wasm-unsafe-eval'), as many large sites do; and axe-core's WCAG check.
 import { createServer } from "node:http";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { createRequire } from "node:module";
 import { once } from "node:events";
 import { chromium } from "playwright-core";
 import { ROOT } from "./backend.mjs";
@@ -63,4 +64,20 @@ export const jobFixture = (name) => readFileSync(join(ROOT, "tests/fixtures/jobs
 /** A unique account for one test run. */
 export function account() {
   return { email: `e2e-${randomBytes(4).toString("hex")}@example.com`, password: "correct horse battery staple 9" };
+}
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/**
+ * Runs axe-core (WCAG 2.0 to 2.2, A and AA) in `frame`, a Playwright frame
+ * or a Puppeteer page; returns its violations as "rule: targets".
+ */
+export async function axeViolations(frame) {
+  await frame.evaluate(AXE_SOURCE);
+  return frame.evaluate(async () => {
+    const result = await globalThis.axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] },
+    });
+    return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  });
 }

@@ -10,14 +10,11 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import {
-  ARTICLE, ARTIFACTS, account, jobFixture, launchChromium, openPopup, startBackend, startPages,
+  ARTICLE, ARTIFACTS, account, axeViolations, jobFixture, launchChromium, openPopup, startBackend, startPages,
   stopProcesses,
 } from "./harness.mjs";
 
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const ANSWER = "Hello from the stand-in.";
 
 let backend, pages, context, base;
@@ -37,23 +34,12 @@ after(async () => {
 
 const popup = () => openPopup(context, base);
 
-/** Runs axe-core (WCAG 2.0-2.2 A and AA) in `frame`; returns its violations. */
-async function axe(frame) {
-  await frame.evaluate(AXE);
-  return frame.evaluate(async () => {
-    const result = await globalThis.axe.run(document, {
-      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] },
-    });
-    return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  });
-}
-
 /** axe-core in the light and the dark theme; screenshots of both. */
 async function accessible(page, name, frame = page) {
   for (const scheme of ["light", "dark"]) {
     await page.emulateMedia({ colorScheme: scheme });
     await page.waitForTimeout(100);
-    assert.deepEqual(await axe(frame), [], `${name} in the ${scheme} theme`);
+    assert.deepEqual(await axeViolations(frame), [], `${name} in the ${scheme} theme`);
     await page.screenshot({ path: join(ARTIFACTS, `chromium-${name}-${scheme}.png`) });
   }
   await page.emulateMedia({ colorScheme: "light" });

@@ -125,6 +125,10 @@ pub fn finish_message(
         .execute(conn)
 }
 
+/// The stored status of an answer whose stop was asked for (read back as
+/// [`MessageStatus::Writing`] until the writer ends it).
+const STOPPING: &str = "stopping";
+
 /// Marks one of the user's answers that is being written as to be stopped.
 /// `None` if the message is not one of the user's answers; otherwise
 /// whether it was still being written.
@@ -141,14 +145,14 @@ pub fn request_stop(conn: &mut Db, user_id: i64, id: i64) -> QueryResult<Option<
         return Ok(None);
     };
     if status != MessageStatus::Writing.as_str() {
-        return Ok(Some(status == "stopping"));
+        return Ok(Some(status == STOPPING));
     }
     let marked = diesel::update(
         m::messages
             .filter(m::id.eq(id))
             .filter(m::status.eq(MessageStatus::Writing.as_str())),
     )
-    .set(m::status.eq("stopping"))
+    .set(m::status.eq(STOPPING))
     .execute(conn)?;
     Ok(Some(marked == 1))
 }
@@ -157,7 +161,7 @@ pub fn request_stop(conn: &mut Db, user_id: i64, id: i64) -> QueryResult<Option<
 pub fn stop_requested(conn: &mut Db, ids: &[i64]) -> QueryResult<Vec<i64>> {
     m::messages
         .filter(m::id.eq_any(ids))
-        .filter(m::status.eq("stopping"))
+        .filter(m::status.eq(STOPPING))
         .select(m::id)
         .load(conn)
 }

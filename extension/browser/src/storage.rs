@@ -46,6 +46,16 @@ impl Area {
             .is_ok_and(|area| !area.is_undefined())
     }
 
+    /// `storage.session` where the browser has it, else `storage.local`:
+    /// for what should not outlive the browser session where it can.
+    pub fn session_or_local() -> Self {
+        if Area::Session.exists() {
+            Area::Session
+        } else {
+            Area::Local
+        }
+    }
+
     /// The value under `key`, if there is one that parses.
     pub async fn get<T: DeserializeOwned>(self, key: &str) -> Option<T> {
         let items = match self {

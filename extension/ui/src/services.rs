@@ -23,11 +23,7 @@ pub fn request<T: DeserializeOwned + 'static>(
 /// Starts streaming an answer; events arrive at `on_event`. Keep the port
 /// until the answer is done; posting [`PortRequest::Stop`] on it stops it.
 pub fn ask(question: AskRequest, on_event: Callback<PortEvent>, on_lost: Callback<()>) -> Port {
-    let mut port = Port::connect(ASK_PORT);
-    port.on_message(move |event: PortEvent| on_event.emit(event));
-    port.on_disconnect(move || on_lost.emit(()));
-    port.post(&PortRequest::Ask(Box::new(question)));
-    port
+    answer_port(PortRequest::Ask(Box::new(question)), on_event, on_lost)
 }
 
 /// Follows the answer being written in `conversation` (see
@@ -37,10 +33,16 @@ pub fn watch(
     on_event: Callback<PortEvent>,
     on_lost: Callback<()>,
 ) -> Port {
+    answer_port(PortRequest::Watch { conversation_id }, on_event, on_lost)
+}
+
+/// An [`ASK_PORT`] that has posted `request`; its answer's events go to
+/// `on_event`.
+fn answer_port(request: PortRequest, on_event: Callback<PortEvent>, on_lost: Callback<()>) -> Port {
     let mut port = Port::connect(ASK_PORT);
     port.on_message(move |event: PortEvent| on_event.emit(event));
     port.on_disconnect(move || on_lost.emit(()));
-    port.post(&PortRequest::Watch { conversation_id });
+    port.post(&request);
     port
 }
 
@@ -55,19 +57,11 @@ pub struct SavedChat {
 
 const SAVED_CHAT_KEY: &str = "popup_chat";
 
-fn chat_area() -> Area {
-    if Area::Session.exists() {
-        Area::Session
-    } else {
-        Area::Local
-    }
-}
-
 /// Hands the saved conversation and draft (or empty ones) to `done`.
 pub fn saved_chat(done: impl FnOnce(SavedChat) + 'static) {
     spawn_local(async move {
         done(
-            chat_area()
+            Area::session_or_local()
                 .get::<SavedChat>(SAVED_CHAT_KEY)
                 .await
                 .unwrap_or_default(),
@@ -82,7 +76,7 @@ pub fn save_chat(conversation: Option<ConversationId>, draft: &str) {
         draft: draft.to_string(),
     };
     spawn_local(async move {
-        let _ = chat_area().set(SAVED_CHAT_KEY, &saved).await;
+        let _ = Area::session_or_local().set(SAVED_CHAT_KEY, &saved).await;
     });
 }
 

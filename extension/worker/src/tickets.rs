@@ -11,11 +11,7 @@ fn key(ticket: &str) -> String {
 }
 
 fn area() -> Area {
-    if Area::Session.exists() {
-        Area::Session
-    } else {
-        Area::Local
-    }
+    Area::session_or_local()
 }
 
 /// Keeps `context` and returns its ticket.
