@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prints the extension's size and speed budgets against their targets:
-# each page's wasm (gzip, after wasm-opt) <= 150 KB (popup, panel and options
-# share mentor_ui; the career page has mentor_career), popup and career page
+# each page's wasm (gzip, after wasm-opt) <= 150 KB (one crate per page:
+# popup, panel, options, account, career), popup and career page
 # first render in headless Chromium <= 150 ms, the every-page content script
 # <= 10 KB.
 # Builds the extension first. Usage: scripts/budgets.sh [page loads]
@@ -19,8 +19,9 @@ report() { # name value limit unit
 
 step "Budgets"
 gz_kb() { awk -v b="$(gzip -9c "dist/chrome/wasm/$1_bg.wasm" | wc -c)" 'BEGIN { printf "%.1f", b / 1024 }'; }
-report "popup/panel/options wasm, gzip" "$(gz_kb mentor_ui)" 150 KB
-report "career page wasm, gzip" "$(gz_kb mentor_career)" 150 KB
+for page in popup panel options account career; do
+  report "$page page wasm, gzip" "$(gz_kb "mentor_$page")" 150 KB
+done
 report "content script" "$(awk -v b="$(wc -c <dist/chrome/content.js)" 'BEGIN { printf "%.1f", b / 1024 }')" 10 KB
 printf '%-34s %8s KB (no budget)\n' "worker wasm, gzip" "$(gz_kb mentor_worker)"
 line="$(cd tests/e2e && node first-render.mjs "${1:-10}")"

@@ -13,11 +13,14 @@ ensure_apt zip
 target="${CARGO_TARGET_DIR:-$ROOT/target}"
 export MENTOR_BACKEND_URL="${MENTOR_BACKEND_URL:-http://127.0.0.1:8080}"
 step "Building the extension's wasm (backend default: $MENTOR_BACKEND_URL)"
-cargo build --locked --profile wasm --target wasm32-unknown-unknown -p mentor-ui -p mentor-career -p mentor-worker
+# One wasm per page (each within its budget: scripts/budgets.sh) and the worker's.
+pages=(popup panel options account career)
+cargo build --locked --profile wasm --target wasm32-unknown-unknown \
+  "${pages[@]/#/--package=mentor-}" -p mentor-worker
 
 stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
-for crate in mentor_ui mentor_career mentor_worker; do
+for crate in "${pages[@]/#/mentor_}" mentor_worker; do
   wasm-bindgen --target web --no-typescript --out-dir "$stage/wasm" \
     "$target/wasm32-unknown-unknown/wasm/$crate.wasm"
   extension/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \

@@ -63,7 +63,9 @@ pub fn validate_password(password: &str, email: &str) -> Result<(), PasswordProb
     if chars > PASSWORD_MAX_CHARS {
         return Err(PasswordProblem::TooLong);
     }
-    let lowered = password.to_lowercase();
+    // ASCII case folding: the list is ASCII, and Unicode's case tables would
+    // cost the popup's wasm ~10 KB for the odd non-ASCII letter.
+    let lowered = password.to_ascii_lowercase();
     if COMMON_PASSWORDS
         .lines()
         .map(str::trim)
@@ -74,7 +76,7 @@ pub fn validate_password(password: &str, email: &str) -> Result<(), PasswordProb
     let mut distinct: Vec<char> = lowered.chars().collect();
     distinct.sort_unstable();
     distinct.dedup();
-    let email = email.trim().to_lowercase();
+    let email = email.trim().to_ascii_lowercase();
     let local_part = email.split('@').next().unwrap_or_default();
     if distinct.len() <= 2 || lowered == email || (local_part.len() >= 4 && lowered == local_part) {
         return Err(PasswordProblem::TooPredictable);
@@ -82,19 +84,22 @@ pub fn validate_password(password: &str, email: &str) -> Result<(), PasswordProb
     Ok(())
 }
 
-/// Trims and lower-cases an email address and checks its shape.
+/// Trims and lower-cases an email address and checks its shape
+/// ([`check_email`]).
+pub fn normalize_email(raw: &str) -> Result<String, String> {
+    check_email(raw).map(str::to_lowercase)
+}
+
+/// The trimmed address if it has the shape of one, or why not. Case plays
+/// no part, so the popup checks with this alone and leaves the lower-casing
+/// (and Unicode's case tables) to the backend.
 ///
 /// The check is deliberately practical, not RFC 5322 complete: one `@`, a
 /// non-empty local part of at most 64 characters, a domain of dot-separated
 /// labels of letters, digits and hyphens, and no spaces or control characters.
-pub fn normalize_email(raw: &str) -> Result<String, String> {
-    let email = raw.trim().to_lowercase();
-    let invalid = |why: &str| {
-        Err(format!(
-            "'{}' is not a valid email address: {why}.",
-            raw.trim()
-        ))
-    };
+pub fn check_email(raw: &str) -> Result<&str, String> {
+    let email = raw.trim();
+    let invalid = |why: &str| Err(format!("'{email}' is not a valid email address: {why}."));
     if email.is_empty() {
         return Err("An email address is required.".into());
     }
@@ -179,6 +184,10 @@ mod tests {
         ] {
             assert!(normalize_email(bad).is_err(), "{bad:?} should be refused");
         }
+        for bad in ["A B@Example.com", "Ada@EXAMPLE"] {
+            assert_eq!(check_email(bad).is_err(), normalize_email(bad).is_err());
+        }
+        assert_eq!(check_email("  Ada@Example.COM "), Ok("Ada@Example.COM"));
         let long = format!("{}@example.com", "a".repeat(65));
         assert!(normalize_email(&long).is_err());
     }

@@ -25,7 +25,7 @@ before(async () => {
   const dir = mkdtempSync(join(tmpdir(), "mentor-firefox-"));
   cpSync(join(ROOT, "dist/firefox"), dir, { recursive: true });
   const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
-  manifest.web_accessible_resources[0].resources.push("popup.html", "options.html", "career.html");
+  manifest.web_accessible_resources[0].resources.push("popup.html", "options.html", "career.html", "account.html");
   writeFileSync(join(dir, "manifest.json"), JSON.stringify(manifest));
   const geckoId = manifest.browser_specific_settings.gecko.id;
   browser = await puppeteer.launch({

@@ -19,14 +19,38 @@ use wasm_bindgen::JsCast;
 
 /// Sends `request` (a `WorkerRequest` or `CareerRequest`) to the service
 /// worker and reads its typed answer.
+pub async fn ask_worker<T: DeserializeOwned, R: serde::Serialize>(
+    request: &R,
+) -> Result<T, ErrorBody> {
+    decode_reply(send_to_worker(to_js(request)).await)
+}
+
+/// Calls `done` with the worker's typed answer to `request`, from a task of
+/// its own. Only the decoding is generic, so each answer type a page reads
+/// adds a small function to its wasm rather than a whole future.
+pub fn request_worker<T: DeserializeOwned + 'static>(
+    request: wasm_bindgen::JsValue,
+    done: impl FnOnce(Result<T, ErrorBody>) + 'static,
+) {
+    spawn_reply(request, Box::new(move |reply| done(decode_reply(reply))));
+}
+
+fn spawn_reply(
+    request: wasm_bindgen::JsValue,
+    done: Box<dyn FnOnce(Result<wasm_bindgen::JsValue, ErrorBody>)>,
+) {
+    wasm_bindgen_futures::spawn_local(async move { done(send_to_worker(request).await) });
+}
+
+/// The `data` of the worker's reply, or its error.
 ///
 /// The [`WorkerReply`](shared_types::extension::WorkerReply) is read field by field rather than through serde:
 /// its tag and `serde_json::Value` would pull generic buffering code into
 /// every page's wasm for nothing.
-pub async fn ask_worker<T: DeserializeOwned, R: serde::Serialize>(
-    request: &R,
-) -> Result<T, ErrorBody> {
-    let reply = runtime_send_message(&to_js(request)).await.map_err(|e| {
+async fn send_to_worker(
+    request: wasm_bindgen::JsValue,
+) -> Result<wasm_bindgen::JsValue, ErrorBody> {
+    let reply = runtime_send_message(&request).await.map_err(|e| {
         internal(format!(
             "the background worker did not answer: {}",
             describe(&e)
@@ -34,11 +58,16 @@ pub async fn ask_worker<T: DeserializeOwned, R: serde::Serialize>(
     })?;
     let field = |name: &str| js_sys::Reflect::get(&reply, &name.into()).unwrap_or_default();
     match field("status").as_string().as_deref() {
-        Some("ok") => from_js(&field("data"))
-            .map_err(|e| internal(format!("unexpected answer from the worker: {e}"))),
+        Some("ok") => Ok(field("data")),
         Some("error") => Err(from_js::<ErrorBody>(&reply).map_err(internal)?),
         _ => Err(internal("the background worker gave no answer")),
     }
+}
+
+fn decode_reply<T: DeserializeOwned>(
+    reply: Result<wasm_bindgen::JsValue, ErrorBody>,
+) -> Result<T, ErrorBody> {
+    from_js(&reply?).map_err(|e| internal(format!("unexpected answer from the worker: {e}")))
 }
 
 /// Copies `text` to the clipboard (a user gesture must have led here).

@@ -1,8 +1,9 @@
 //! The career page: the user's resumes, saved jobs, a chart of the skills
-//! those jobs want, and (from the Account view) the user's keys. It opens inside the popup from the Resume, Jobs
-//! and Skills tabs (`career.html#resume` ...) and links back to the popup's
-//! own tabs, so the two pages read as one; it is a crate of its own so that
-//! neither page's wasm carries the other's views.
+//! those jobs want, and (from the account page) the user's keys. It opens
+//! inside the popup from the Resume, Jobs and Skills tabs
+//! (`career.html#resume` ...) and shares the popup's tab bar, so the pages
+//! read as one; it is a crate of its own so that no page's wasm carries the
+//! others' views.
 
 mod jobs;
 mod keys;
@@ -11,14 +12,15 @@ mod services;
 mod skills;
 
 use mentor_extension::words::user_message;
+use mentor_ui::components::views::views_nav;
 use shared_types::ErrorBody;
 use wasm_bindgen::prelude::*;
 use yew::prelude::*;
 
 /// Renders the career page into `<body>`.
 #[wasm_bindgen]
-pub fn start_career() {
-    yew::Renderer::<Career>::new().render();
+pub fn start() {
+    mentor_ui::render::<Career>();
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -39,39 +41,30 @@ impl View {
             _ => Self::Resume,
         }
     }
+
+    /// Its tab (keys belong to the account, so its tab stays marked).
+    fn tab(self) -> &'static str {
+        match self {
+            Self::Resume => "resume",
+            Self::Jobs => "jobs",
+            Self::Skills => "skills",
+            Self::Keys => "account",
+        }
+    }
 }
 
 #[function_component(Career)]
 fn career() -> Html {
-    let view = use_state(|| View::from_hash(&services::location_hash()));
-    use_effect_with((), |_| services::mark("first-render"));
-    let tab = |which: View, label: &'static str| {
+    let view = use_state(|| View::from_hash(&mentor_ui::services::location_hash()));
+    use_effect_with((), |_| mentor_ui::services::mark("first-render"));
+    let select = {
         let view = view.clone();
-        let selected = *view == which;
-        html! {
-            <button role="tab" aria-selected={selected.to_string()} class={classes!("tab", selected.then_some("selected"))}
-                    onclick={Callback::from(move |_| view.set(which))}>{ label }</button>
-        }
-    };
-    let link = |hash: &'static str, label: &'static str| {
-        // Keys belong to the account: its tab stays marked while they show.
-        let selected = hash == "account" && *view == View::Keys;
-        html! {
-            <a role="tab" aria-selected={selected.to_string()} class={classes!("tab", selected.then_some("selected"))}
-               href={format!("popup.html#{hash}")}>{ label }</a>
-        }
+        Callback::from(move |tab: &'static str| view.set(View::from_hash(tab)))
     };
     html! {
         <main class="popup career">
             <header><img src="icons/icon-32.png" alt="" width="20" height="20" /><span>{ "AI Mentor" }</span></header>
-            <nav role="tablist">
-                { link("ask", "Ask") }
-                { link("history", "History") }
-                { tab(View::Resume, "Resume") }
-                { tab(View::Jobs, "Jobs") }
-                { tab(View::Skills, "Skills") }
-                { link("account", "Account") }
-            </nav>
+            { views_nav("career.html", view.tab(), &select) }
             { match *view {
                 View::Resume => html! { <resume::Resumes /> },
                 View::Jobs => html! { <jobs::Jobs /> },

@@ -1,32 +1,42 @@
-//! The extension's pages, rendered by Yew: the toolbar popup, the in-page
-//! panel (an extension page the content script puts in an iframe, so it runs
-//! under the extension's CSP whatever the page's) and the options page.
-//! Each page's HTML loads `ui.js`, which starts the matching entry point.
+//! What the extension's Yew pages share: the components (sign-in, the
+//! conversation, History, the meter, the tabs), the requests to the service
+//! worker, and starting a page. Each page is a crate of its own
+//! (`extension/{popup,panel,options,account,career}`), so each page's wasm
+//! carries only the views it shows; `page.js` loads the one its HTML names.
 //! Only `services` talks to the browser; the pages hold the state.
 
-mod components;
-mod pages;
-mod services;
+pub mod components;
+pub mod services;
 
-use wasm_bindgen::prelude::*;
+use shared_types::ErrorBody;
+use shared_types::extension::{Status, WorkerRequest};
+use yew::prelude::*;
 
-/// Renders the popup into `<body>`.
-#[wasm_bindgen]
-pub fn start_popup() {
+/// Applies the saved theme and renders `C` into `<body>`.
+pub fn render<C>()
+where
+    C: BaseComponent,
+    C::Properties: Default,
+{
     services::apply_saved_theme();
-    yew::Renderer::<pages::popup::Popup>::new().render();
+    yew::Renderer::<C>::new().render();
 }
 
-/// Renders the in-page panel into `<body>`.
-#[wasm_bindgen]
-pub fn start_panel() {
-    services::apply_saved_theme();
-    yew::Renderer::<pages::panel::Panel>::new().render();
-}
+/// Who is signed in: `None` while loading.
+pub type StatusState = UseStateHandle<Option<Result<Status, ErrorBody>>>;
 
-/// Renders the options page into `<body>`.
-#[wasm_bindgen]
-pub fn start_options() {
-    services::apply_saved_theme();
-    yew::Renderer::<pages::options::Options>::new().render();
+/// Loads the status once, after the first render (marked for the budget script).
+#[hook]
+pub fn use_status() -> StatusState {
+    let status = use_state(|| None);
+    {
+        let status = status.clone();
+        use_effect_with((), move |_| {
+            services::mark("first-render");
+            services::request(WorkerRequest::Status, move |result| {
+                status.set(Some(result))
+            });
+        });
+    }
+    status
 }

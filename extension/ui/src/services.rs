@@ -17,7 +17,7 @@ pub fn request<T: DeserializeOwned + 'static>(
     request: WorkerRequest,
     done: impl FnOnce(Result<T, ErrorBody>) + 'static,
 ) {
-    spawn_local(async move { done(mentor_browser::ask_worker(&request).await) });
+    mentor_browser::request_worker(mentor_browser::to_js(&request), done);
 }
 
 /// Starts streaming an answer; events arrive at `on_event`. Keep the port
@@ -101,6 +101,24 @@ pub fn note_returning() {
 }
 
 const RETURNING_KEY: &str = "returning";
+
+/// Starts an upgrade to Pro (the worker opens Stripe Checkout in a tab);
+/// `done` gets why it could not start, if it could not.
+pub fn upgrade(done: impl FnOnce(Option<ErrorBody>) + 'static) {
+    request(
+        WorkerRequest::Upgrade {
+            tier: shared_types::Tier::Pro,
+        },
+        move |result: Result<serde::de::IgnoredAny, ErrorBody>| done(result.err()),
+    );
+}
+
+/// Goes to another of the extension's pages in this window.
+pub fn go(address: &str) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().assign(address);
+    }
+}
 
 /// Opens the options page.
 pub fn open_options() {

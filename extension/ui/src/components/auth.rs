@@ -2,7 +2,7 @@
 //! before anything is sent.
 
 use shared_types::extension::{Status, WorkerRequest};
-use shared_types::validation::{normalize_email, validate_password};
+use shared_types::validation::{check_email, validate_password};
 use shared_types::{ErrorBody, ErrorCode};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -158,10 +158,12 @@ fn check(creating: bool, email: &str, password: &str) -> Result<WorkerRequest, E
     Ok(WorkerRequest::Register { email, password })
 }
 
-/// The address as the backend keeps it, or why it is not one.
+/// The address as typed (the backend lower-cases it), or why it is not one.
 fn email_of(email: &str) -> Result<String, ErrorBody> {
-    normalize_email(email).map_err(|message| ErrorBody {
-        error: ErrorCode::InvalidEmail,
-        message,
-    })
+    check_email(email)
+        .map(str::to_string)
+        .map_err(|message| ErrorBody {
+            error: ErrorCode::InvalidEmail,
+            message,
+        })
 }

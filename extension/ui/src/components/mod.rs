@@ -1,10 +1,10 @@
 //! Pieces the pages share.
 
-pub mod account;
 pub mod auth;
 pub mod chat;
 pub mod history;
 pub mod meter;
+pub mod views;
 
 use mentor_extension::words::user_message;
 use shared_types::ErrorBody;

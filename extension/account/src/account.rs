@@ -9,8 +9,8 @@ use shared_types::{DataExport, ErrorBody, ExportState, PlanOffer, Tier, User};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use super::ErrorNote;
-use crate::services;
+use mentor_ui::components::ErrorNote;
+use mentor_ui::services;
 
 /// Properties of [`Account`].
 #[derive(Properties, PartialEq)]
@@ -21,7 +21,7 @@ pub struct AccountProps {
     pub on_signed_out: Callback<Status>,
     /// Called when the user asks to upgrade.
     pub on_upgrade: Callback<()>,
-    /// The last billing error, from an upgrade started anywhere in the popup.
+    /// Why the last upgrade could not start.
     pub billing_error: Option<ErrorBody>,
 }
 

@@ -1,19 +1,24 @@
 //! The in-page panel: asks about the selection or the job posting the
 //! content script found, with the page's address and title as context.
 
+use mentor_ui::components::ErrorNote;
+use mentor_ui::components::auth::Auth;
+use mentor_ui::components::chat::{Chat, Suggestion};
+use mentor_ui::{services, use_status};
 use shared_types::extension::{JobCard, PanelContext, Status, WorkerRequest};
 use shared_types::{AskContext, ErrorBody, JobPosting};
+use wasm_bindgen::prelude::*;
 use yew::prelude::*;
 
-use super::use_status;
-use crate::components::ErrorNote;
-use crate::components::auth::Auth;
-use crate::components::chat::{Chat, Suggestion};
-use crate::services;
+/// Renders the in-page panel into `<body>`.
+#[wasm_bindgen]
+pub fn start() {
+    mentor_ui::render::<Panel>();
+}
 
 /// The panel.
 #[function_component(Panel)]
-pub fn panel() -> Html {
+fn panel() -> Html {
     let status = use_status();
     let context = use_state(|| None::<Result<PanelContext, ErrorBody>>);
     {

@@ -7,12 +7,18 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::components::ErrorNote;
-use crate::services;
+use mentor_ui::components::ErrorNote;
+use mentor_ui::services;
+
+/// Renders the options page into `<body>`.
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn start() {
+    mentor_ui::render::<Options>();
+}
 
 /// The options page.
 #[function_component(Options)]
-pub fn options() -> Html {
+fn options() -> Html {
     let settings = use_state(|| None::<ExtensionSettings>);
     let error = use_state(|| None::<ErrorBody>);
     let saved = use_state(|| false);

@@ -1,36 +1,37 @@
-//! The toolbar popup: sign in, then Ask, History and Account tabs, with the
-//! usage meter always in view. The Resume, Jobs and Skills tabs are links to
-//! the career page (its own wasm), which links back here by `#tab`.
+//! The toolbar popup: sign in, then the Ask and History views, with the
+//! usage meter always in view. The other tabs are links to the career and
+//! account pages (crates of their own), which link back here by `#view`.
 
+use mentor_ui::components::ErrorNote;
+use mentor_ui::components::auth::Auth;
+use mentor_ui::components::chat::{Chat, Suggestion};
+use mentor_ui::components::history::History;
+use mentor_ui::components::meter::Meter;
+use mentor_ui::components::views::views_nav;
+use mentor_ui::{services, use_status};
 use shared_types::extension::{Status, WorkerRequest};
-use shared_types::{ConversationId, ErrorBody, QuotaStatus, Tier, UsageReport};
+use shared_types::{ConversationId, ErrorBody, QuotaStatus, UsageReport};
+use wasm_bindgen::prelude::*;
 use yew::prelude::*;
 
-use super::use_status;
-use crate::components::ErrorNote;
-use crate::components::account::Account;
-use crate::components::auth::Auth;
-use crate::components::chat::{Chat, Suggestion};
-use crate::components::history::History;
-use crate::components::meter::Meter;
-use crate::services;
-
-#[derive(Clone, Copy, PartialEq)]
-enum Tab {
-    Ask,
-    History,
-    Account,
+/// Renders the popup into `<body>`.
+#[wasm_bindgen]
+pub fn start() {
+    mentor_ui::render::<Popup>();
 }
+
+/// The popup's own views.
+const ASK: &str = "ask";
+const HISTORY: &str = "history";
 
 /// The popup.
 #[function_component(Popup)]
-pub fn popup() -> Html {
+fn popup() -> Html {
     let status = use_status();
     let quota = use_state(|| None::<QuotaStatus>);
     let tab = use_state(|| match services::location_hash().as_str() {
-        "history" => Tab::History,
-        "account" => Tab::Account,
-        _ => Tab::Ask,
+        HISTORY => HISTORY,
+        _ => ASK,
     });
     let open = use_state(|| None::<ConversationId>);
     let billing_error = use_state(|| None::<ErrorBody>);
@@ -72,23 +73,15 @@ pub fn popup() -> Html {
             if s.user.is_none() {
                 quota.set(None);
             }
-            tab.set(Tab::Ask);
+            tab.set(ASK);
             status.set(Some(Ok(s)));
         })
     };
     let upgrade = {
-        let (tab, billing_error) = (tab.clone(), billing_error.clone());
+        let billing_error = billing_error.clone();
         Callback::from(move |_| {
-            let (tab, billing_error) = (tab.clone(), billing_error.clone());
-            services::request(
-                WorkerRequest::Upgrade { tier: Tier::Pro },
-                move |result: Result<serde::de::IgnoredAny, ErrorBody>| {
-                    if result.is_err() {
-                        tab.set(Tab::Account);
-                    }
-                    billing_error.set(result.err());
-                },
-            );
+            let billing_error = billing_error.clone();
+            services::upgrade(move |error| billing_error.set(error));
         })
     };
 
@@ -112,23 +105,11 @@ pub fn popup() -> Html {
         (Some(Err(error)), _) => html! { <ErrorNote error={Some(error.clone())} /> },
         (Some(Ok(_)), None) => html! { <Auth on_signed_in={set_status.clone()} /> },
         (Some(Ok(_)), Some(user)) => {
-            let tab_button = |which: Tab, label: &'static str| {
-                let tab = tab.clone();
-                let selected = *tab == which;
-                html! {
-                    <button role="tab" aria-selected={selected.to_string()} tabindex={if selected { "0" } else { "-1" }}
-                            class={classes!("tab", selected.then_some("selected"))}
-                            onclick={Callback::from(move |_| tab.set(which))}>{ label }</button>
-                }
-            };
-            let career = |hash: &'static str, label: &'static str| {
-                html! { <a role="tab" aria-selected="false" tabindex="-1" class="tab" href={format!("career.html#{hash}")}>{ label }</a> }
-            };
             let open_conversation = {
                 let (open, tab) = (open.clone(), tab.clone());
                 Callback::from(move |id| {
                     open.set(Some(id));
-                    tab.set(Tab::Ask);
+                    tab.set(ASK);
                 })
             };
             let on_quota = {
@@ -137,14 +118,10 @@ pub fn popup() -> Html {
             };
             html! {
                 <>
-                    <nav role="tablist" aria-label="Views" onkeydown={Callback::from(arrow_keys)}>
-                        { tab_button(Tab::Ask, "Ask") }
-                        { tab_button(Tab::History, "History") }
-                        { career("resume", "Resume") }
-                        { career("jobs", "Jobs") }
-                        { career("skills", "Skills") }
-                        { tab_button(Tab::Account, "Account") }
-                    </nav>
+                    { views_nav("popup.html", &tab, &Callback::from({
+                        let tab = tab.clone();
+                        move |view| tab.set(view)
+                    })) }
                     if offline {
                         <section class="banner" role="alert" data-testid="offline-banner">
                             <p>{ "AI Mentor's server cannot be reached. Check your connection; what is shown may be out of date." }</p>
@@ -165,20 +142,15 @@ pub fn popup() -> Html {
                     if let Some(q) = &*quota {
                         <Meter quota={q.clone()} on_upgrade={upgrade.clone()} />
                     }
+                    <ErrorNote error={(*billing_error).clone()} />
                     // Kept mounted so a streaming answer survives a look at another tab.
-                    <div class="view" role="tabpanel" aria-label="Ask" hidden={*tab != Tab::Ask}>
+                    <div class="view" role="tabpanel" aria-label="Ask" hidden={*tab != ASK}>
                         <Chat open={*open} remember={true} suggestions={starting_points()}
                               on_quota={on_quota} on_upgrade={upgrade.clone()} />
                     </div>
-                    if *tab == Tab::History {
+                    if *tab == HISTORY {
                         <div class="view scroll" role="tabpanel" aria-label="History">
                             <History on_open={open_conversation} />
-                        </div>
-                    }
-                    if *tab == Tab::Account {
-                        <div class="view scroll" role="tabpanel" aria-label="Account">
-                            <Account user={user} on_signed_out={set_status.clone()} on_upgrade={upgrade.clone()}
-                                     billing_error={(*billing_error).clone()} />
                         </div>
                     }
                 </>
@@ -223,44 +195,4 @@ fn starting_points() -> Vec<Suggestion> {
             false,
         ),
     ]
-}
-
-/// Left and right arrows (and Home, End) move between the tabs.
-fn arrow_keys(e: KeyboardEvent) {
-    use wasm_bindgen::JsCast;
-    let step: i32 = match e.key().as_str() {
-        "ArrowRight" => 1,
-        "ArrowLeft" => -1,
-        "Home" => i32::MIN,
-        "End" => i32::MAX,
-        _ => return,
-    };
-    // Yew delegates events, so the list is the focused tab's parent.
-    let Some(list) = e
-        .target()
-        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-        .and_then(|tab| tab.parent_element())
-    else {
-        return;
-    };
-    let tabs = list.children();
-    let count = tabs.length() as i32;
-    let focused = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.active_element());
-    let at = (0..count)
-        .find(|&i| tabs.item(i as u32) == focused)
-        .unwrap_or(0);
-    let next = match step {
-        i32::MIN => 0,
-        i32::MAX => count - 1,
-        step => (at + step).rem_euclid(count),
-    };
-    if let Some(tab) = tabs
-        .item(next as u32)
-        .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
-    {
-        e.prevent_default();
-        let _ = tab.focus();
-    }
 }
