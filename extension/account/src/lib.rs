@@ -48,6 +48,7 @@ fn account_page() -> Html {
                 if *offline {
                     <section class="banner" role="alert" data-testid="offline-banner">
                         <p>{ "AI Mentor's server cannot be reached. Check your connection; what is shown may be out of date." }</p>
+                        <button onclick={Callback::from(|_| reload())}>{ "Retry" }</button>
                     </section>
                 }
                 <account::Account user={user.clone()} on_signed_out={signed_out} on_upgrade={upgrade}
@@ -66,5 +67,12 @@ fn account_page() -> Html {
             { views_nav("account.html", "account", &Callback::noop()) }
             <div class="view scroll" role="tabpanel" aria-label="Account">{ body }</div>
         </main>
+    }
+}
+
+/// Loads this page again (its Retry: every part of it asks the backend).
+fn reload() {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().reload();
     }
 }
