@@ -64,7 +64,7 @@ fn account_page() -> Html {
                 <button class="icon" aria-label="Settings" title="Settings"
                         onclick={Callback::from(|_| services::open_options())}>{ "⚙" }</button>
             </header>
-            { views_nav("account.html", "account", &Callback::noop()) }
+            { views_nav("account.html#", "account", &Callback::noop()) }
             <div class="view scroll" role="tabpanel" aria-label="Account">{ body }</div>
         </main>
     }

@@ -64,7 +64,7 @@ fn career() -> Html {
     html! {
         <main class="popup career">
             <header><img src="icons/icon-32.png" alt="" width="20" height="20" /><span>{ "AI Mentor" }</span></header>
-            { views_nav("career.html", view.tab(), &select) }
+            { views_nav("career.html#", view.tab(), &select) }
             { match *view {
                 View::Resume => html! { <resume::Resumes /> },
                 View::Jobs => html! { <jobs::Jobs /> },

@@ -118,7 +118,7 @@ fn popup() -> Html {
             };
             html! {
                 <>
-                    { views_nav("popup.html", &tab, &Callback::from({
+                    { views_nav("popup.html#", &tab, &Callback::from({
                         let tab = tab.clone();
                         move |view| tab.set(view)
                     })) }

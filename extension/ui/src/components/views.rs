@@ -7,29 +7,29 @@
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-/// Every view: its name in addresses, its label, and its page.
+/// Every view: its name, its label, and its address (`page#name`).
 pub const VIEWS: [(&str, &str, &str); 6] = [
-    ("ask", "Ask", "popup.html"),
-    ("history", "History", "popup.html"),
-    ("resume", "Resume", "career.html"),
-    ("jobs", "Jobs", "career.html"),
-    ("skills", "Skills", "career.html"),
-    ("account", "Account", "account.html"),
+    ("ask", "Ask", "popup.html#ask"),
+    ("history", "History", "popup.html#history"),
+    ("resume", "Resume", "career.html#resume"),
+    ("jobs", "Jobs", "career.html#jobs"),
+    ("skills", "Skills", "career.html#skills"),
+    ("account", "Account", "account.html#account"),
 ];
 
-/// The tab bar on `page`, with `selected` marked; choosing a view of this
+/// The tab bar on `page` (`"popup.html#"`, say), with `selected` marked; choosing a view of this
 /// page calls `on_select` with its name.
 pub fn views_nav(page: &str, selected: &str, on_select: &Callback<&'static str>) -> Html {
-    let tabs = VIEWS.iter().map(|&(view, label, on)| {
+    let tabs = VIEWS.iter().map(|&(view, label, href)| {
         let is_selected = view == selected;
-        let aria = is_selected.to_string();
+        let aria = if is_selected { "true" } else { "false" };
         let tabindex = if is_selected { "0" } else { "-1" };
         let class = classes!("tab", is_selected.then_some("selected"));
-        if on == page {
+        if href.starts_with(page) {
             let onclick = on_select.reform(move |_: MouseEvent| view);
             html! { <button role="tab" aria-selected={aria} {tabindex} {class} {onclick}>{ label }</button> }
         } else {
-            html! { <a role="tab" aria-selected={aria} {tabindex} {class} href={format!("{on}#{view}")}>{ label }</a> }
+            html! { <a role="tab" aria-selected={aria} {tabindex} {class} {href}>{ label }</a> }
         }
     });
     html! {
