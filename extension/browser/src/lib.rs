@@ -25,8 +25,8 @@ pub async fn ask_worker<T: DeserializeOwned, R: serde::Serialize>(
     decode_reply(send_to_worker(to_js(request)).await)
 }
 
-/// Calls `done` with the worker's typed answer to `request`, from a task of
-/// its own. Only the decoding is generic, so each answer type a page reads
+/// Calls `done` with the worker's typed answer to `request` (a request
+/// already made a JavaScript value by [`to_js`]), from a task of its own. Only the decoding is generic, so each answer type a page reads
 /// adds a small function to its wasm rather than a whole future.
 pub fn request_worker<T: DeserializeOwned + 'static>(
     request: wasm_bindgen::JsValue,
