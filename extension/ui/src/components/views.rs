@@ -17,8 +17,8 @@ pub const VIEWS: [(&str, &str, &str); 6] = [
     ("account", "Account", "account.html#account"),
 ];
 
-/// The tab bar on `page` (`"popup.html#"`, say), with `selected` marked; choosing a view of this
-/// page calls `on_select` with its name.
+/// The tab bar on `page` (`"popup.html#"`, say), with `selected` marked;
+/// choosing a view of this page calls `on_select` with its name.
 pub fn views_nav(page: &str, selected: &str, on_select: &Callback<&'static str>) -> Html {
     let tabs = VIEWS.iter().map(|&(view, label, href)| {
         let is_selected = view == selected;
