@@ -5,8 +5,8 @@
 
 mod account;
 
-use mentor_ui::components::ErrorNote;
 use mentor_ui::components::views::views_nav;
+use mentor_ui::components::{ErrorNote, offline_banner, page_header};
 use mentor_ui::{services, use_status};
 use shared_types::ErrorBody;
 use shared_types::extension::Status;
@@ -46,10 +46,7 @@ fn account_page() -> Html {
         })) => html! {
             <>
                 if *offline {
-                    <section class="banner" role="alert" data-testid="offline-banner">
-                        <p>{ "AI Mentor's server cannot be reached. Check your connection; what is shown may be out of date." }</p>
-                        <button onclick={Callback::from(|_| reload())}>{ "Retry" }</button>
-                    </section>
+                    { offline_banner(Callback::from(|_| reload())) }
                 }
                 <account::Account user={user.clone()} on_signed_out={signed_out} on_upgrade={upgrade}
                                   billing_error={(*billing_error).clone()} />
@@ -58,12 +55,7 @@ fn account_page() -> Html {
     };
     html! {
         <main class="popup">
-            <header>
-                <img src="icons/icon-32.png" alt="" width="20" height="20" />
-                <h1 class="brand">{ "AI Mentor" }</h1>
-                <button class="icon" aria-label="Settings" title="Settings"
-                        onclick={Callback::from(|_| services::open_options())}>{ "⚙" }</button>
-            </header>
+            { page_header() }
             { views_nav("account.html#", "account", &Callback::noop()) }
             <div class="view scroll" role="tabpanel" aria-label="Account">{ body }</div>
         </main>

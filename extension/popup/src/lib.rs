@@ -2,12 +2,12 @@
 //! usage meter always in view. The other tabs are links to the career and
 //! account pages (crates of their own), which link back here by `#view`.
 
-use mentor_ui::components::ErrorNote;
 use mentor_ui::components::auth::Auth;
 use mentor_ui::components::chat::{Chat, Suggestion};
 use mentor_ui::components::history::History;
 use mentor_ui::components::meter::Meter;
 use mentor_ui::components::views::views_nav;
+use mentor_ui::components::{ErrorNote, offline_banner, page_header};
 use mentor_ui::{services, use_status};
 use shared_types::extension::{Status, WorkerRequest};
 use shared_types::{ConversationId, ErrorBody, QuotaStatus, UsageReport};
@@ -123,10 +123,7 @@ fn popup() -> Html {
                         move |view| tab.set(view)
                     })) }
                     if offline {
-                        <section class="banner" role="alert" data-testid="offline-banner">
-                            <p>{ "AI Mentor's server cannot be reached. Check your connection; what is shown may be out of date." }</p>
-                            <button onclick={retry.clone()}>{ "Retry" }</button>
-                        </section>
+                        { offline_banner(retry.clone()) }
                     }
                     // Until the address is confirmed. Following the link closes
                     // the popup; reopened, it reads the account afresh.
@@ -159,12 +156,7 @@ fn popup() -> Html {
     };
     html! {
         <main class="popup">
-            <header>
-                <img src="icons/icon-32.png" alt="" width="20" height="20" />
-                <h1 class="brand">{ "AI Mentor" }</h1>
-                <button class="icon" aria-label="Settings" title="Settings"
-                        onclick={Callback::from(|_| services::open_options())}>{ "⚙" }</button>
-            </header>
+            { page_header() }
             <p class="tagline">{ "Ask about what you read, with your resume as context." }</p>
             { body }
         </main>
