@@ -13,6 +13,11 @@
 //! `MENTOR_BENCH_CLIENTS` concurrent clients (default `1,32`) each ask one
 //! after another: the throughput at that concurrency and the p50 the backend
 //! adds; `summary` lines carry those for `scripts/bench-ask.sh`'s table.
+//!
+//! With `MENTOR_BENCH_ASKS=N` it only sends N JSON asks one after another
+//! (two users, no timing) and stops: `scripts/profile-ask.sh` runs that
+//! under callgrind, whose instruction counts hold still on a shared machine
+//! where times do not.
 
 mod common;
 
@@ -25,8 +30,6 @@ use mentor_stand_ins::FakeAi;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
-
-const USERS: usize = 100;
 
 struct Run {
     name: String,
@@ -172,6 +175,12 @@ async fn main() {
         .split(',')
         .filter_map(|c| c.trim().parse().ok())
         .collect();
+    // Profile mode: a fixed number of asks, few users (each sign-up hashes
+    // a password, which is slow under callgrind).
+    let profile_asks: Option<usize> = std::env::var("MENTOR_BENCH_ASKS")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    let users = if profile_asks.is_some() { 2 } else { 100 };
     let fake = FakeAi::start_on("127.0.0.1:0", false).expect("stand-in");
     let dir = tempfile::tempdir().expect("dir");
     let (database_url, db_name) = match std::env::var("MENTOR_BENCH_POSTGRES_URL") {
@@ -215,8 +224,8 @@ async fn main() {
         .pool_max_idle_per_host(1024)
         .build()
         .expect("client");
-    let mut tokens = Vec::with_capacity(USERS);
-    for i in 0..USERS {
+    let mut tokens = Vec::with_capacity(users);
+    for i in 0..users {
         let reply: Value = client
             .post(format!("{base}/api/v1/auth/register"))
             .json(&json!({"email": format!("bench{i}@example.com"), "password": "benchmark password 2026"}))
@@ -230,7 +239,7 @@ async fn main() {
     }
     let tokens = Arc::new(tokens);
     println!(
-        "ask benchmark: {db_name}, {rate} asks/s for {seconds} s, {USERS} users, zero-delay upstream, {} cores",
+        "ask benchmark: {db_name}, {rate} asks/s for {seconds} s, {users} users, zero-delay upstream, {} cores",
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)
@@ -264,7 +273,7 @@ async fn main() {
             async move {
                 let mut request = client
                     .post(format!("{base}/api/v1/ask"))
-                    .bearer_auth(&tokens[i % USERS])
+                    .bearer_auth(&tokens[i % tokens.len()])
                     .json(&json!({"question": "What next?"}));
                 if stream {
                     request = request.header("accept", "text/event-stream");
@@ -289,7 +298,7 @@ async fn main() {
                     "messages": [{"role": "user", "content": "What next?"}]});
                 match client
                     .post(format!("{base}/v1/chat/completions"))
-                    .bearer_auth(&tokens[i % USERS])
+                    .bearer_auth(&tokens[i % tokens.len()])
                     .json(&body)
                     .send()
                     .await
@@ -303,6 +312,19 @@ async fn main() {
         }
     };
 
+    if let Some(asks) = profile_asks {
+        let send = ask(false);
+        let mut errors = 0;
+        for i in 0..asks {
+            if !send(i).await {
+                errors += 1;
+            }
+        }
+        println!("profile: {asks} json asks, {errors} errors");
+        server.stop(true).await;
+        fake.stop().await;
+        return;
+    }
     // Warm up connections and caches.
     open_loop("warm-up", rate.min(500), 2, ask(false)).await;
     // The backend always streams from the provider, so the streamed direct
