@@ -27,15 +27,20 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Starts a stand-in; prints the address it listens on.
+# Starts a stand-in (here, not in a subshell, so that cleanup knows its pid).
 stand_in() {
   "$target/mentor-stand-ins" "$@" >"$work/$1.url" 2>"$work/$1.log" &
   pids+=($!)
+}
+# The address a stand-in listens on, once it says.
+address_of() {
   for _ in $(seq 50); do [ -s "$work/$1.url" ] && break; sleep 0.1; done
   head -n1 "$work/$1.url"
 }
-ai="$(stand_in ai 127.0.0.1:0)"
-stripe="$(stand_in stripe 127.0.0.1:0)"
+stand_in ai 127.0.0.1:0
+stand_in stripe 127.0.0.1:0
+ai="$(address_of ai)"
+stripe="$(address_of stripe)"
 
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 url="http://127.0.0.1:$port"

@@ -64,7 +64,9 @@ function start(name, command, args, env = {}) {
 }
 
 function stopAll() {
-  for (const child of children) child.kill("SIGKILL");
+  // nginx's workers outlive a master killed with SIGKILL; SIGTERM makes the
+  // master stop them first.
+  for (const child of children) child.kill(child.name === "nginx" ? "SIGTERM" : "SIGKILL");
   try { pg("stop", "-m", "immediate"); } catch {}
 }
 process.on("exit", stopAll);

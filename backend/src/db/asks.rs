@@ -3,16 +3,19 @@
 //! (store the answer, write the ledger row, close the ask, give the question
 //! back if it was not charged).
 //!
-//! Each is atomic. On PostgreSQL each is one statement (data-modifying
-//! `WITH` clauses), so an ask pays one round trip and one commit per phase;
+//! Each is atomic, and each is written out in SQL for each engine, as
+//! statements prepared once per connection ([`Prepared`]): the ask's hot
+//! path pays neither diesel's per-call query building nor a fresh parse.
+//! On PostgreSQL each phase is one statement (data-modifying `WITH`
+//! clauses), so an ask pays one round trip and one commit per phase;
 //! replicas put PostgreSQL across a network, where round trips are the cost.
 //! SQLite has no data-modifying `WITH` and no network, so there each phase
-//! is a transaction of the per-table queries, which stay the one definition
-//! of each rule; the API tests run on both engines and hold them equal.
+//! is a transaction of one statement per table. The API tests run on both
+//! engines and hold them equal.
 
 use chrono::NaiveDateTime;
+use diesel::backend::Backend;
 use diesel::expression::AsExpression;
-use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text, Timestamp};
@@ -20,7 +23,7 @@ use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text, Timestamp};
 use shared_types::MessageStatus;
 
 use super::models::NewUsageEvent;
-use super::{Db, conversations, open_asks, quota, usage_events};
+use super::{Db, quota};
 
 /// What a reservation writes.
 pub struct Reserve<'a> {
@@ -99,10 +102,8 @@ pub enum ReserveError {
 /// Reserves, atomically: all of it or nothing.
 pub fn reserve(conn: &mut Db, r: &Reserve<'_>) -> Result<Reserved, ReserveError> {
     let result = match conn {
-        // A limit of 0 counts only granted questions, which the plain
-        // upsert cannot express; such plans take the general path.
-        Db::Pg(pg) if r.limit != Some(0) => reserve_in_one_statement(pg, r),
-        _ => conn.transaction(|conn| reserve_step_by_step(conn, r)),
+        Db::Pg(pg) => reserve_in_one_statement(pg, r),
+        Db::Sqlite(sqlite) => sqlite.transaction(|sqlite| reserve_on_sqlite(sqlite, r)),
     };
     result.map_err(|e| match e {
         // The only foreign key a reservation can miss is the conversation's.
@@ -114,14 +115,80 @@ pub fn reserve(conn: &mut Db, r: &Reserve<'_>) -> Result<Reserved, ReserveError>
     })
 }
 
-fn reserve_step_by_step(conn: &mut Db, r: &Reserve<'_>) -> Result<Reserved, ReserveError> {
+/// Counts the question: the upsert of `quota::reserve`, with its limit in
+/// the statement. A plan with a limit of 0 answers only questions an admin
+/// granted, and a grant makes the row, so with no row there is nothing to
+/// insert.
+const SQLITE_COUNT: (&str, &str) = (
+    "user_id, period, lim",
+    "INSERT INTO quota_usage (user_id, period, used)
+    SELECT user_id, period, 1 FROM p WHERE lim IS NULL OR lim > 0 OR EXISTS
+        (SELECT 1 FROM quota_usage q WHERE q.user_id = p.user_id AND q.period = p.period)
+    ON CONFLICT (user_id, period) DO UPDATE SET used = quota_usage.used + 1
+    WHERE (SELECT lim IS NULL OR quota_usage.used < quota_usage.granted + lim FROM p)
+    RETURNING used, granted",
+);
+const SQLITE_OPEN: (&str, &str) = (
+    "user_id, period, provider, model, via, at",
+    "INSERT INTO open_asks (user_id, period, provider, model, via, created_at)
+    SELECT user_id, period, provider, model, via, at FROM p WHERE true
+    RETURNING id",
+);
+const SQLITE_CONVERSATION: (&str, &str) = (
+    "user_id, title, at",
+    "INSERT INTO conversations (user_id, title, created_at, updated_at)
+    SELECT user_id, title, at, at FROM p WHERE true
+    RETURNING id",
+);
+const SQLITE_TURN: (&str, &str) = (
+    "conversation_id, question, at",
+    "INSERT INTO messages (conversation_id, role, content, model, status, created_at)
+    SELECT conversation_id, 'user', question, NULL, 'complete', at FROM p
+    UNION ALL
+    SELECT conversation_id, 'assistant', '', NULL, 'writing', at FROM p
+    RETURNING id, role",
+);
+
+#[derive(QueryableByName)]
+struct Id {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+#[derive(QueryableByName)]
+struct TurnRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    role: String,
+}
+
+fn reserve_on_sqlite(
+    conn: &mut SqliteConnection,
+    r: &Reserve<'_>,
+) -> Result<Reserved, ReserveError> {
     let (open, counted) = match &r.count {
         Some(o) => {
-            let counted = quota::reserve(conn, r.user_id, r.period, r.limit)?
+            let limit = r.limit.map(|l| i32::try_from(l).unwrap_or(i32::MAX));
+            let params = (
+                bound::<BigInt, _>(r.user_id),
+                bound::<Text, _>(r.period),
+                bound::<Nullable<Integer>, _>(limit),
+            );
+            let counted: quota::Counted = Prepared::new(SQLITE_COUNT, params)
+                .get_result(conn)
+                .optional()?
                 .ok_or(ReserveError::QuotaExceeded)?;
-            let open =
-                open_asks::insert(conn, r.user_id, r.period, o.provider, o.model, o.via, r.now)?;
-            (Some(open), Some(counted))
+            let params = (
+                bound::<BigInt, _>(r.user_id),
+                bound::<Text, _>(r.period),
+                bound::<Text, _>(o.provider),
+                bound::<Text, _>(o.model),
+                bound::<Text, _>(o.via),
+                bound::<Timestamp, _>(r.now),
+            );
+            let open: Id = Prepared::new(SQLITE_OPEN, params).get_result(conn)?;
+            (Some(open.id), Some(counted))
         }
         None => (None, None),
     };
@@ -134,10 +201,27 @@ fn reserve_step_by_step(conn: &mut Db, r: &Reserve<'_>) -> Result<Reserved, Rese
     };
     let conversation_id = match turn.continuing {
         Some(id) => id,
-        None => conversations::insert(conn, r.user_id, turn.title, r.now)?,
+        None => {
+            let params = (
+                bound::<BigInt, _>(r.user_id),
+                bound::<Text, _>(turn.title),
+                bound::<Timestamp, _>(r.now),
+            );
+            Prepared::new(SQLITE_CONVERSATION, params)
+                .get_result::<Id>(conn)?
+                .id
+        }
     };
-    let (question_id, answer_id) =
-        conversations::insert_turn(conn, conversation_id, turn.question, r.now)?;
+    let params = (
+        bound::<BigInt, _>(conversation_id),
+        bound::<Text, _>(turn.question),
+        bound::<Timestamp, _>(r.now),
+    );
+    let rows: Vec<TurnRow> = Prepared::new(SQLITE_TURN, params).load(conn)?;
+    let id_of = |role: &str| rows.iter().find(|row| row.role == role).map(|row| row.id);
+    let (Some(question_id), Some(answer_id)) = (id_of("user"), id_of("assistant")) else {
+        return Err(diesel::result::Error::NotFound.into());
+    };
     Ok(Reserved {
         open,
         counted,
@@ -153,12 +237,13 @@ fn reserve_step_by_step(conn: &mut Db, r: &Reserve<'_>) -> Result<Reserved, Rese
 /// The reservation as one statement, reading its parameters from `p`
 /// (see [`Prepared`]). `counting` and `storing` switch its parts on; when
 /// counting, nothing is written unless the quota's upsert took the question
-/// (`go`). The upsert is `quota::reserve`'s.
-const RESERVE_PARAMS: &str = "user_id, period, counting, lim, provider, model, via, at, storing, title, continuing, question";
-const RESERVE_SQL: &str = "
-counted AS (
+/// (`go`). The upsert is SQLite's (`SQLITE_COUNT`).
+const RESERVE: (&str, &str) = (
+    "user_id, period, counting, lim, provider, model, via, at, storing, title, continuing, question",
+    ", counted AS (
     INSERT INTO quota_usage (user_id, period, used)
-    SELECT p.user_id, p.period, 1 FROM p WHERE p.counting
+    SELECT p.user_id, p.period, 1 FROM p WHERE p.counting AND (p.lim IS NULL OR p.lim > 0 OR EXISTS
+        (SELECT 1 FROM quota_usage q WHERE q.user_id = p.user_id AND q.period = p.period))
     ON CONFLICT (user_id, period) DO UPDATE SET used = quota_usage.used + 1
     WHERE (SELECT p.lim IS NULL OR quota_usage.used < quota_usage.granted + p.lim FROM p)
     RETURNING used, granted
@@ -188,7 +273,8 @@ SELECT EXISTS (SELECT 1 FROM go) AS went,
        (SELECT granted FROM counted) AS granted,
        (SELECT id FROM target) AS conversation_id,
        (SELECT id FROM turn WHERE role = 'user') AS question_id,
-       (SELECT id FROM turn WHERE role = 'assistant') AS answer_id";
+       (SELECT id FROM turn WHERE role = 'assistant') AS answer_id",
+);
 
 #[derive(QueryableByName)]
 struct ReserveRow {
@@ -239,7 +325,7 @@ fn reserve_in_one_statement(
             bound::<Text, _>(question),
         ),
     );
-    let row: ReserveRow = Prepared::new(RESERVE_PARAMS, params, RESERVE_SQL).get_result(pg)?;
+    let row: ReserveRow = Prepared::new(RESERVE, params).get_result(pg)?;
     if !row.went {
         return Err(ReserveError::QuotaExceeded);
     }
@@ -300,29 +386,101 @@ pub struct Answered<'a> {
 pub fn settle(conn: &mut Db, s: &Settle<'_>) -> QueryResult<(i32, i32)> {
     match conn {
         Db::Pg(pg) => settle_in_one_statement(pg, s),
-        _ => conn.transaction(|conn| settle_step_by_step(conn, s)),
+        Db::Sqlite(sqlite) => sqlite.transaction(|sqlite| settle_on_sqlite(sqlite, s)),
     }
 }
 
-fn settle_step_by_step(conn: &mut Db, s: &Settle<'_>) -> QueryResult<(i32, i32)> {
-    let mut ledger = s.ledger.clone();
-    ledger.conversation_id = None;
+const SQLITE_TOUCH: (&str, &str) = (
+    "id, at",
+    "UPDATE conversations SET updated_at = p.at FROM p WHERE conversations.id = p.id
+    RETURNING conversations.id",
+);
+const SQLITE_ANSWER: (&str, &str) = (
+    "id, answer, model, status",
+    "UPDATE messages SET content = p.answer, model = p.model, status = p.status FROM p
+    WHERE messages.id = p.id",
+);
+const SQLITE_LEDGER: (&str, &str) = (
+    "user_id, conversation_id, provider, model, input_tokens, output_tokens, cost_pico, \
+     ttft_ms, total_ms, outcome, charged, at, byok, via",
+    "INSERT INTO usage_events (user_id, conversation_id, provider, model, input_tokens,
+        output_tokens, cost_pico, ttft_ms, total_ms, outcome, charged, created_at, byok, via)
+    SELECT * FROM p WHERE true",
+);
+const SQLITE_CLOSE: (&str, &str) = (
+    "id",
+    "DELETE FROM open_asks WHERE id = (SELECT id FROM p) RETURNING id",
+);
+const SQLITE_RELEASE: (&str, &str) = (
+    "user_id, period",
+    "UPDATE quota_usage SET used = quota_usage.used - 1 FROM p
+    WHERE quota_usage.user_id = p.user_id AND quota_usage.period = p.period AND quota_usage.used > 0",
+);
+const SQLITE_COUNTS: (&str, &str) = (
+    "user_id, period",
+    "SELECT q.used, q.granted FROM quota_usage q, p
+    WHERE q.user_id = p.user_id AND q.period = p.period",
+);
+
+fn settle_on_sqlite(conn: &mut SqliteConnection, s: &Settle<'_>) -> QueryResult<(i32, i32)> {
+    let l = s.ledger;
+    let mut linked = None;
     if let Some(a) = &s.answer {
-        if conversations::touch(conn, a.conversation_id, ledger.created_at)? == 1 {
-            ledger.conversation_id = Some(a.conversation_id);
-        }
-        conversations::finish_message(conn, a.message_id, a.text, a.model, a.status)?;
+        let params = (
+            bound::<BigInt, _>(a.conversation_id),
+            bound::<Timestamp, _>(l.created_at),
+        );
+        linked = Prepared::new(SQLITE_TOUCH, params)
+            .get_result::<Id>(conn)
+            .optional()?
+            .map(|touched| touched.id);
+        let params = (
+            bound::<BigInt, _>(a.message_id),
+            bound::<Text, _>(a.text),
+            bound::<Text, _>(a.model),
+            bound::<Text, _>(a.status.as_str()),
+        );
+        Prepared::new(SQLITE_ANSWER, params).execute(conn)?;
     }
-    usage_events::insert(conn, &ledger)?;
-    let user_id = ledger.user_id.unwrap_or_default();
+    let params = (
+        (
+            bound::<Nullable<BigInt>, _>(l.user_id),
+            bound::<Nullable<BigInt>, _>(linked),
+            bound::<Text, _>(l.provider.as_str()),
+            bound::<Text, _>(l.model.as_str()),
+            bound::<BigInt, _>(l.input_tokens),
+            bound::<BigInt, _>(l.output_tokens),
+            bound::<BigInt, _>(l.cost_pico),
+        ),
+        (
+            bound::<Nullable<Integer>, _>(l.ttft_ms),
+            bound::<Integer, _>(l.total_ms),
+            bound::<Text, _>(l.outcome.as_str()),
+            bound::<Bool, _>(l.charged),
+            bound::<Timestamp, _>(l.created_at),
+            bound::<Bool, _>(l.byok),
+            bound::<Text, _>(l.via.as_str()),
+        ),
+    );
+    Prepared::new(SQLITE_LEDGER, params).execute(conn)?;
     let was_open = match s.open {
-        Some(id) => open_asks::close(conn, id)?,
+        Some(id) => Prepared::new(SQLITE_CLOSE, bound::<BigInt, _>(id))
+            .get_result::<Id>(conn)
+            .optional()?
+            .is_some(),
         None => false,
     };
-    if was_open && !ledger.charged {
-        quota::release(conn, user_id, s.period)?;
+    let user = (
+        bound::<BigInt, _>(l.user_id.unwrap_or_default()),
+        bound::<Text, _>(s.period),
+    );
+    if was_open && !l.charged {
+        Prepared::new(SQLITE_RELEASE, user).execute(conn)?;
     }
-    quota::used(conn, user_id, s.period)
+    let counts: Option<SettleRow> = Prepared::new(SQLITE_COUNTS, user)
+        .get_result(conn)
+        .optional()?;
+    Ok(counts.map_or((0, 0), |c| (c.used, c.granted)))
 }
 
 /// Settling as one statement, reading its parameters from `p` (see
@@ -331,10 +489,10 @@ fn settle_step_by_step(conn: &mut Db, s: &Settle<'_>) -> QueryResult<(i32, i32)>
 /// Every data-modifying part runs whether or not the final select reads
 /// it, and every part sees the same snapshot, so the final counts read the
 /// release's result when there is one.
-const SETTLE_PARAMS: &str = "user_id, period, provider, model, input_tokens, output_tokens, cost_pico, ttft_ms, \
-     total_ms, outcome, charged, at, byok, via, conversation_id, message_id, answer, status, open_id";
-const SETTLE_SQL: &str = "
-touched AS (
+const SETTLE: (&str, &str) = (
+    "user_id, period, provider, model, input_tokens, output_tokens, cost_pico, ttft_ms, \
+     total_ms, outcome, charged, at, byok, via, conversation_id, message_id, answer, status, open_id",
+    ", touched AS (
     UPDATE conversations SET updated_at = p.at FROM p
     WHERE conversations.id = p.conversation_id
     RETURNING conversations.id
@@ -363,7 +521,8 @@ touched AS (
     WHERE q.user_id = p.user_id AND q.period = p.period AND NOT EXISTS (SELECT 1 FROM released)
 )
 SELECT COALESCE((SELECT used FROM counts), 0) AS used,
-       COALESCE((SELECT granted FROM counts), 0) AS granted";
+       COALESCE((SELECT granted FROM counts), 0) AS granted",
+);
 
 #[derive(QueryableByName)]
 struct SettleRow {
@@ -409,7 +568,7 @@ fn settle_in_one_statement(pg: &mut PgConnection, s: &Settle<'_>) -> QueryResult
             bound::<Nullable<BigInt>, _>(s.open),
         ),
     );
-    let row: SettleRow = Prepared::new(SETTLE_PARAMS, params, SETTLE_SQL).get_result(pg)?;
+    let row: SettleRow = Prepared::new(SETTLE, params).get_result(pg)?;
     Ok((row.used, row.granted))
 }
 
@@ -421,38 +580,36 @@ where
     value.as_expression()
 }
 
-/// A statement of raw SQL that PostgreSQL parses and plans once per
-/// connection. Diesel keeps prepared statements for the queries it builds,
-/// but never for `sql_query`, and planning one of these statements cost
-/// about 0.5 ms, more than running it. Here each parameter is bound once, as
-/// a column of a one-row `VALUES` named `p` that starts the `WITH` list, and
-/// `body` (the rest of the list and the final select) reads them as
-/// `p.name`; the SQL text is the same on every call, so diesel's statement
-/// cache keeps it.
+/// A statement of raw SQL that each connection parses and plans once.
+/// Diesel keeps prepared statements for the queries it builds (though it
+/// builds their SQL again on most calls), but never for `sql_query`; on
+/// PostgreSQL planning the one-statement phases cost about 0.5 ms, more than
+/// running them. Here each parameter is bound once, as a column of a one-row
+/// `VALUES` named `p` that starts a `WITH` list; the statement's body reads
+/// them as `p.name` and either goes on with the list (starting with a comma)
+/// or is the statement itself. The SQL text is the same on every call, so
+/// diesel's statement cache keeps it.
 struct Prepared<P> {
-    names: &'static str,
+    /// The parameters' names, in order, and the body.
+    sql: (&'static str, &'static str),
     params: P,
-    body: &'static str,
 }
 
 impl<P> Prepared<P> {
-    fn new(names: &'static str, params: P, body: &'static str) -> Self {
-        Self {
-            names,
-            params,
-            body,
-        }
+    fn new(sql: (&'static str, &'static str), params: P) -> Self {
+        Self { sql, params }
     }
 }
 
-impl<P: QueryFragment<Pg>> QueryFragment<Pg> for Prepared<P> {
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+impl<DB: Backend, P: QueryFragment<DB>> QueryFragment<DB> for Prepared<P> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        let (names, body) = self.sql;
         out.push_sql("WITH p (");
-        out.push_sql(self.names);
+        out.push_sql(names);
         out.push_sql(") AS (VALUES (");
         self.params.walk_ast(out.reborrow())?;
-        out.push_sql(")),");
-        out.push_sql(self.body);
+        out.push_sql("))\n");
+        out.push_sql(body);
         Ok(())
     }
 }
@@ -466,4 +623,4 @@ impl<P> Query for Prepared<P> {
     type SqlType = diesel::sql_types::Untyped;
 }
 
-impl<P> RunQueryDsl<PgConnection> for Prepared<P> {}
+impl<P, C> RunQueryDsl<C> for Prepared<P> {}

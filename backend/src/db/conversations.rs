@@ -10,19 +10,6 @@ use super::models::{ConversationRow, MessageRow};
 use super::schema::conversations::dsl as c;
 use super::schema::messages::dsl as m;
 
-/// Creates a conversation; returns its id.
-pub fn insert(conn: &mut Db, user_id: i64, title: &str, at: NaiveDateTime) -> QueryResult<i64> {
-    diesel::insert_into(c::conversations)
-        .values((
-            c::user_id.eq(user_id),
-            c::title.eq(title),
-            c::created_at.eq(at),
-            c::updated_at.eq(at),
-        ))
-        .returning(c::id)
-        .get_result(conn)
-}
-
 /// The user's conversation with this id, if it is theirs.
 pub fn find_owned(conn: &mut Db, user_id: i64, id: i64) -> QueryResult<Option<ConversationRow>> {
     c::conversations
@@ -52,13 +39,6 @@ pub fn list(
     query.load(conn)
 }
 
-/// Marks the conversation as changed now.
-pub fn touch(conn: &mut Db, id: i64, at: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(c::conversations.filter(c::id.eq(id)))
-        .set(c::updated_at.eq(at))
-        .execute(conn)
-}
-
 /// Deletes the user's conversation (its messages go with it).
 pub fn delete_owned(conn: &mut Db, user_id: i64, id: i64) -> QueryResult<usize> {
     diesel::delete(
@@ -67,62 +47,6 @@ pub fn delete_owned(conn: &mut Db, user_id: i64, id: i64) -> QueryResult<usize> 
             .filter(c::user_id.eq(user_id)),
     )
     .execute(conn)
-}
-
-/// Writes a question and the empty answer to fill later, in one statement;
-/// returns their ids (question, answer).
-pub fn insert_turn(
-    conn: &mut Db,
-    conversation_id: i64,
-    question: &str,
-    at: NaiveDateTime,
-) -> QueryResult<(i64, i64)> {
-    let row = |role: &'static str, content: &str, status: MessageStatus| {
-        (
-            m::conversation_id.eq(conversation_id),
-            m::role.eq(role),
-            m::content.eq(content.to_string()),
-            m::model.eq(None::<String>),
-            m::status.eq(status.as_str()),
-            m::created_at.eq(at),
-        )
-    };
-    let insert = || {
-        diesel::insert_into(m::messages)
-            .values(vec![
-                row("user", question, MessageStatus::Complete),
-                row("assistant", "", MessageStatus::Writing),
-            ])
-            .returning(m::id)
-    };
-    // Both engines take a multi-row insert; the multi-backend type does
-    // not express it, so it runs on the concrete connection.
-    let mut ids: Vec<i64> = match conn {
-        Db::Pg(pg) => insert().get_results(pg)?,
-        Db::Sqlite(sqlite) => insert().get_results(sqlite)?,
-    };
-    ids.sort_unstable();
-    match ids[..] {
-        [question, answer] => Ok((question, answer)),
-        _ => Err(diesel::result::Error::NotFound),
-    }
-}
-
-/// Stores an answer's final text, model and completeness.
-pub fn finish_message(
-    conn: &mut Db,
-    id: i64,
-    content: &str,
-    model: &str,
-    status: MessageStatus,
-) -> QueryResult<usize> {
-    diesel::update(m::messages.filter(m::id.eq(id)))
-        .set((
-            m::content.eq(content),
-            m::model.eq(Some(model)),
-            m::status.eq(status.as_str()),
-        ))
-        .execute(conn)
 }
 
 /// The stored status of an answer whose stop was asked for (read back as
