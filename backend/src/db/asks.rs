@@ -115,10 +115,12 @@ pub fn reserve(conn: &mut Db, r: &Reserve<'_>) -> Result<Reserved, ReserveError>
     })
 }
 
-/// Counts the question: the upsert of `quota::reserve`, with its limit in
-/// the statement. A plan with a limit of 0 answers only questions an admin
-/// granted, and a grant makes the row, so with no row there is nothing to
-/// insert.
+/// Counts the question if the user is under the plan's limit plus the
+/// questions an admin granted for the period (`lim` NULL: unlimited): one
+/// upsert whose update is conditional, so concurrent askers on any number
+/// of replicas can never push the count past the limit. A plan with a limit
+/// of 0 answers only granted questions, and a grant makes the row, so with
+/// no row there is nothing to insert.
 const SQLITE_COUNT: (&str, &str) = (
     "user_id, period, lim",
     "INSERT INTO quota_usage (user_id, period, used)

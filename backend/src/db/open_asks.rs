@@ -27,29 +27,6 @@ pub struct OpenAskRow {
     pub created_at: NaiveDateTime,
 }
 
-/// Records an ask that counted a question; returns its id.
-pub fn insert(
-    conn: &mut Db,
-    user_id: i64,
-    period: &str,
-    provider: &str,
-    model: &str,
-    via: &str,
-    now: NaiveDateTime,
-) -> QueryResult<i64> {
-    diesel::insert_into(o::open_asks)
-        .values((
-            o::user_id.eq(user_id),
-            o::period.eq(period),
-            o::provider.eq(provider),
-            o::model.eq(model),
-            o::via.eq(via),
-            o::created_at.eq(now),
-        ))
-        .returning(o::id)
-        .get_result(conn)
-}
-
 /// Closes an ask; returns whether it was still open (the sweep had not
 /// taken it).
 pub fn close(conn: &mut Db, id: i64) -> QueryResult<bool> {

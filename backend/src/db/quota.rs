@@ -5,42 +5,6 @@ use diesel::prelude::*;
 use super::Db;
 use super::schema::quota_usage::dsl as q;
 
-/// Counts one question if the user is under `limit` plus the questions an
-/// admin granted for the period (`None`: unlimited);
-/// returns the new count (with the questions granted), or `None` when the
-/// limit is reached. One
-/// statement (an upsert whose update is conditional), so concurrent askers
-/// on any number of replicas can never push the count past the limit, and
-/// the ask pays one round trip for it.
-pub fn reserve(
-    conn: &mut Db,
-    user_id: i64,
-    period: &str,
-    limit: Option<u32>,
-) -> QueryResult<Option<Counted>> {
-    let limit = limit.map(|l| i32::try_from(l).unwrap_or(i32::MAX));
-    if limit == Some(0) {
-        // A new row would start at 1; a granted question needs the row,
-        // which the grant made.
-        let (used, granted) = self::used(conn, user_id, period)?;
-        if used >= granted {
-            return Ok(None);
-        }
-    }
-    // ON CONFLICT ... DO UPDATE ... WHERE is SQL both engines speak; the
-    // multi-backend type does not express it, so it is written out.
-    let query = diesel::sql_query(
-        "INSERT INTO quota_usage (user_id, period, used) VALUES ($1, $2, 1) \
-         ON CONFLICT (user_id, period) DO UPDATE SET used = quota_usage.used + 1 \
-         WHERE $3 IS NULL OR quota_usage.used < quota_usage.granted + $3 \
-         RETURNING used, granted",
-    )
-    .bind::<diesel::sql_types::BigInt, _>(user_id)
-    .bind::<diesel::sql_types::Text, _>(period)
-    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Integer>, _>(limit);
-    query.get_result::<Counted>(conn).optional()
-}
-
 /// A question just counted: the period's count now, and the extra
 /// questions an admin granted for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, QueryableByName)]

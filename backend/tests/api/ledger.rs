@@ -193,18 +193,20 @@ async fn the_sweep_gives_back_a_question_whose_ask_never_settled_once() {
     // says 1 and its open ask is 11 minutes old.
     let period = mentor::quota::Period::current().key;
     app.with_db(|conn| {
-        mentor::db::quota::reserve(conn, ada.user_id, &period, Some(10)).expect("reserve");
         let opened = mentor::db::now() - chrono::TimeDelta::minutes(11);
-        mentor::db::open_asks::insert(
-            conn,
-            ada.user_id,
-            &period,
-            "openai",
-            "gpt-4o-mini",
-            "app",
-            opened,
-        )
-        .expect("open ask");
+        let reserve = mentor::db::asks::Reserve {
+            user_id: ada.user_id,
+            period: &period,
+            limit: Some(10),
+            count: Some(mentor::db::asks::Opening {
+                provider: "openai",
+                model: "gpt-4o-mini",
+                via: "app",
+            }),
+            store: None,
+            now: opened,
+        };
+        mentor::db::asks::reserve(conn, &reserve).expect("reserve");
     });
     assert_eq!(used(&app), 1);
     let cutoff = mentor::db::now() - mentor::ask::sweep::ABANDONED_AFTER;
