@@ -238,12 +238,15 @@ async fn main() {
         tokens.push(reply["access_token"].as_str().expect("token").to_string());
     }
     let tokens = Arc::new(tokens);
-    println!(
-        "ask benchmark: {db_name}, {rate} asks/s for {seconds} s, {users} users, zero-delay upstream, {} cores",
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    );
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    match profile_asks {
+        Some(asks) => {
+            println!("ask profile: {db_name}, {asks} JSON asks one after another, {users} users")
+        }
+        None => println!(
+            "ask benchmark: {db_name}, {rate} asks/s for {seconds} s, {users} users, zero-delay upstream, {cores} cores"
+        ),
+    }
 
     let upstream = fake.base_url(mentor_stand_ins::Wire::OpenAi);
     let direct = |stream: bool| {
