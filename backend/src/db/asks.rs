@@ -376,6 +376,44 @@ pub struct Answered<'a> {
     pub status: MessageStatus,
 }
 
+/// The names in `p` of a ledger row's columns (all but its conversation,
+/// which each engine links in its own way), in the order of
+/// `ledger_params!`.
+macro_rules! ledger_names {
+    () => {
+        "user_id, provider, model, input_tokens, output_tokens, cost_pico, ttft_ms, total_ms, \
+         outcome, charged, at, byok, via"
+    };
+}
+
+/// A ledger row's columns (a `&NewUsageEvent`) as bound parameters, in the
+/// order of `ledger_names!`: one list for both engines' settle. A macro
+/// because the tuple's type is long to write and backend-neutral.
+macro_rules! ledger_params {
+    ($l:expr) => {{
+        let l: &NewUsageEvent = $l;
+        (
+            (
+                bound::<Nullable<BigInt>, _>(l.user_id),
+                bound::<Text, _>(l.provider.as_str()),
+                bound::<Text, _>(l.model.as_str()),
+                bound::<BigInt, _>(l.input_tokens),
+                bound::<BigInt, _>(l.output_tokens),
+                bound::<BigInt, _>(l.cost_pico),
+                bound::<Nullable<Integer>, _>(l.ttft_ms),
+            ),
+            (
+                bound::<Integer, _>(l.total_ms),
+                bound::<Text, _>(l.outcome.as_str()),
+                bound::<Bool, _>(l.charged),
+                bound::<Timestamp, _>(l.created_at),
+                bound::<Bool, _>(l.byok),
+                bound::<Text, _>(l.via.as_str()),
+            ),
+        )
+    }};
+}
+
 /// Settles, atomically; returns the questions used and granted in the
 /// period afterwards. The question goes back only if the ledger row says it
 /// was not charged and the ask was still open (the sweep gives back the
@@ -403,10 +441,9 @@ const SQLITE_ANSWER: (&str, &str) = (
     WHERE messages.id = p.id",
 );
 const SQLITE_LEDGER: (&str, &str) = (
-    "user_id, conversation_id, provider, model, input_tokens, output_tokens, cost_pico, \
-     ttft_ms, total_ms, outcome, charged, at, byok, via",
-    "INSERT INTO usage_events (user_id, conversation_id, provider, model, input_tokens,
-        output_tokens, cost_pico, ttft_ms, total_ms, outcome, charged, created_at, byok, via)
+    concat!(ledger_names!(), ", conversation_id"),
+    "INSERT INTO usage_events (user_id, provider, model, input_tokens, output_tokens,
+        cost_pico, ttft_ms, total_ms, outcome, charged, created_at, byok, via, conversation_id)
     SELECT * FROM p WHERE true",
 );
 const SQLITE_CLOSE: (&str, &str) = (
@@ -444,26 +481,7 @@ fn settle_on_sqlite(conn: &mut SqliteConnection, s: &Settle<'_>) -> QueryResult<
         );
         Prepared::new(SQLITE_ANSWER, params).execute(conn)?;
     }
-    let params = (
-        (
-            bound::<Nullable<BigInt>, _>(l.user_id),
-            bound::<Nullable<BigInt>, _>(linked),
-            bound::<Text, _>(l.provider.as_str()),
-            bound::<Text, _>(l.model.as_str()),
-            bound::<BigInt, _>(l.input_tokens),
-            bound::<BigInt, _>(l.output_tokens),
-            bound::<BigInt, _>(l.cost_pico),
-        ),
-        (
-            bound::<Nullable<Integer>, _>(l.ttft_ms),
-            bound::<Integer, _>(l.total_ms),
-            bound::<Text, _>(l.outcome.as_str()),
-            bound::<Bool, _>(l.charged),
-            bound::<Timestamp, _>(l.created_at),
-            bound::<Bool, _>(l.byok),
-            bound::<Text, _>(l.via.as_str()),
-        ),
-    );
+    let params = (ledger_params!(l), bound::<Nullable<BigInt>, _>(linked));
     Prepared::new(SQLITE_LEDGER, params).execute(conn)?;
     let was_open = match s.open {
         Some(id) => Prepared::new(SQLITE_CLOSE, bound::<BigInt, _>(id))
@@ -492,8 +510,10 @@ fn settle_on_sqlite(conn: &mut SqliteConnection, s: &Settle<'_>) -> QueryResult<
 /// it, and every part sees the same snapshot, so the final counts read the
 /// release's result when there is one.
 const SETTLE: (&str, &str) = (
-    "user_id, period, provider, model, input_tokens, output_tokens, cost_pico, ttft_ms, \
-     total_ms, outcome, charged, at, byok, via, conversation_id, message_id, answer, status, open_id",
+    concat!(
+        ledger_names!(),
+        ", period, conversation_id, message_id, answer, status, open_id"
+    ),
     ", touched AS (
     UPDATE conversations SET updated_at = p.at FROM p
     WHERE conversations.id = p.conversation_id
@@ -535,7 +555,6 @@ struct SettleRow {
 }
 
 fn settle_in_one_statement(pg: &mut PgConnection, s: &Settle<'_>) -> QueryResult<(i32, i32)> {
-    let l = s.ledger;
     let (conversation_id, message_id, text, status) =
         s.answer.as_ref().map_or((None, None, "", ""), |a| {
             (
@@ -546,23 +565,9 @@ fn settle_in_one_statement(pg: &mut PgConnection, s: &Settle<'_>) -> QueryResult
             )
         });
     let params = (
+        ledger_params!(s.ledger),
         (
-            bound::<Nullable<BigInt>, _>(l.user_id),
             bound::<Text, _>(s.period),
-            bound::<Text, _>(l.provider.as_str()),
-            bound::<Text, _>(l.model.as_str()),
-            bound::<BigInt, _>(l.input_tokens),
-            bound::<BigInt, _>(l.output_tokens),
-            bound::<BigInt, _>(l.cost_pico),
-            bound::<Nullable<Integer>, _>(l.ttft_ms),
-            bound::<Integer, _>(l.total_ms),
-            bound::<Text, _>(l.outcome.as_str()),
-        ),
-        (
-            bound::<Bool, _>(l.charged),
-            bound::<Timestamp, _>(l.created_at),
-            bound::<Bool, _>(l.byok),
-            bound::<Text, _>(l.via.as_str()),
             bound::<Nullable<BigInt>, _>(conversation_id),
             bound::<Nullable<BigInt>, _>(message_id),
             bound::<Text, _>(text),
