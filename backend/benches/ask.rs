@@ -392,6 +392,13 @@ async fn main() {
             );
         }
     }
+    let log = dir.path().join("bench.db-wal");
+    if let Ok(meta) = std::fs::metadata(&log) {
+        println!(
+            "SQLite's write-ahead log at the end: {:.1} MB",
+            meta.len() as f64 / 1e6
+        );
+    }
     server.stop(true).await;
     fake.stop().await;
 }
