@@ -6,9 +6,10 @@
 # sign-ups) cancels out. What is counted is the benchmark's whole process:
 # the backend, the HTTP client and the AI stand-in; PostgreSQL's own work is
 # not. Prints the total and the functions that cost the most per ask.
-# On SQLite the write-ahead log is checkpointed every 200 ms of wall time,
-# and under callgrind an ask takes about fifty times longer, so the log's
-# upkeep per ask (wal*, memset) counts for more here than in a real run.
+# On SQLite the write-ahead log starts again at each checkpoint, every
+# 200 ms of wall time; under callgrind an ask takes about fifty times
+# longer, so the log stays shorter than in a real run, and its upkeep per
+# ask (wal*) counts for a little less here.
 #   scripts/profile-ask.sh [sqlite|postgres] [N]   (defaults: sqlite, 200)
 source "$(dirname "$0")/lib.sh"
 
