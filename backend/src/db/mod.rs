@@ -11,6 +11,7 @@ pub mod admin_users;
 pub mod api_keys;
 pub mod asks;
 pub mod audit;
+mod batch;
 mod connection;
 pub mod conversations;
 pub mod data_exports;
@@ -240,12 +241,15 @@ impl r2d2::HandleError<r2d2::Error> for Reachability {
 ///
 /// On PostgreSQL both come from one pool. SQLite allows one writer at a
 /// time and makes a waiting writer sleep and poll (1, 2, 5, 10 ms, ...), so
-/// its writes get one dedicated connection: writers in this process queue for
-/// it without polling, and readers (WAL) never wait for them.
+/// its writes get one dedicated connection, which one thread uses to commit
+/// the writes queued meanwhile together ([`batch`]); readers (WAL) never
+/// wait for them.
 #[derive(Clone)]
 pub struct Pool {
     readers: r2d2::Pool<DbManager>,
     writer: r2d2::Pool<DbManager>,
+    /// SQLite's group commit.
+    batcher: Option<batch::Batcher>,
     kind: DbKind,
     waits: Option<prometheus::Histogram>,
     reachability: Reachability,
@@ -283,13 +287,19 @@ impl Pool {
         }
         let reachability = Reachability::default();
         let readers = build(url, size, &reachability)?;
-        let writer = match kind {
-            DbKind::Postgres => readers.clone(),
-            DbKind::Sqlite => build(url, 1, &reachability)?,
+        let (writer, batcher) = match kind {
+            DbKind::Postgres => (readers.clone(), None),
+            DbKind::Sqlite => {
+                let writer = build(url, 1, &reachability)?;
+                let batcher = batch::Batcher::start(writer.clone(), reachability.clone())
+                    .map_err(|e| format!("cannot start the SQLite writer thread: {e}"))?;
+                (writer, Some(batcher))
+            }
         };
         Ok(Self {
             readers,
             writer,
+            batcher,
             kind,
             waits: None,
             reachability,
@@ -343,13 +353,18 @@ impl Pool {
         .await
     }
 
-    /// Runs `f`, which may write, with a connection on the blocking pool.
+    /// Runs `f`, which may write: on SQLite in the writer thread's next
+    /// group ([`batch`]), on PostgreSQL with a connection on the blocking
+    /// pool. Resolves once what `f` wrote is committed.
     pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut Db) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
+        if let Some(batcher) = &self.batcher {
+            return batch::outcome(batcher.queue(self.waits.clone(), f)).await;
+        }
         Self::run(
             self.writer.clone(),
             self.waits.clone(),
@@ -359,19 +374,29 @@ impl Pool {
         .await
     }
 
-    /// Runs `read` on a reader, then `write` with what it returned on the
-    /// writer, in one trip to the blocking pool (on PostgreSQL, on one
-    /// connection): for a request that reads what it needs to decide, then
-    /// writes.
+    /// Runs `read` on a reader, then `write` with what it returned as a
+    /// write, in one trip to the blocking pool (on PostgreSQL, on one
+    /// connection; on SQLite the blocking thread queues the write for the
+    /// writer thread): for a request that reads what it needs to decide,
+    /// then writes.
     pub async fn read_then_write<R, T, E, F, G>(&self, read: F, write: G) -> Result<T, E>
     where
         F: FnOnce(&mut Db) -> Result<R, E> + Send + 'static,
         G: FnOnce(&mut Db, R) -> Result<T, E> + Send + 'static,
+        R: Send + 'static,
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
         let (readers, writer) = (self.readers.clone(), self.writer.clone());
         let (waits, reachability) = (self.waits.clone(), self.reachability.clone());
+        if let Some(batcher) = self.batcher.clone() {
+            let pending = Self::blocking(move || {
+                let read = call(&readers, waits.as_ref(), &reachability, read)?;
+                Ok::<_, E>(batcher.queue(waits, move |conn| write(conn, read)))
+            })
+            .await?;
+            return batch::outcome(pending).await;
+        }
         let same = self.kind == DbKind::Postgres;
         Self::blocking(move || {
             if same {
@@ -426,17 +451,20 @@ impl Pool {
         if self.kind != DbKind::Sqlite {
             return;
         }
-        let pool = self.clone();
+        let (writer, reachability) = (self.writer.clone(), self.reachability.clone());
         tokio::spawn(async move {
             let mut wait = EVERY;
             loop {
                 tokio::time::sleep(wait).await;
-                let checkpoint = pool
-                    .write(|conn| match conn {
+                // Between the writer thread's groups: a checkpoint cannot
+                // run inside a transaction.
+                let checkpoint = Self::run(writer.clone(), None, reachability.clone(), |conn| {
+                    match conn {
                         Db::Sqlite(c) => wal::checkpoint(c).map_err(DbError::Query),
                         Db::Pg(_) => Ok(wal::Checkpoint::default()), // not started there
-                    })
-                    .await;
+                    }
+                })
+                .await;
                 wait = match checkpoint {
                     Ok(done) if done.busy != 0 => AGAIN,
                     Ok(_) => EVERY,
@@ -559,6 +587,20 @@ pub fn read_snapshot<T>(
 
 /// Takes a connection from `pool` (waiting briefly while the database is
 /// out of reach) and runs `f` on it, on the calling (blocking) thread.
+/// Takes a connection from `pool`: waiting the pool's timeout, or only
+/// briefly while the database was found out of reach lately.
+fn checkout(
+    pool: &r2d2::Pool<DbManager>,
+    reachability: &Reachability,
+) -> Result<r2d2::PooledConnection<DbManager>, DbError> {
+    if reachability.down() {
+        pool.get_timeout(Reachability::BRIEF_WAIT)
+    } else {
+        pool.get()
+    }
+    .map_err(|e| DbError::Unavailable(e.to_string()))
+}
+
 fn call<T, E, F>(
     pool: &r2d2::Pool<DbManager>,
     waits: Option<&prometheus::Histogram>,
@@ -570,16 +612,11 @@ where
     E: From<DbError>,
 {
     let started = std::time::Instant::now();
-    let conn = if reachability.down() {
-        pool.get_timeout(Reachability::BRIEF_WAIT)
-    } else {
-        pool.get()
-    }
-    .map_err(|e| e.to_string());
+    let conn = checkout(pool, reachability);
     if let Some(waits) = waits {
         waits.observe(started.elapsed().as_secs_f64());
     }
-    let mut conn = conn.map_err(DbError::Unavailable)?;
+    let mut conn = conn?;
     let result = f(&mut conn.db);
     // A failed call may have met a connection the server closed:
     // then the call is answered as the database being unavailable
