@@ -3,7 +3,7 @@
 //!
 //! Diesel is synchronous, so request handlers reach the database only through
 //! [`Pool::read`] and [`Pool::write`], which run a closure on the blocking
-//! thread pool.
+//! thread pool (SQLite's writes: on its writer thread, [`batch`]).
 
 pub mod account_tokens;
 pub mod admin_analytics;
