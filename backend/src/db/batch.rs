@@ -239,6 +239,10 @@ fn run_group(
     }
 }
 
+/// Rolls the group back. After a panic inside a write's own transaction
+/// this only reaches its savepoint; the pool then finds the connection
+/// still in a transaction and drops it (`has_broken`), which rolls back
+/// the rest.
 fn rollback(db: &mut Db) {
     if let Db::Sqlite(sqlite) = db {
         let _ = AnsiTransactionManager::rollback_transaction(sqlite);

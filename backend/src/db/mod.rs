@@ -585,8 +585,6 @@ pub fn read_snapshot<T>(
     })
 }
 
-/// Takes a connection from `pool` (waiting briefly while the database is
-/// out of reach) and runs `f` on it, on the calling (blocking) thread.
 /// Takes a connection from `pool`: waiting the pool's timeout, or only
 /// briefly while the database was found out of reach lately.
 fn checkout(
@@ -601,6 +599,8 @@ fn checkout(
     .map_err(|e| DbError::Unavailable(e.to_string()))
 }
 
+/// Takes a connection from `pool` (waiting briefly while the database is
+/// out of reach) and runs `f` on it, on the calling (blocking) thread.
 fn call<T, E, F>(
     pool: &r2d2::Pool<DbManager>,
     waits: Option<&prometheus::Histogram>,
