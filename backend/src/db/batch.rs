@@ -379,15 +379,14 @@ mod tests {
     }
 
     /// A write that panics takes its whole group back: every write in it is
-    /// answered `Unavailable`, and nothing of them is saved.
-    #[test]
-    fn a_panicking_write_rolls_its_group_back() {
+    /// answered `Unavailable`, nothing of them is saved, and the next group
+    /// runs.
+    fn a_panic_rolls_its_group_back(
+        panicking: impl FnOnce(&mut Db) -> Result<(), DbError> + Send + 'static,
+    ) {
         let s = Setup::new();
         let first = s.queue(insert);
-        let panicking = s.queue(|conn| -> Result<(), DbError> {
-            insert(conn)?;
-            panic!("a bug in a write");
-        });
+        let panicking = s.queue(panicking);
         s.commit_group();
         assert!(matches!(
             first.blocking_recv().expect("answered"),
@@ -399,11 +398,18 @@ mod tests {
             .block_on(outcome(panicking));
         assert!(matches!(lost, Err(DbError::Unavailable(_))));
         assert_eq!(s.committed(), 0);
-        // The connection is still good for the next group.
         let next = s.queue(insert);
         s.commit_group();
         next.blocking_recv().expect("answered").expect("next");
         assert_eq!(s.committed(), 1);
+    }
+
+    #[test]
+    fn a_panicking_write_rolls_its_group_back() {
+        a_panic_rolls_its_group_back(|conn| {
+            insert(conn)?;
+            panic!("a bug in a write");
+        });
     }
 
     /// The same when the panic comes inside the write's own transaction
@@ -411,24 +417,11 @@ mod tests {
     /// transaction, is dropped, and the next group opens another.
     #[test]
     fn a_panic_inside_a_savepoint_rolls_its_group_back() {
-        let s = Setup::new();
-        let first = s.queue(insert);
-        let panicking = s.queue(|conn| -> Result<(), DbError> {
+        a_panic_rolls_its_group_back(|conn| {
             conn.transaction(|conn| {
                 insert(conn)?;
                 panic!("a bug in a write's transaction");
             })
         });
-        s.commit_group();
-        assert!(matches!(
-            first.blocking_recv().expect("answered"),
-            Err(DbError::Unavailable(_))
-        ));
-        assert!(panicking.blocking_recv().is_err(), "no answer but the drop");
-        assert_eq!(s.committed(), 0);
-        let next = s.queue(insert);
-        s.commit_group();
-        next.blocking_recv().expect("answered").expect("next");
-        assert_eq!(s.committed(), 1);
     }
 }
