@@ -288,7 +288,14 @@ impl AskService {
 
     /// Asks from the app; resolves once the answer has begun (or failed
     /// before it did).
-    pub async fn ask(&self, user: UserId, request: AskRequest) -> Result<Answer, AskError> {
+    /// `claimed` is the tier the caller's credentials carry; the account
+    /// is checked against it (see `reserve_as_claimed`).
+    pub async fn ask(
+        &self,
+        user: UserId,
+        claimed: Tier,
+        request: AskRequest,
+    ) -> Result<Answer, AskError> {
         if !shared_types::validation::has_text(&request.question) {
             return Err(AskError::InvalidInput("The question is empty.".into()));
         }
@@ -297,11 +304,16 @@ impl AskService {
                 "The question is longer than {QUESTION_MAX_CHARS} characters."
             )));
         }
-        self.run(user, Prompt::App(request)).await
+        self.run(user, claimed, Prompt::App(request)).await
     }
 
     /// Answers an API call; nothing is stored but the ledger row.
-    pub async fn complete(&self, user: UserId, call: Completion) -> Result<Answer, AskError> {
+    pub async fn complete(
+        &self,
+        user: UserId,
+        claimed: Tier,
+        call: Completion,
+    ) -> Result<Answer, AskError> {
         if !call.messages.iter().any(|m| m.role == ChatRole::User) {
             return Err(AskError::InvalidInput(
                 "messages must hold at least one message with the role 'user'.".into(),
@@ -318,10 +330,10 @@ impl AskService {
                 "The messages hold more than {API_MAX_CHARS} characters."
             )));
         }
-        self.run(user, Prompt::Api(call)).await
+        self.run(user, claimed, Prompt::Api(call)).await
     }
 
-    async fn run(&self, user: UserId, prompt: Prompt) -> Result<Answer, AskError> {
+    async fn run(&self, user: UserId, claimed: Tier, prompt: Prompt) -> Result<Answer, AskError> {
         let started_at = Instant::now();
         let (continuing, use_resume, requested, via) = match &prompt {
             Prompt::App(r) => (
@@ -333,72 +345,56 @@ impl AskService {
             Prompt::Api(c) => (None, false, c.model.clone(), Via::Api),
         };
         let catalogue = self.live.catalogue();
-        let period = Period::current();
-        let question = match &prompt {
-            Prompt::App(r) => Some(r.question.trim().to_string()),
-            Prompt::Api(_) => None,
+        let asking = Asking {
+            user,
+            via,
+            period: Period::current(),
+            requested: requested.clone(),
+            continuing,
+            use_resume,
+            question: match &prompt {
+                Prompt::App(r) => Some(r.question.trim().to_string()),
+                Prompt::Api(_) => None,
+            },
+            catalogue: catalogue.clone(),
         };
-        // Reading what decides the route, then reserving, in one trip to
-        // the blocking pool (on PostgreSQL, on one connection).
-        let (
-            loaded,
+        let period = asking.period.clone();
+        // The tier the caller claims chooses the route, and the reservation
+        // checks the account against it, with no read before. The account
+        // is read first when the user's keys or the conversation's turns
+        // are wanted, or when it is no longer as the caller claims.
+        let quick = continuing.is_none() && !self.byok.in_play(catalogue.plan(claimed).byok);
+        let reserving = match quick {
+            true => self.reserve_as_claimed(asking.clone(), claimed).await?,
+            false => None,
+        };
+        let Reserving {
+            loaded:
+                Loaded {
+                    tier,
+                    history,
+                    resume,
+                    fallback,
+                    keys: _,
+                },
             route,
             limit,
-            asks::Reserved {
-                open,
-                counted,
-                stored,
-            },
-        ) = {
-            let (this, catalogue, requested) = (self.clone(), catalogue.clone(), requested.clone());
-            let period = period.clone();
-            self.pool
-                .read_then_write(
-                    move |conn| {
-                        let loaded =
-                            load(conn, &this.byok, &catalogue, user.0, continuing, use_resume)?;
-                        let route = this.route(
-                            &catalogue,
-                            loaded.tier,
-                            requested.as_deref(),
-                            loaded.keys.as_ref(),
-                            loaded.fallback,
-                        )?;
-                        let limit = catalogue.plan(loaded.tier).monthly_questions;
-                        Ok::<_, AskError>((loaded, route, limit))
-                    },
-                    move |conn, (loaded, route, limit)| {
-                        let reserve = asks::Reserve {
-                            user_id: user.0,
-                            period: &period.key,
-                            limit,
-                            count: route.first().map(|m| opening(m, via)),
-                            store: question.as_deref().map(|question| asks::Turn {
-                                continuing,
-                                title: truncate(question, TITLE_CHARS),
-                                question,
-                            }),
-                            now: db::now(),
-                        };
-                        let reserved = asks::reserve(conn, &reserve)
-                            .map_err(|e| reserve_error(e, &period, limit))?;
-                        Ok((loaded, route, limit, reserved))
-                    },
-                )
-                .await?
+            reserved:
+                asks::Reserved {
+                    open,
+                    counted,
+                    stored,
+                    resume: _,
+                },
+        } = match reserving {
+            Some(reserving) => reserving,
+            None => self.read_then_reserve(asking).await?,
         };
         if let (Some(counted), Some(limit)) = (counted, limit) {
             let allowance = counted.granted.saturating_add_unsigned(limit);
             self.notices
                 .question_counted(user.0, &period, counted.used, allowance);
         }
-        let Loaded {
-            tier,
-            history,
-            resume,
-            fallback,
-            keys: _,
-        } = loaded;
         let byok = matches!(route, Route::Own(..));
         let mut reservation = Reservation {
             user_id: user.0,
@@ -514,6 +510,92 @@ impl AskService {
         Ok(Answer { model, events })
     }
 
+    /// Reserves on the platform's keys for the tier the caller claims; the
+    /// reservation checks the account has it. `None` when it does not (or
+    /// that tier may not use the model asked for): nothing was written.
+    async fn reserve_as_claimed(
+        &self,
+        asking: Asking,
+        claimed: Tier,
+    ) -> Result<Option<Reserving>, AskError> {
+        let Ok(chain) =
+            self.platform_chain(&asking.catalogue, claimed, asking.requested.as_deref())
+        else {
+            return Ok(None);
+        };
+        let route = Route::Platform(chain);
+        let limit = asking.catalogue.plan(claimed).monthly_questions;
+        let period = asking.period.clone();
+        let account = asks::Account {
+            tier: claimed.as_str(),
+            resume: asking.use_resume,
+        };
+        let reserved = self
+            .pool
+            .write(move |conn| {
+                let reserved = asking.reserve(conn, &route, limit, Some(account));
+                Ok::<_, AskError>(reserved.map(|reserved| (route, reserved)))
+            })
+            .await?;
+        let (route, mut reserved) = match reserved {
+            Ok(done) => done,
+            Err(asks::ReserveError::AccountChanged) => return Ok(None),
+            Err(e) => return Err(reserve_error(e, &period, limit)),
+        };
+        Ok(Some(Reserving {
+            loaded: Loaded {
+                tier: claimed,
+                history: Vec::new(),
+                resume: reserved.resume.take(),
+                fallback: false,
+                keys: None,
+            },
+            route,
+            limit,
+            reserved,
+        }))
+    }
+
+    /// Reads what decides the route, then reserves, in one trip to the
+    /// blocking pool (on PostgreSQL, on one connection).
+    async fn read_then_reserve(&self, asking: Asking) -> Result<Reserving, AskError> {
+        let this = self.clone();
+        self.pool
+            .read_then_write(
+                move |conn| {
+                    let loaded = load(
+                        conn,
+                        &this.byok,
+                        &asking.catalogue,
+                        asking.user.0,
+                        asking.continuing,
+                        asking.use_resume,
+                    )?;
+                    let route = this.route(
+                        &asking.catalogue,
+                        loaded.tier,
+                        asking.requested.as_deref(),
+                        loaded.keys.as_ref(),
+                        loaded.fallback,
+                    )?;
+                    let limit = asking.catalogue.plan(loaded.tier).monthly_questions;
+                    Ok::<_, AskError>((asking, loaded, route, limit))
+                },
+                move |conn, (asking, loaded, route, limit)| {
+                    let reserved = asking
+                        .reserve(conn, &route, limit, None)
+                        .map_err(|e| reserve_error(e, &asking.period, limit))?;
+                    Ok(Reserving {
+                        loaded,
+                        route,
+                        limit,
+                        reserved,
+                    })
+                },
+            )
+            .await
+    }
+
     /// Chooses who answers: the user's key for the model's provider, else
     /// the platform's chain.
     fn route(
@@ -582,6 +664,7 @@ impl AskService {
                         limit,
                         count: Some(opening(&next, via)),
                         store: None,
+                        account: None,
                         now: db::now(),
                     };
                     // Over the quota, the refused attempt's row still stands.
@@ -719,6 +802,56 @@ fn failed_row(
     }
 }
 
+/// What an ask reserves with, whichever way it reserves.
+#[derive(Clone)]
+struct Asking {
+    user: UserId,
+    via: Via,
+    period: Period,
+    requested: Option<String>,
+    continuing: Option<i64>,
+    use_resume: bool,
+    /// The app's question (the API stores none).
+    question: Option<String>,
+    catalogue: Arc<Catalogue>,
+}
+
+impl Asking {
+    /// Counts the question if the route's platform answers it, and stores
+    /// the app's turn; with `account`, only if the account is as described.
+    fn reserve(
+        &self,
+        conn: &mut db::Db,
+        route: &Route,
+        limit: Option<u32>,
+        account: Option<asks::Account<'_>>,
+    ) -> Result<asks::Reserved, asks::ReserveError> {
+        let reserve = asks::Reserve {
+            user_id: self.user.0,
+            period: &self.period.key,
+            limit,
+            count: route.first().map(|m| opening(m, self.via)),
+            store: self.question.as_deref().map(|question| asks::Turn {
+                continuing: self.continuing,
+                title: truncate(question, TITLE_CHARS),
+                question,
+            }),
+            account,
+            now: db::now(),
+        };
+        asks::reserve(conn, &reserve)
+    }
+}
+
+/// What reserving gave: what was read, the route, the plan's limit, and
+/// what was written.
+struct Reserving {
+    loaded: Loaded,
+    route: Route,
+    limit: Option<u32>,
+    reserved: asks::Reserved,
+}
+
 /// What an ask reads before it starts.
 struct Loaded {
     tier: Tier,
@@ -797,6 +930,9 @@ fn reserve_error(error: asks::ReserveError, period: &Period, limit: Option<u32>)
             period_end: db::rfc3339(period.end),
         },
         asks::ReserveError::ConversationGone => AskError::ConversationNotFound,
+        // Only a reservation that checks the account finds it changed, and
+        // `reserve_as_claimed` reads it then; the account may be gone.
+        asks::ReserveError::AccountChanged => AskError::AccountGone,
         asks::ReserveError::Query(e) => e.into(),
     }
 }

@@ -37,8 +37,22 @@ pub struct Reserve<'a> {
     pub count: Option<Opening<'a>>,
     /// For the app: the conversation turn to store.
     pub store: Option<Turn<'a>>,
+    /// When set, the account the caller's token describes, checked here
+    /// instead of read before.
+    pub account: Option<Account<'a>>,
     /// The time stamped on every row.
     pub now: NaiveDateTime,
+}
+
+/// The account as the caller's access token describes it. The reservation
+/// writes nothing unless the account exists with this tier in force and is
+/// not suspended ([`ReserveError::AccountChanged`]), and reads the active
+/// resume's text when wanted: the ask needs no read before it reserves.
+pub struct Account<'a> {
+    /// The tier the caller's route and limit were chosen for.
+    pub tier: &'a str,
+    /// Whether to read the active resume's text.
+    pub resume: bool,
 }
 
 /// The open ask's description (for the sweep's ledger row).
@@ -62,7 +76,7 @@ pub struct Turn<'a> {
 }
 
 /// What a reservation wrote.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reserved {
     /// The open ask, when a question was counted.
     pub open: Option<i64>,
@@ -70,6 +84,9 @@ pub struct Reserved {
     pub counted: Option<quota::Counted>,
     /// The stored turn (the app only).
     pub stored: Option<StoredTurn>,
+    /// The active resume's text, when the account was checked here and the
+    /// resume wanted.
+    pub resume: Option<String>,
 }
 
 /// The rows an app ask writes before it is answered.
@@ -94,6 +111,10 @@ pub enum ReserveError {
     /// The conversation continued was deleted meanwhile.
     #[error("the conversation is gone")]
     ConversationGone,
+    /// The account is not as the caller's token describes it (its tier
+    /// changed, it was suspended or deleted): read it, then reserve again.
+    #[error("the account changed since the token was issued")]
+    AccountChanged,
     /// A query failed.
     #[error(transparent)]
     Query(#[from] diesel::result::Error),
@@ -113,6 +134,34 @@ pub fn reserve(conn: &mut Db, r: &Reserve<'_>) -> Result<Reserved, ReserveError>
         )) => ReserveError::ConversationGone,
         e => e,
     })
+}
+
+/// The tier in force of the account `u` at `p.at`, reckoned as
+/// `UserRow::tier` does (free once a payment grace period has run out).
+macro_rules! tier_in_force {
+    () => {
+        "CASE WHEN u.tier_expires_at <= p.at THEN 'free' ELSE u.subscription_tier END"
+    };
+}
+
+/// A row when the account has the tier `p.tier` in force and is not
+/// suspended, with the active resume's text when `p.want_resume`.
+const SQLITE_ACCOUNT: (&str, &str) = (
+    "user_id, tier, at, want_resume",
+    concat!(
+        "SELECT (SELECT r.text FROM resumes r
+        WHERE r.user_id = u.id AND r.is_active AND p.want_resume) AS resume
+    FROM users u, p
+    WHERE u.id = p.user_id AND u.suspended_at IS NULL AND ",
+        tier_in_force!(),
+        " = p.tier"
+    ),
+);
+
+#[derive(QueryableByName)]
+struct AccountRow {
+    #[diesel(sql_type = Nullable<Text>)]
+    resume: Option<String>,
 }
 
 /// Counts the question if the user is under the plan's limit plus the
@@ -169,6 +218,22 @@ fn reserve_on_sqlite(
     conn: &mut SqliteConnection,
     r: &Reserve<'_>,
 ) -> Result<Reserved, ReserveError> {
+    let resume = match &r.account {
+        Some(account) => {
+            let params = (
+                bound::<BigInt, _>(r.user_id),
+                bound::<Text, _>(account.tier),
+                bound::<Timestamp, _>(r.now),
+                bound::<Bool, _>(account.resume),
+            );
+            Prepared::new(SQLITE_ACCOUNT, params)
+                .get_result::<AccountRow>(conn)
+                .optional()?
+                .ok_or(ReserveError::AccountChanged)?
+                .resume
+        }
+        None => None,
+    };
     let (open, counted) = match &r.count {
         Some(o) => {
             let limit = r.limit.map(|l| i32::try_from(l).unwrap_or(i32::MAX));
@@ -199,6 +264,7 @@ fn reserve_on_sqlite(
             open,
             counted,
             stored: None,
+            resume,
         });
     };
     let conversation_id = match turn.continuing {
@@ -233,24 +299,40 @@ fn reserve_on_sqlite(
             question_id,
             answer_id,
         }),
+        resume,
     })
 }
 
 /// The reservation as one statement, reading its parameters from `p`
-/// (see [`Prepared`]). `counting` and `storing` switch its parts on; when
-/// counting, nothing is written unless the quota's upsert took the question
-/// (`go`). The upsert is SQLite's (`SQLITE_COUNT`).
+/// (see [`Prepared`]). `checking`, `counting` and `storing` switch its
+/// parts on. Nothing is written unless the account is as described
+/// (`account`, SQLite's `SQLITE_ACCOUNT`, when checking) and, when
+/// counting, the quota's upsert took the question (`go`). The upsert is
+/// SQLite's (`SQLITE_COUNT`).
 const RESERVE: (&str, &str) = (
-    "user_id, period, counting, lim, provider, model, via, at, storing, title, continuing, question",
-    ", counted AS (
+    "user_id, period, counting, lim, provider, model, via, at, storing, title, continuing, question, \
+     checking, tier, want_resume",
+    concat!(
+        ", account AS (
+    SELECT NULL::text AS resume FROM p WHERE NOT p.checking
+    UNION ALL
+    SELECT (SELECT r.text FROM resumes r
+        WHERE r.user_id = u.id AND r.is_active AND p.want_resume)
+    FROM users u, p
+    WHERE p.checking AND u.id = p.user_id AND u.suspended_at IS NULL AND ",
+        tier_in_force!(),
+        " = p.tier
+), counted AS (
     INSERT INTO quota_usage (user_id, period, used)
-    SELECT p.user_id, p.period, 1 FROM p WHERE p.counting AND (p.lim IS NULL OR p.lim > 0 OR EXISTS
+    SELECT p.user_id, p.period, 1 FROM p WHERE p.counting AND EXISTS (SELECT 1 FROM account)
+      AND (p.lim IS NULL OR p.lim > 0 OR EXISTS
         (SELECT 1 FROM quota_usage q WHERE q.user_id = p.user_id AND q.period = p.period))
     ON CONFLICT (user_id, period) DO UPDATE SET used = quota_usage.used + 1
     WHERE (SELECT p.lim IS NULL OR quota_usage.used < quota_usage.granted + p.lim FROM p)
     RETURNING used, granted
 ), go AS (
-    SELECT 1 FROM p WHERE NOT p.counting OR EXISTS (SELECT 1 FROM counted)
+    SELECT 1 FROM p WHERE EXISTS (SELECT 1 FROM account)
+      AND (NOT p.counting OR EXISTS (SELECT 1 FROM counted))
 ), opened AS (
     INSERT INTO open_asks (user_id, period, provider, model, via, created_at)
     SELECT p.user_id, p.period, p.provider, p.model, p.via, p.at FROM p, counted
@@ -269,17 +351,24 @@ const RESERVE: (&str, &str) = (
     FROM p, target, (VALUES ('user', 'complete'), ('assistant', 'writing')) AS m (role, status)
     RETURNING id, role
 )
-SELECT EXISTS (SELECT 1 FROM go) AS went,
+SELECT EXISTS (SELECT 1 FROM account) AS matched,
+       (SELECT resume FROM account) AS resume,
+       EXISTS (SELECT 1 FROM go) AS went,
        (SELECT id FROM opened) AS open_id,
        (SELECT used FROM counted) AS used,
        (SELECT granted FROM counted) AS granted,
        (SELECT id FROM target) AS conversation_id,
        (SELECT id FROM turn WHERE role = 'user') AS question_id,
-       (SELECT id FROM turn WHERE role = 'assistant') AS answer_id",
+       (SELECT id FROM turn WHERE role = 'assistant') AS answer_id"
+    ),
 );
 
 #[derive(QueryableByName)]
 struct ReserveRow {
+    #[diesel(sql_type = Bool)]
+    matched: bool,
+    #[diesel(sql_type = Nullable<Text>)]
+    resume: Option<String>,
     #[diesel(sql_type = Bool)]
     went: bool,
     #[diesel(sql_type = Nullable<BigInt>)]
@@ -326,8 +415,16 @@ fn reserve_in_one_statement(
             bound::<Nullable<BigInt>, _>(continuing),
             bound::<Text, _>(question),
         ),
+        (
+            bound::<Bool, _>(r.account.is_some()),
+            bound::<Text, _>(r.account.as_ref().map_or("", |a| a.tier)),
+            bound::<Bool, _>(r.account.as_ref().is_some_and(|a| a.resume)),
+        ),
     );
     let row: ReserveRow = Prepared::new(RESERVE, params).get_result(pg)?;
+    if !row.matched {
+        return Err(ReserveError::AccountChanged);
+    }
     if !row.went {
         return Err(ReserveError::QuotaExceeded);
     }
@@ -347,6 +444,7 @@ fn reserve_in_one_statement(
             .zip(row.granted)
             .map(|(used, granted)| quota::Counted { used, granted }),
         stored,
+        resume: row.resume,
     })
 }
 

@@ -366,6 +366,12 @@ impl Byok {
         self.list(user_id, catalogue).await
     }
 
+    /// Whether an ask on a plan that allows own keys (`plan_allows`) reads
+    /// the user's keys ([`Self::for_ask`]).
+    pub fn in_play(&self, plan_allows: bool) -> bool {
+        self.vault.is_some() && plan_allows
+    }
+
     /// The user's keys for an ask, sealed, when their plan may use them and
     /// they have any (`conn` is the ask's own read connection).
     pub fn for_ask(

@@ -42,7 +42,7 @@ pub async fn ask(
     let decision = per_minute(&state, &user).await?;
     let answer = state
         .ask
-        .ask(user.id, body.into_inner())
+        .ask(user.id, user.tier, body.into_inner())
         .await
         .map_err(|e| refused(&state, e, &decision))?;
 

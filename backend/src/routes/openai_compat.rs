@@ -248,7 +248,7 @@ pub async fn chat_completions(
     let decision = per_minute(&state, &user).await?;
     let answer = state
         .ask
-        .complete(user.id, call)
+        .complete(user.id, user.tier, call)
         .await
         .map_err(|e| refused(&state, e, &decision))?;
 

@@ -118,6 +118,7 @@ async fn a_reservation_for_a_conversation_deleted_meanwhile_writes_nothing() {
                 title: "Hi",
                 question: "And then?",
             }),
+            account: None,
             now: mentor::db::now(),
         };
         let result = asks::reserve(conn, &reserve);
@@ -204,6 +205,7 @@ async fn the_sweep_gives_back_a_question_whose_ask_never_settled_once() {
                 via: "app",
             }),
             store: None,
+            account: None,
             now: opened,
         };
         mentor::db::asks::reserve(conn, &reserve).expect("reserve");

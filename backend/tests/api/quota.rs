@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use mentor::db::schema::usage_events;
 use serde_json::json;
 
-use crate::helpers::{TestApp, spawn_app, spawn_app_with, spawn_replica};
+use crate::helpers::{PASSWORD, Session, TestApp, spawn_app, spawn_app_with, spawn_replica};
 
 /// A config file raising or lowering the free plan's per-minute limit.
 fn free_per_minute(dir: &tempfile::TempDir, per_minute: u32) -> PathBuf {
@@ -198,4 +198,76 @@ async fn with_redis_unreachable_asks_are_still_answered_and_limited_per_process(
     app.ask(&s.access, json!({"question": "q"}))
         .await
         .assert_error(429, "rate_limited");
+}
+
+/// An ask reserves for the tier the caller's token claims, and the
+/// reservation checks the account has it: a tier changed since the token
+/// was issued (either way), or a suspension, is what counts.
+#[tokio::test]
+async fn an_ask_goes_by_the_account_as_it_is_not_as_the_token_claims() {
+    use mentor::db::schema::{quota_usage as q, users as u};
+    let app = spawn_app().await;
+    let free = app.register("ada@example.com").await;
+    let (id, period) = (free.user_id, mentor::quota::Period::current().key);
+    // The free plan's ten questions used up.
+    let use_ten = || {
+        app.with_db(|conn| {
+            diesel::delete(q::table.filter(q::user_id.eq(id)))
+                .execute(conn)
+                .expect("forget the count");
+            diesel::insert_into(q::table)
+                .values((q::user_id.eq(id), q::period.eq(&period), q::used.eq(10)))
+                .execute(conn)
+                .expect("use ten")
+        })
+    };
+    let used = || {
+        app.with_db(|conn| {
+            q::table
+                .filter(q::user_id.eq(id))
+                .select(q::used)
+                .first::<i32>(conn)
+                .expect("used")
+        })
+    };
+
+    // Upgraded since the token (free) was issued: the pro plan answers.
+    app.with_db(|conn| {
+        diesel::update(u::table.find(id))
+            .set(u::subscription_tier.eq("pro"))
+            .execute(conn)
+            .expect("upgrade")
+    });
+    use_ten();
+    let reply = app.ask(&free.access, json!({"question": "Hi"})).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(used(), 11);
+
+    // A token that claims pro, for an account whose paid period has run
+    // out: the free plan's ten are used, so nothing is counted or stored.
+    let pro = Session::from(&app.login("ada@example.com", PASSWORD).await);
+    app.with_db(|conn| {
+        let ended = mentor::db::now() - chrono::TimeDelta::hours(1);
+        diesel::update(u::table.find(id))
+            .set(u::tier_expires_at.eq(Some(ended)))
+            .execute(conn)
+            .expect("end the paid period")
+    });
+    use_ten();
+    let conversations = || app.request("GET", "/api/v1/conversations", Some(&pro.access), None);
+    let before = conversations().await.body;
+    let reply = app.ask(&pro.access, json!({"question": "Hi"})).await;
+    assert_eq!((reply.status, reply.error()), (429, "quota_exceeded"));
+    assert_eq!(used(), 10);
+    assert_eq!(conversations().await.body, before);
+
+    // Suspended since the token was issued.
+    app.with_db(|conn| {
+        diesel::update(u::table.find(id))
+            .set(u::suspended_at.eq(Some(mentor::db::now())))
+            .execute(conn)
+            .expect("suspend")
+    });
+    let reply = app.ask(&free.access, json!({"question": "Hi"})).await;
+    assert_eq!((reply.status, reply.error()), (403, "account_suspended"));
 }
