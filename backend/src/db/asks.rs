@@ -1,5 +1,6 @@
-//! The two writes of every ask: reserving (count the question, open the
-//! ask for the sweep, store the question and its empty answer) and settling
+//! The two writes of every ask: reserving (check the account is as the
+//! caller's token describes it, count the question, open the ask for the
+//! sweep, store the question and its empty answer) and settling
 //! (store the answer, write the ledger row, close the ask, give the question
 //! back if it was not charged).
 //!
