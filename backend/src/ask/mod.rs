@@ -364,9 +364,10 @@ impl AskService {
         // is read first when the user's keys or the conversation's turns
         // are wanted, or when it is no longer as the caller claims.
         let quick = continuing.is_none() && !self.byok.in_play(catalogue.plan(claimed).byok);
-        let reserving = match quick {
-            true => self.reserve_as_claimed(asking.clone(), claimed).await?,
-            false => None,
+        let reserving = if quick {
+            self.reserve_as_claimed(asking.clone(), claimed).await?
+        } else {
+            None
         };
         let Reserving {
             loaded:
