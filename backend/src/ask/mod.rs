@@ -531,17 +531,20 @@ impl AskService {
             tier: claimed.as_str(),
             resume: asking.use_resume,
         };
+        // A failure must leave the closure as an error, so that the pool
+        // can tell a connection the server closed (503) from a failed query.
         let reserved = self
             .pool
-            .write(move |conn| {
-                let reserved = asking.reserve(conn, &route, limit, Some(account));
-                Ok::<_, AskError>(reserved.map(|reserved| (route, reserved)))
-            })
+            .write(
+                move |conn| match asking.reserve(conn, &route, limit, Some(account)) {
+                    Ok(reserved) => Ok(Some((route, reserved))),
+                    Err(asks::ReserveError::AccountChanged) => Ok(None),
+                    Err(e) => Err(reserve_error(e, &period, limit)),
+                },
+            )
             .await?;
-        let (route, mut reserved) = match reserved {
-            Ok(done) => done,
-            Err(asks::ReserveError::AccountChanged) => return Ok(None),
-            Err(e) => return Err(reserve_error(e, &period, limit)),
+        let Some((route, mut reserved)) = reserved else {
+            return Ok(None);
         };
         Ok(Some(Reserving {
             loaded: Loaded {

@@ -601,6 +601,8 @@ fn checkout(
 
 /// Takes a connection from `pool` (waiting briefly while the database is
 /// out of reach) and runs `f` on it, on the calling (blocking) thread.
+/// A failed query must leave `f` as an `Err`: only then is the connection
+/// checked, and dropped if the server closed it.
 fn call<T, E, F>(
     pool: &r2d2::Pool<DbManager>,
     waits: Option<&prometheus::Histogram>,
