@@ -58,11 +58,15 @@ async fn requests_recover_after_postgres_closes_the_apps_connections() {
     let Ok(admin_url) = std::env::var("MENTOR_TEST_POSTGRES_URL") else {
         return;
     };
-    // The free plan, without the per-minute limit: its asks reserve with
-    // no read before.
+    // The free plan, without its limits: its asks reserve with no read
+    // before.
     let dir = tempfile::tempdir().expect("dir");
     let config = dir.path().join("mentor.toml");
-    std::fs::write(&config, "[plans.free]\nper_minute = 1000\n").expect("config");
+    std::fs::write(
+        &config,
+        "[plans.free]\nmonthly_questions = \"unlimited\"\nper_minute = 1000\n",
+    )
+    .expect("config");
     let app = spawn_app_with(|s| s.ai.config_file = Some(config)).await;
     let s = app.register("ada@example.com").await;
     let database = app.with_db(|conn| {
