@@ -14,6 +14,8 @@
 //! is a transaction of one statement per table. The API tests run on both
 //! engines and hold them equal.
 
+use std::marker::PhantomData;
+
 use chrono::NaiveDateTime;
 use diesel::backend::Backend;
 use diesel::expression::AsExpression;
@@ -25,6 +27,26 @@ use shared_types::MessageStatus;
 
 use super::models::NewUsageEvent;
 use super::{Db, quota};
+
+/// The SQL of a [`Prepared`] statement: its parameters' names, in order,
+/// and its body.
+trait Statement: Copy + 'static {
+    const SQL: (&'static str, &'static str);
+}
+
+/// Declares a [`Statement`]: a unit type named as a constant.
+macro_rules! statement {
+    ($(#[$doc:meta])* $name:ident = ($names:expr, $body:expr $(,)?);) => {
+        $(#[$doc])*
+        #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+        #[derive(Clone, Copy)]
+        struct $name;
+
+        impl Statement for $name {
+            const SQL: (&'static str, &'static str) = ($names, $body);
+        }
+    };
+}
 
 /// What a reservation writes.
 pub struct Reserve<'a> {
@@ -145,19 +167,21 @@ macro_rules! tier_in_force {
     };
 }
 
-/// A row when the account has the tier `p.tier` in force and is not
-/// suspended, with the active resume's text when `p.want_resume`.
-const SQLITE_ACCOUNT: (&str, &str) = (
-    "user_id, tier, at, want_resume",
-    concat!(
-        "SELECT (SELECT r.text FROM resumes r
-        WHERE r.user_id = u.id AND r.is_active AND p.want_resume) AS resume
-    FROM users u, p
-    WHERE u.id = p.user_id AND u.suspended_at IS NULL AND ",
-        tier_in_force!(),
-        " = p.tier"
-    ),
-);
+statement! {
+    /// A row when the account has the tier `p.tier` in force and is not
+    /// suspended, with the active resume's text when `p.want_resume`.
+    SQLITE_ACCOUNT = (
+        "user_id, tier, at, want_resume",
+        concat!(
+            "SELECT (SELECT r.text FROM resumes r
+            WHERE r.user_id = u.id AND r.is_active AND p.want_resume) AS resume
+        FROM users u, p
+        WHERE u.id = p.user_id AND u.suspended_at IS NULL AND ",
+            tier_in_force!(),
+            " = p.tier"
+        ),
+    );
+}
 
 #[derive(QueryableByName)]
 struct AccountRow {
@@ -165,41 +189,49 @@ struct AccountRow {
     resume: Option<String>,
 }
 
-/// Counts the question if the user is under the plan's limit plus the
-/// questions an admin granted for the period (`lim` NULL: unlimited): one
-/// upsert whose update is conditional, so concurrent askers on any number
-/// of replicas can never push the count past the limit. A plan with a limit
-/// of 0 answers only granted questions, and a grant makes the row, so with
-/// no row there is nothing to insert.
-const SQLITE_COUNT: (&str, &str) = (
-    "user_id, period, lim",
-    "INSERT INTO quota_usage (user_id, period, used)
-    SELECT user_id, period, 1 FROM p WHERE lim IS NULL OR lim > 0 OR EXISTS
-        (SELECT 1 FROM quota_usage q WHERE q.user_id = p.user_id AND q.period = p.period)
-    ON CONFLICT (user_id, period) DO UPDATE SET used = quota_usage.used + 1
-    WHERE (SELECT lim IS NULL OR quota_usage.used < quota_usage.granted + lim FROM p)
-    RETURNING used, granted",
-);
-const SQLITE_OPEN: (&str, &str) = (
-    "user_id, period, provider, model, via, at",
-    "INSERT INTO open_asks (user_id, period, provider, model, via, created_at)
-    SELECT user_id, period, provider, model, via, at FROM p WHERE true
-    RETURNING id",
-);
-const SQLITE_CONVERSATION: (&str, &str) = (
-    "user_id, title, at",
-    "INSERT INTO conversations (user_id, title, created_at, updated_at)
-    SELECT user_id, title, at, at FROM p WHERE true
-    RETURNING id",
-);
-const SQLITE_TURN: (&str, &str) = (
-    "conversation_id, question, at",
-    "INSERT INTO messages (conversation_id, role, content, model, status, created_at)
-    SELECT conversation_id, 'user', question, NULL, 'complete', at FROM p
-    UNION ALL
-    SELECT conversation_id, 'assistant', '', NULL, 'writing', at FROM p
-    RETURNING id, role",
-);
+statement! {
+    /// Counts the question if the user is under the plan's limit plus the
+    /// questions an admin granted for the period (`lim` NULL: unlimited): one
+    /// upsert whose update is conditional, so concurrent askers on any number
+    /// of replicas can never push the count past the limit. A plan with a limit
+    /// of 0 answers only granted questions, and a grant makes the row, so with
+    /// no row there is nothing to insert.
+    SQLITE_COUNT = (
+        "user_id, period, lim",
+        "INSERT INTO quota_usage (user_id, period, used)
+        SELECT user_id, period, 1 FROM p WHERE lim IS NULL OR lim > 0 OR EXISTS
+            (SELECT 1 FROM quota_usage q WHERE q.user_id = p.user_id AND q.period = p.period)
+        ON CONFLICT (user_id, period) DO UPDATE SET used = quota_usage.used + 1
+        WHERE (SELECT lim IS NULL OR quota_usage.used < quota_usage.granted + lim FROM p)
+        RETURNING used, granted",
+    );
+}
+statement! {
+    SQLITE_OPEN = (
+        "user_id, period, provider, model, via, at",
+        "INSERT INTO open_asks (user_id, period, provider, model, via, created_at)
+        SELECT user_id, period, provider, model, via, at FROM p WHERE true
+        RETURNING id",
+    );
+}
+statement! {
+    SQLITE_CONVERSATION = (
+        "user_id, title, at",
+        "INSERT INTO conversations (user_id, title, created_at, updated_at)
+        SELECT user_id, title, at, at FROM p WHERE true
+        RETURNING id",
+    );
+}
+statement! {
+    SQLITE_TURN = (
+        "conversation_id, question, at",
+        "INSERT INTO messages (conversation_id, role, content, model, status, created_at)
+        SELECT conversation_id, 'user', question, NULL, 'complete', at FROM p
+        UNION ALL
+        SELECT conversation_id, 'assistant', '', NULL, 'writing', at FROM p
+        RETURNING id, role",
+    );
+}
 
 #[derive(QueryableByName)]
 struct Id {
@@ -304,65 +336,67 @@ fn reserve_on_sqlite(
     })
 }
 
-/// The reservation as one statement, reading its parameters from `p`
-/// (see [`Prepared`]). `checking`, `counting` and `storing` switch its
-/// parts on. Nothing is written unless the account is as described
-/// (`account`, SQLite's `SQLITE_ACCOUNT`, when checking) and, when
-/// counting, the quota's upsert took the question (`go`). The upsert is
-/// SQLite's (`SQLITE_COUNT`).
-const RESERVE: (&str, &str) = (
-    "user_id, period, counting, lim, provider, model, via, at, storing, title, continuing, question, \
-     checking, tier, want_resume",
-    concat!(
-        ", account AS (
-    SELECT NULL::text AS resume FROM p WHERE NOT p.checking
-    UNION ALL
-    SELECT (SELECT r.text FROM resumes r
-        WHERE r.user_id = u.id AND r.is_active AND p.want_resume)
-    FROM users u, p
-    WHERE p.checking AND u.id = p.user_id AND u.suspended_at IS NULL AND ",
-        tier_in_force!(),
-        " = p.tier
-), counted AS (
-    INSERT INTO quota_usage (user_id, period, used)
-    SELECT p.user_id, p.period, 1 FROM p WHERE p.counting AND EXISTS (SELECT 1 FROM account)
-      AND (p.lim IS NULL OR p.lim > 0 OR EXISTS
-        (SELECT 1 FROM quota_usage q WHERE q.user_id = p.user_id AND q.period = p.period))
-    ON CONFLICT (user_id, period) DO UPDATE SET used = quota_usage.used + 1
-    WHERE (SELECT p.lim IS NULL OR quota_usage.used < quota_usage.granted + p.lim FROM p)
-    RETURNING used, granted
-), go AS (
-    SELECT 1 FROM p WHERE EXISTS (SELECT 1 FROM account)
-      AND (NOT p.counting OR EXISTS (SELECT 1 FROM counted))
-), opened AS (
-    INSERT INTO open_asks (user_id, period, provider, model, via, created_at)
-    SELECT p.user_id, p.period, p.provider, p.model, p.via, p.at FROM p, counted
-    RETURNING id
-), conversation AS (
-    INSERT INTO conversations (user_id, title, created_at, updated_at)
-    SELECT p.user_id, p.title, p.at, p.at FROM p, go WHERE p.storing AND p.continuing IS NULL
-    RETURNING id
-), target AS (
-    SELECT id FROM conversation
-    UNION ALL
-    SELECT p.continuing FROM p, go WHERE p.storing AND p.continuing IS NOT NULL
-), turn AS (
-    INSERT INTO messages (conversation_id, role, content, model, status, created_at)
-    SELECT target.id, m.role, CASE WHEN m.role = 'user' THEN p.question ELSE '' END, NULL, m.status, p.at
-    FROM p, target, (VALUES ('user', 'complete'), ('assistant', 'writing')) AS m (role, status)
-    RETURNING id, role
-)
-SELECT EXISTS (SELECT 1 FROM account) AS matched,
-       (SELECT resume FROM account) AS resume,
-       EXISTS (SELECT 1 FROM go) AS went,
-       (SELECT id FROM opened) AS open_id,
-       (SELECT used FROM counted) AS used,
-       (SELECT granted FROM counted) AS granted,
-       (SELECT id FROM target) AS conversation_id,
-       (SELECT id FROM turn WHERE role = 'user') AS question_id,
-       (SELECT id FROM turn WHERE role = 'assistant') AS answer_id"
-    ),
-);
+statement! {
+    /// The reservation as one statement, reading its parameters from `p`
+    /// (see [`Prepared`]). `checking`, `counting` and `storing` switch its
+    /// parts on. Nothing is written unless the account is as described
+    /// (`account`, SQLite's `SQLITE_ACCOUNT`, when checking) and, when
+    /// counting, the quota's upsert took the question (`go`). The upsert is
+    /// SQLite's (`SQLITE_COUNT`).
+    RESERVE = (
+        "user_id, period, counting, lim, provider, model, via, at, storing, title, continuing, question, \
+         checking, tier, want_resume",
+        concat!(
+            ", account AS (
+        SELECT NULL::text AS resume FROM p WHERE NOT p.checking
+        UNION ALL
+        SELECT (SELECT r.text FROM resumes r
+            WHERE r.user_id = u.id AND r.is_active AND p.want_resume)
+        FROM users u, p
+        WHERE p.checking AND u.id = p.user_id AND u.suspended_at IS NULL AND ",
+            tier_in_force!(),
+            " = p.tier
+    ), counted AS (
+        INSERT INTO quota_usage (user_id, period, used)
+        SELECT p.user_id, p.period, 1 FROM p WHERE p.counting AND EXISTS (SELECT 1 FROM account)
+          AND (p.lim IS NULL OR p.lim > 0 OR EXISTS
+            (SELECT 1 FROM quota_usage q WHERE q.user_id = p.user_id AND q.period = p.period))
+        ON CONFLICT (user_id, period) DO UPDATE SET used = quota_usage.used + 1
+        WHERE (SELECT p.lim IS NULL OR quota_usage.used < quota_usage.granted + p.lim FROM p)
+        RETURNING used, granted
+    ), go AS (
+        SELECT 1 FROM p WHERE EXISTS (SELECT 1 FROM account)
+          AND (NOT p.counting OR EXISTS (SELECT 1 FROM counted))
+    ), opened AS (
+        INSERT INTO open_asks (user_id, period, provider, model, via, created_at)
+        SELECT p.user_id, p.period, p.provider, p.model, p.via, p.at FROM p, counted
+        RETURNING id
+    ), conversation AS (
+        INSERT INTO conversations (user_id, title, created_at, updated_at)
+        SELECT p.user_id, p.title, p.at, p.at FROM p, go WHERE p.storing AND p.continuing IS NULL
+        RETURNING id
+    ), target AS (
+        SELECT id FROM conversation
+        UNION ALL
+        SELECT p.continuing FROM p, go WHERE p.storing AND p.continuing IS NOT NULL
+    ), turn AS (
+        INSERT INTO messages (conversation_id, role, content, model, status, created_at)
+        SELECT target.id, m.role, CASE WHEN m.role = 'user' THEN p.question ELSE '' END, NULL, m.status, p.at
+        FROM p, target, (VALUES ('user', 'complete'), ('assistant', 'writing')) AS m (role, status)
+        RETURNING id, role
+    )
+    SELECT EXISTS (SELECT 1 FROM account) AS matched,
+           (SELECT resume FROM account) AS resume,
+           EXISTS (SELECT 1 FROM go) AS went,
+           (SELECT id FROM opened) AS open_id,
+           (SELECT used FROM counted) AS used,
+           (SELECT granted FROM counted) AS granted,
+           (SELECT id FROM target) AS conversation_id,
+           (SELECT id FROM turn WHERE role = 'user') AS question_id,
+           (SELECT id FROM turn WHERE role = 'assistant') AS answer_id"
+        ),
+    );
+}
 
 #[derive(QueryableByName)]
 struct ReserveRow {
@@ -529,36 +563,48 @@ pub fn settle(conn: &mut Db, s: &Settle<'_>) -> QueryResult<(i32, i32)> {
     }
 }
 
-const SQLITE_TOUCH: (&str, &str) = (
-    "id, at",
-    "UPDATE conversations SET updated_at = p.at FROM p WHERE conversations.id = p.id
-    RETURNING conversations.id",
-);
-const SQLITE_ANSWER: (&str, &str) = (
-    "id, answer, model, status",
-    "UPDATE messages SET content = p.answer, model = p.model, status = p.status FROM p
-    WHERE messages.id = p.id",
-);
-const SQLITE_LEDGER: (&str, &str) = (
-    concat!(ledger_names!(), ", conversation_id"),
-    "INSERT INTO usage_events (user_id, provider, model, input_tokens, output_tokens,
-        cost_pico, ttft_ms, total_ms, outcome, charged, created_at, byok, via, conversation_id)
-    SELECT * FROM p WHERE true",
-);
-const SQLITE_CLOSE: (&str, &str) = (
-    "id",
-    "DELETE FROM open_asks WHERE id = (SELECT id FROM p) RETURNING id",
-);
-const SQLITE_RELEASE: (&str, &str) = (
-    "user_id, period",
-    "UPDATE quota_usage SET used = quota_usage.used - 1 FROM p
-    WHERE quota_usage.user_id = p.user_id AND quota_usage.period = p.period AND quota_usage.used > 0",
-);
-const SQLITE_COUNTS: (&str, &str) = (
-    "user_id, period",
-    "SELECT q.used, q.granted FROM quota_usage q, p
-    WHERE q.user_id = p.user_id AND q.period = p.period",
-);
+statement! {
+    SQLITE_TOUCH = (
+        "id, at",
+        "UPDATE conversations SET updated_at = p.at FROM p WHERE conversations.id = p.id
+        RETURNING conversations.id",
+    );
+}
+statement! {
+    SQLITE_ANSWER = (
+        "id, answer, model, status",
+        "UPDATE messages SET content = p.answer, model = p.model, status = p.status FROM p
+        WHERE messages.id = p.id",
+    );
+}
+statement! {
+    SQLITE_LEDGER = (
+        concat!(ledger_names!(), ", conversation_id"),
+        "INSERT INTO usage_events (user_id, provider, model, input_tokens, output_tokens,
+            cost_pico, ttft_ms, total_ms, outcome, charged, created_at, byok, via, conversation_id)
+        SELECT * FROM p WHERE true",
+    );
+}
+statement! {
+    SQLITE_CLOSE = (
+        "id",
+        "DELETE FROM open_asks WHERE id = (SELECT id FROM p) RETURNING id",
+    );
+}
+statement! {
+    SQLITE_RELEASE = (
+        "user_id, period",
+        "UPDATE quota_usage SET used = quota_usage.used - 1 FROM p
+        WHERE quota_usage.user_id = p.user_id AND quota_usage.period = p.period AND quota_usage.used > 0",
+    );
+}
+statement! {
+    SQLITE_COUNTS = (
+        "user_id, period",
+        "SELECT q.used, q.granted FROM quota_usage q, p
+        WHERE q.user_id = p.user_id AND q.period = p.period",
+    );
+}
 
 fn settle_on_sqlite(conn: &mut SqliteConnection, s: &Settle<'_>) -> QueryResult<(i32, i32)> {
     let l = s.ledger;
@@ -602,48 +648,50 @@ fn settle_on_sqlite(conn: &mut SqliteConnection, s: &Settle<'_>) -> QueryResult<
     Ok(counts.map_or((0, 0), |c| (c.used, c.granted)))
 }
 
-/// Settling as one statement, reading its parameters from `p` (see
-/// [`Prepared`]). `touched` runs before the ledger's insert reads it, and
-/// its row lock holds off a delete of the conversation until the commit.
-/// Every data-modifying part runs whether or not the final select reads
-/// it, and every part sees the same snapshot, so the final counts read the
-/// release's result when there is one.
-const SETTLE: (&str, &str) = (
-    concat!(
-        ledger_names!(),
-        ", period, conversation_id, message_id, answer, status, open_id"
-    ),
-    ", touched AS (
-    UPDATE conversations SET updated_at = p.at FROM p
-    WHERE conversations.id = p.conversation_id
-    RETURNING conversations.id
-), answered AS (
-    UPDATE messages SET content = p.answer, model = p.model, status = p.status FROM p
-    WHERE messages.id = p.message_id
-    RETURNING messages.id
-), ledger AS (
-    INSERT INTO usage_events (user_id, conversation_id, provider, model, input_tokens,
-        output_tokens, cost_pico, ttft_ms, total_ms, outcome, charged, created_at, byok, via)
-    SELECT p.user_id, (SELECT id FROM touched), p.provider, p.model, p.input_tokens,
-        p.output_tokens, p.cost_pico, p.ttft_ms, p.total_ms, p.outcome, p.charged, p.at, p.byok, p.via
-    FROM p
-    RETURNING id
-), closed AS (
-    DELETE FROM open_asks USING p WHERE open_asks.id = p.open_id RETURNING open_asks.id
-), released AS (
-    UPDATE quota_usage SET used = quota_usage.used - 1 FROM p
-    WHERE quota_usage.user_id = p.user_id AND quota_usage.period = p.period
-      AND quota_usage.used > 0 AND NOT p.charged AND EXISTS (SELECT 1 FROM closed)
-    RETURNING quota_usage.used, quota_usage.granted
-), counts AS (
-    SELECT used, granted FROM released
-    UNION ALL
-    SELECT q.used, q.granted FROM quota_usage q, p
-    WHERE q.user_id = p.user_id AND q.period = p.period AND NOT EXISTS (SELECT 1 FROM released)
-)
-SELECT COALESCE((SELECT used FROM counts), 0) AS used,
-       COALESCE((SELECT granted FROM counts), 0) AS granted",
-);
+statement! {
+    /// Settling as one statement, reading its parameters from `p` (see
+    /// [`Prepared`]). `touched` runs before the ledger's insert reads it, and
+    /// its row lock holds off a delete of the conversation until the commit.
+    /// Every data-modifying part runs whether or not the final select reads
+    /// it, and every part sees the same snapshot, so the final counts read the
+    /// release's result when there is one.
+    SETTLE = (
+        concat!(
+            ledger_names!(),
+            ", period, conversation_id, message_id, answer, status, open_id"
+        ),
+        ", touched AS (
+        UPDATE conversations SET updated_at = p.at FROM p
+        WHERE conversations.id = p.conversation_id
+        RETURNING conversations.id
+    ), answered AS (
+        UPDATE messages SET content = p.answer, model = p.model, status = p.status FROM p
+        WHERE messages.id = p.message_id
+        RETURNING messages.id
+    ), ledger AS (
+        INSERT INTO usage_events (user_id, conversation_id, provider, model, input_tokens,
+            output_tokens, cost_pico, ttft_ms, total_ms, outcome, charged, created_at, byok, via)
+        SELECT p.user_id, (SELECT id FROM touched), p.provider, p.model, p.input_tokens,
+            p.output_tokens, p.cost_pico, p.ttft_ms, p.total_ms, p.outcome, p.charged, p.at, p.byok, p.via
+        FROM p
+        RETURNING id
+    ), closed AS (
+        DELETE FROM open_asks USING p WHERE open_asks.id = p.open_id RETURNING open_asks.id
+    ), released AS (
+        UPDATE quota_usage SET used = quota_usage.used - 1 FROM p
+        WHERE quota_usage.user_id = p.user_id AND quota_usage.period = p.period
+          AND quota_usage.used > 0 AND NOT p.charged AND EXISTS (SELECT 1 FROM closed)
+        RETURNING quota_usage.used, quota_usage.granted
+    ), counts AS (
+        SELECT used, granted FROM released
+        UNION ALL
+        SELECT q.used, q.granted FROM quota_usage q, p
+        WHERE q.user_id = p.user_id AND q.period = p.period AND NOT EXISTS (SELECT 1 FROM released)
+    )
+    SELECT COALESCE((SELECT used FROM counts), 0) AS used,
+           COALESCE((SELECT granted FROM counts), 0) AS granted",
+    );
+}
 
 #[derive(QueryableByName)]
 struct SettleRow {
@@ -693,23 +741,26 @@ where
 /// running them. Here each parameter is bound once, as a column of a one-row
 /// `VALUES` named `p` that starts a `WITH` list; the statement's body reads
 /// them as `p.name` and either goes on with the list (starting with a comma)
-/// or is the statement itself. The SQL text is the same on every call, so
-/// diesel's statement cache keeps it.
-struct Prepared<P> {
-    /// The parameters' names, in order, and the body.
-    sql: (&'static str, &'static str),
+/// or is the statement itself. Each statement is a type of its own
+/// ([`statement!`]), so diesel's statement cache finds it by type, without
+/// writing out its SQL on every call.
+struct Prepared<S, P> {
+    statement: PhantomData<S>,
     params: P,
 }
 
-impl<P> Prepared<P> {
-    fn new(sql: (&'static str, &'static str), params: P) -> Self {
-        Self { sql, params }
+impl<S: Statement, P> Prepared<S, P> {
+    fn new(_: S, params: P) -> Self {
+        Self {
+            statement: PhantomData,
+            params,
+        }
     }
 }
 
-impl<DB: Backend, P: QueryFragment<DB>> QueryFragment<DB> for Prepared<P> {
+impl<DB: Backend, S: Statement, P: QueryFragment<DB>> QueryFragment<DB> for Prepared<S, P> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        let (names, body) = self.sql;
+        let (names, body) = S::SQL;
         out.push_sql("WITH p (");
         out.push_sql(names);
         out.push_sql(") AS (VALUES (");
@@ -720,13 +771,13 @@ impl<DB: Backend, P: QueryFragment<DB>> QueryFragment<DB> for Prepared<P> {
     }
 }
 
-impl<P> QueryId for Prepared<P> {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
+impl<S: Statement, P: QueryId> QueryId for Prepared<S, P> {
+    type QueryId = (S, P::QueryId);
+    const HAS_STATIC_QUERY_ID: bool = P::HAS_STATIC_QUERY_ID;
 }
 
-impl<P> Query for Prepared<P> {
+impl<S, P> Query for Prepared<S, P> {
     type SqlType = diesel::sql_types::Untyped;
 }
 
-impl<P, C> RunQueryDsl<C> for Prepared<P> {}
+impl<S, P, C> RunQueryDsl<C> for Prepared<S, P> {}
