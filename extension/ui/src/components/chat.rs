@@ -42,6 +42,10 @@ struct ChatState {
     loads: u32,
     /// An answer just finished, for screen readers (announced once).
     announce: String,
+    /// A stored conversation is being loaded: the question box waits, so a
+    /// question typed meanwhile is neither sent to a new conversation nor
+    /// replaced by the loaded one.
+    opening: bool,
 }
 
 enum ChatAction {
@@ -49,6 +53,8 @@ enum ChatAction {
     Event(PortEvent),
     /// The worker went away before `done`.
     Lost,
+    /// A stored conversation was asked for.
+    Opening,
     Loaded(ConversationView),
     Failed(ErrorBody),
     /// Removes the last turn (before it is asked again).
@@ -107,6 +113,7 @@ impl Reducible for ChatState {
                     }
                 }
             }
+            ChatAction::Opening => next.opening = true,
             ChatAction::Loaded(view) => {
                 let streaming = view
                     .turns
@@ -122,9 +129,11 @@ impl Reducible for ChatState {
                     streaming,
                     loads: self.loads.wrapping_add(1),
                     announce: String::new(),
+                    opening: false,
                 }
             }
             ChatAction::Failed(error) => {
+                next.opening = false;
                 next.turns.push(Turn {
                     error: Some(error),
                     ..Turn::default()
@@ -185,6 +194,7 @@ pub fn chat(props: &ChatProps) -> Html {
     let load = {
         let state = state.clone();
         Callback::from(move |id: ConversationId| {
+            state.dispatch(ChatAction::Opening);
             let state = state.clone();
             services::request(
                 WorkerRequest::Conversation { id },
@@ -220,6 +230,8 @@ pub fn chat(props: &ChatProps) -> Html {
             }
         });
     }
+    // Until then, and while a conversation loads, nothing is asked.
+    let waiting = state.opening || (props.remember && !*restored);
     {
         let keep = props.remember && *restored;
         use_effect_with(
@@ -273,7 +285,7 @@ pub fn chat(props: &ChatProps) -> Html {
         let (context, on_quota) = (props.context.clone(), props.on_quota.clone());
         Callback::from(move |(question, page): (String, Option<AskContext>)| {
             let question = question.trim().to_string();
-            if question.is_empty() || state.streaming {
+            if question.is_empty() || state.streaming || waiting {
                 return;
             }
             let first = state.conversation.is_none();
@@ -438,12 +450,12 @@ pub fn chat(props: &ChatProps) -> Html {
             <div class="composer">
                 <textarea placeholder={if state.conversation.is_some() { "Ask a follow-up…" } else { "Ask a question…" }}
                           aria-label="Your question" rows="3" value={(*draft).clone()} autofocus={true}
-                          {oninput} {onkeydown} />
+                          readonly={waiting} aria-busy={waiting.to_string()} {oninput} {onkeydown} />
                 <div class="actions">
                     if state.streaming {
                         <button onclick={stop}>{ "Stop" }</button>
                     } else {
-                        <button class="primary" onclick={submit} disabled={draft.trim().is_empty()}>{ "Ask" }</button>
+                        <button class="primary" onclick={submit} disabled={waiting || draft.trim().is_empty()}>{ "Ask" }</button>
                         if !state.turns.is_empty() {
                             <button class="link" onclick={new_chat}>{ "New conversation" }</button>
                         }
