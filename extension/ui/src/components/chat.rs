@@ -230,7 +230,8 @@ pub fn chat(props: &ChatProps) -> Html {
             }
         });
     }
-    // Until then, and while a conversation loads, nothing is asked.
+    // Until the last conversation is restored, and while one loads,
+    // nothing is asked.
     let waiting = state.opening || (props.remember && !*restored);
     {
         let keep = props.remember && *restored;
