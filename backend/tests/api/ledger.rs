@@ -284,3 +284,92 @@ async fn the_sweep_gives_back_a_question_whose_ask_never_settled_once() {
     );
     assert_eq!(used(&app), 0, "given back once, not twice");
 }
+
+/// On PostgreSQL a settle that closes its open ask commits without waiting
+/// for the flush (its open ask, flushed with the reservation, stands for it
+/// until then); one with no open ask waits; and the setting ends with the
+/// settle's transaction, so the connection's next reservation waits again.
+/// PostgreSQL decides by the setting in force at the commit, which is what
+/// this reads.
+#[tokio::test]
+async fn only_a_settle_that_closes_an_open_ask_skips_the_wait_for_the_flush() {
+    use mentor::db::{Db, asks};
+    let app = spawn_app().await;
+    let ada = app.register("ada@example.com").await;
+    let period = mentor::quota::Period::current().key;
+    let in_force = |conn: &mut Db| -> String {
+        #[derive(QueryableByName)]
+        struct Setting {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            synchronous_commit: String,
+        }
+        mentor::db::load_sql::<Setting, _>(
+            conn,
+            diesel::sql_query("SELECT current_setting('synchronous_commit') AS synchronous_commit"),
+        )
+        .expect("setting")
+        .remove(0)
+        .synchronous_commit
+    };
+    app.with_db(|conn| {
+        if !matches!(conn, Db::Pg(_)) {
+            return; // SQLite's commits never wait for a flush (NORMAL sync)
+        }
+        let reserve = |conn: &mut Db| {
+            let reserve = asks::Reserve {
+                user_id: ada.user_id,
+                period: &period,
+                limit: None,
+                count: Some(asks::Opening {
+                    provider: "openai",
+                    model: "gpt-4o-mini",
+                    via: "app",
+                }),
+                store: None,
+                account: None,
+                now: mentor::db::now(),
+            };
+            asks::reserve(conn, &reserve).expect("reserve").open
+        };
+        let ledger = mentor::db::models::NewUsageEvent {
+            user_id: Some(ada.user_id),
+            conversation_id: None,
+            provider: "openai".into(),
+            model: "gpt-4o-mini".into(),
+            input_tokens: 3,
+            output_tokens: 2,
+            cost_pico: 1,
+            ttft_ms: Some(1),
+            total_ms: 2,
+            outcome: "ok".into(),
+            charged: true,
+            created_at: mentor::db::now(),
+            byok: false,
+            via: "app".into(),
+        };
+        let settle = |conn: &mut Db, open: Option<i64>| {
+            let settle = asks::Settle {
+                ledger: &ledger,
+                period: &period,
+                open,
+                answer: None,
+            };
+            asks::settle(conn, &settle).expect("settle");
+        };
+        assert_eq!(in_force(conn), "on");
+        let open = reserve(conn);
+        assert!(open.is_some());
+        conn.transaction(|conn| {
+            settle(conn, None);
+            assert_eq!(in_force(conn), "on", "no open ask: the commit waits");
+            settle(conn, open);
+            assert_eq!(in_force(conn), "off", "the open ask was closed");
+            Ok::<_, diesel::result::Error>(())
+        })
+        .expect("transaction");
+        assert_eq!(in_force(conn), "on", "for that transaction only");
+        let open = reserve(conn);
+        settle(conn, open);
+        assert_eq!(in_force(conn), "on", "for that statement only");
+    });
+}
