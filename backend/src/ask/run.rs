@@ -209,26 +209,19 @@ pub(super) async fn drive(mut run: Run, started: Started, sender: mpsc::Sender<S
         via: r.via.name().into(),
     };
     run.metrics.record_ask(&ledger);
-    let (period_key, stored, open) = (r.period.key.clone(), r.stored, r.open);
-    let (answer, model_id) = (progress.answer, model.id.clone());
-    let settled = run
-        .pool
-        .write(move |conn| {
-            let settle = asks::Settle {
-                ledger: &ledger,
-                period: &period_key,
-                open,
-                answer: stored.map(|s| asks::Answered {
-                    conversation_id: s.conversation_id,
-                    message_id: s.answer_id,
-                    text: &answer,
-                    model: &model_id,
-                    status,
-                }),
-            };
-            asks::settle(conn, &settle).map_err(AskError::from)
-        })
-        .await;
+    let settle = asks::Settle {
+        ledger,
+        period: r.period.key.clone(),
+        open: r.open,
+        answer: r.stored.map(|s| asks::Answered {
+            conversation_id: s.conversation_id,
+            message_id: s.answer_id,
+            text: progress.answer,
+            model: model.id.clone(),
+            status,
+        }),
+    };
+    let settled = run.pool.settle(settle).await.map_err(AskError::from);
 
     let last = match (&outcome, settled) {
         (Outcome::Cancelled, _) => return,

@@ -349,8 +349,8 @@ async fn only_a_settle_that_closes_an_open_ask_skips_the_wait_for_the_flush() {
         };
         let settle = |conn: &mut Db, open: Option<i64>| {
             let settle = asks::Settle {
-                ledger: &ledger,
-                period: &period,
+                ledger: ledger.clone(),
+                period: period.clone(),
                 open,
                 answer: None,
             };
@@ -371,5 +371,155 @@ async fn only_a_settle_that_closes_an_open_ask_skips_the_wait_for_the_flush() {
         let open = reserve(conn);
         settle(conn, open);
         assert_eq!(in_force(conn), "on", "for that statement only");
+    });
+}
+
+/// On PostgreSQL, settles that queue together are written by one statement
+/// (`asks::settle_together`), each as it would be alone: one ledger row
+/// each, linked only to a conversation that still exists; a user's
+/// questions not charged are given back together, and only those whose
+/// open ask was still open; each hears its user's counts afterwards; and
+/// the commit skips the wait for the flush only when every settle closed
+/// an open ask.
+#[tokio::test]
+async fn settles_written_together_each_write_what_they_would_alone() {
+    use mentor::db::schema::messages::dsl as m;
+    use mentor::db::{Db, asks};
+    let app = spawn_app().await;
+    let ada = app.register("ada@example.com").await;
+    let bob = app.register("bob@example.com").await;
+    let period = mentor::quota::Period::current().key;
+    app.with_db(|conn| {
+        if !matches!(conn, Db::Pg(_)) {
+            return; // SQLite's writes are grouped by its writer thread instead
+        }
+        let reserve = |conn: &mut Db, user_id: i64, store: bool| {
+            let reserve = asks::Reserve {
+                user_id,
+                period: &period,
+                limit: None,
+                count: Some(asks::Opening {
+                    provider: "openai",
+                    model: "gpt-4o-mini",
+                    via: "app",
+                }),
+                store: store.then_some(asks::Turn {
+                    continuing: None,
+                    title: "Group",
+                    question: "What does it ask for?",
+                }),
+                account: None,
+                now: mentor::db::now(),
+            };
+            asks::reserve(conn, &reserve).expect("reserve")
+        };
+        let settle = |user_id: i64,
+                      open: Option<i64>,
+                      charged: bool,
+                      stored: Option<asks::StoredTurn>| asks::Settle {
+            ledger: mentor::db::models::NewUsageEvent {
+                user_id: Some(user_id),
+                conversation_id: None,
+                provider: "openai".into(),
+                model: "gpt-4o-mini".into(),
+                input_tokens: 3,
+                output_tokens: 2,
+                cost_pico: 1,
+                ttft_ms: Some(1),
+                total_ms: 2,
+                outcome: if charged { "ok" } else { "upstream_error" }.into(),
+                charged,
+                created_at: mentor::db::now(),
+                byok: false,
+                via: "app".into(),
+            },
+            period: period.clone(),
+            open,
+            answer: stored.map(|s| asks::Answered {
+                conversation_id: s.conversation_id,
+                message_id: s.answer_id,
+                text: format!("answer {}", s.answer_id),
+                model: "gpt-4o-mini".into(),
+                status: shared_types::MessageStatus::Complete,
+            }),
+        };
+        let together = |conn: &mut Db, settles: &[asks::Settle]| -> (Vec<(i32, i32)>, String) {
+            let Db::Pg(pg) = conn else { unreachable!() };
+            pg.transaction(|pg| {
+                let counts = asks::settle_together(pg, settles)?;
+                let flush = diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(
+                    "current_setting('synchronous_commit')",
+                ))
+                .get_result(pg)?;
+                Ok::<_, diesel::result::Error>((counts, flush))
+            })
+            .expect("settle together")
+        };
+        let rows = |conn: &mut Db| {
+            l::usage_events
+                .count()
+                .get_result::<i64>(conn)
+                .expect("count")
+        };
+
+        // Ada asks three times and Bob once; the sweep took Ada's third.
+        let ada1 = reserve(conn, ada.user_id, true);
+        let ada2 = reserve(conn, ada.user_id, true);
+        let ada3 = reserve(conn, ada.user_id, false);
+        let bob1 = reserve(conn, bob.user_id, false);
+        diesel::delete(o::open_asks.filter(o::id.nullable().eq(ada3.open)))
+            .execute(conn)
+            .expect("sweep");
+        // Ada deletes the first answer's conversation meanwhile.
+        let gone = ada1.stored.expect("stored").conversation_id;
+        diesel::delete(c::conversations.filter(c::id.eq(gone)))
+            .execute(conn)
+            .expect("delete");
+        let before = rows(conn);
+        let (counts, flush) = together(
+            conn,
+            &[
+                settle(ada.user_id, ada1.open, false, ada1.stored),
+                settle(ada.user_id, ada2.open, false, ada2.stored),
+                settle(ada.user_id, ada3.open, false, None),
+                settle(bob.user_id, bob1.open, true, None),
+            ],
+        );
+        // Ada's first two go back, not her third (the sweep gave it back).
+        assert_eq!(counts, vec![(1, 0), (1, 0), (1, 0), (1, 0)]);
+        assert_eq!(flush, "on", "one open ask was gone: the commit waits");
+        assert_eq!(rows(conn), before + 4, "one ledger row each");
+        let kept = ada2.stored.expect("stored");
+        let links: Vec<Option<i64>> = l::usage_events
+            .filter(l::id.gt(0))
+            .order(l::id.desc())
+            .limit(4)
+            .select(l::conversation_id)
+            .load(conn)
+            .expect("links");
+        assert_eq!(links, vec![None, None, Some(kept.conversation_id), None]);
+        let answer: String = m::messages
+            .find(kept.answer_id)
+            .select(m::content)
+            .first(conn)
+            .expect("answer");
+        assert_eq!(answer, format!("answer {}", kept.answer_id));
+        assert_eq!(
+            o::open_asks.count().get_result::<i64>(conn).expect("open"),
+            0
+        );
+
+        // Every settle closes its open ask: the commit need not wait.
+        let ada4 = reserve(conn, ada.user_id, false);
+        let bob2 = reserve(conn, bob.user_id, false);
+        let (counts, flush) = together(
+            conn,
+            &[
+                settle(ada.user_id, ada4.open, true, None),
+                settle(bob.user_id, bob2.open, true, None),
+            ],
+        );
+        assert_eq!(counts, vec![(2, 0), (2, 0)]);
+        assert_eq!(flush, "off");
     });
 }
