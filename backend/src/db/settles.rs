@@ -20,6 +20,7 @@
 //! conversation being deleted) holds up the settles queued behind it until
 //! the lock is released.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::mpsc;
 
 use diesel::r2d2;
@@ -63,7 +64,14 @@ impl Settler {
                             Err(_) => break,
                         }
                     }
-                    settle_group(&pool, waits.as_ref(), &reachability, group);
+                    // A panic drops the group's replies (each caller hears
+                    // so) but not the thread, which later settles need.
+                    let settled = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                        settle_group(&pool, waits.as_ref(), &reachability, group)
+                    }));
+                    if settled.is_err() {
+                        tracing::error!("settling a group panicked; its asks were told");
+                    }
                 }
             })?;
         Ok(Self { jobs })
@@ -73,12 +81,12 @@ impl Settler {
     /// the period afterwards.
     pub async fn settle(&self, settle: Settle) -> Result<(i32, i32), DbError> {
         let (reply, answer) = oneshot::channel();
-        // If the thread is gone, the job and its reply are dropped: the
-        // answer below says so.
+        // If the thread is gone, or its group panicked, the reply is
+        // dropped unanswered: the answer below says so.
         let _ = self.jobs.send(Job { settle, reply });
         answer.await.unwrap_or_else(|_| {
             Err(DbError::Unavailable(
-                "the answer was not saved: the settling thread stopped".into(),
+                "the settle failed unexpectedly, or the settling thread stopped".into(),
             ))
         })
     }
