@@ -8,8 +8,9 @@
 //! statements prepared once per connection ([`Prepared`]): the ask's hot
 //! path pays neither diesel's per-call query building nor a fresh parse.
 //! On PostgreSQL each phase is one statement (data-modifying `WITH`
-//! clauses), so an ask pays one round trip and one commit per phase;
-//! replicas put PostgreSQL across a network, where round trips are the cost.
+//! clauses), so an ask pays one round trip and one commit per phase, and
+//! settles that queue together share one ([`settle_together`]); replicas
+//! put PostgreSQL across a network, where round trips are the cost.
 //! Only the reservation's commit waits for the flush to disk ([`settle`]
 //! says why the settle need not).
 //! SQLite has no data-modifying `WITH` and no network, so there each phase
