@@ -285,6 +285,72 @@ async fn the_sweep_gives_back_a_question_whose_ask_never_settled_once() {
     assert_eq!(used(&app), 0, "given back once, not twice");
 }
 
+/// The `synchronous_commit` in force on this connection: what PostgreSQL
+/// decides by at a commit.
+fn synchronous_commit(conn: &mut mentor::db::Db) -> String {
+    #[derive(QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        synchronous_commit: String,
+    }
+    mentor::db::load_sql::<Setting, _>(
+        conn,
+        diesel::sql_query("SELECT current_setting('synchronous_commit') AS synchronous_commit"),
+    )
+    .expect("setting")
+    .remove(0)
+    .synchronous_commit
+}
+
+/// Reserves a counted question for `user_id` in `period`, storing a new
+/// conversation's turn when `store`.
+fn reserve_question(
+    conn: &mut mentor::db::Db,
+    user_id: i64,
+    period: &str,
+    store: bool,
+) -> mentor::db::asks::Reserved {
+    use mentor::db::asks;
+    let reserve = asks::Reserve {
+        user_id,
+        period,
+        limit: None,
+        count: Some(asks::Opening {
+            provider: "openai",
+            model: "gpt-4o-mini",
+            via: "app",
+        }),
+        store: store.then_some(asks::Turn {
+            continuing: None,
+            title: "Ask",
+            question: "What does it ask for?",
+        }),
+        account: None,
+        now: mentor::db::now(),
+    };
+    asks::reserve(conn, &reserve).expect("reserve")
+}
+
+/// A ledger row of `user_id`'s, charged (`ok`) or not (`upstream_error`).
+fn ledger_row(user_id: i64, charged: bool) -> mentor::db::models::NewUsageEvent {
+    mentor::db::models::NewUsageEvent {
+        user_id: Some(user_id),
+        conversation_id: None,
+        provider: "openai".into(),
+        model: "gpt-4o-mini".into(),
+        input_tokens: 3,
+        output_tokens: 2,
+        cost_pico: 1,
+        ttft_ms: Some(1),
+        total_ms: 2,
+        outcome: if charged { "ok" } else { "upstream_error" }.into(),
+        charged,
+        created_at: mentor::db::now(),
+        byok: false,
+        via: "app".into(),
+    }
+}
+
 /// On PostgreSQL a settle that closes its open ask commits without waiting
 /// for the flush (its open ask, flushed with the reservation, stands for it
 /// until then); one with no open ask waits; and the setting ends with the
@@ -297,80 +363,39 @@ async fn only_a_settle_that_closes_an_open_ask_skips_the_wait_for_the_flush() {
     let app = spawn_app().await;
     let ada = app.register("ada@example.com").await;
     let period = mentor::quota::Period::current().key;
-    let in_force = |conn: &mut Db| -> String {
-        #[derive(QueryableByName)]
-        struct Setting {
-            #[diesel(sql_type = diesel::sql_types::Text)]
-            synchronous_commit: String,
-        }
-        mentor::db::load_sql::<Setting, _>(
-            conn,
-            diesel::sql_query("SELECT current_setting('synchronous_commit') AS synchronous_commit"),
-        )
-        .expect("setting")
-        .remove(0)
-        .synchronous_commit
-    };
     app.with_db(|conn| {
         if !matches!(conn, Db::Pg(_)) {
             return; // SQLite's commits never wait for a flush (NORMAL sync)
         }
-        let reserve = |conn: &mut Db| {
-            let reserve = asks::Reserve {
-                user_id: ada.user_id,
-                period: &period,
-                limit: None,
-                count: Some(asks::Opening {
-                    provider: "openai",
-                    model: "gpt-4o-mini",
-                    via: "app",
-                }),
-                store: None,
-                account: None,
-                now: mentor::db::now(),
-            };
-            asks::reserve(conn, &reserve).expect("reserve").open
-        };
-        let ledger = mentor::db::models::NewUsageEvent {
-            user_id: Some(ada.user_id),
-            conversation_id: None,
-            provider: "openai".into(),
-            model: "gpt-4o-mini".into(),
-            input_tokens: 3,
-            output_tokens: 2,
-            cost_pico: 1,
-            ttft_ms: Some(1),
-            total_ms: 2,
-            outcome: "ok".into(),
-            charged: true,
-            created_at: mentor::db::now(),
-            byok: false,
-            via: "app".into(),
-        };
+        let reserve = |conn: &mut Db| reserve_question(conn, ada.user_id, &period, false).open;
         let settle = |conn: &mut Db, open: Option<i64>| {
             let settle = asks::Settle {
-                ledger: ledger.clone(),
+                ledger: ledger_row(ada.user_id, true),
                 period: period.clone(),
                 open,
                 answer: None,
             };
             asks::settle(conn, &settle).expect("settle");
         };
-        assert_eq!(in_force(conn), "on");
+        assert_eq!(synchronous_commit(conn), "on");
         let open = reserve(conn);
         assert!(open.is_some());
         conn.transaction(|conn| {
             settle(conn, None);
-            assert_eq!(in_force(conn), "on", "no open ask: the commit waits");
+            assert_eq!(
+                synchronous_commit(conn),
+                "on",
+                "no open ask: the commit waits"
+            );
             settle(conn, open);
-            assert_eq!(in_force(conn), "off", "the open ask was closed");
+            assert_eq!(synchronous_commit(conn), "off", "the open ask was closed");
             Ok::<_, diesel::result::Error>(())
         })
         .expect("transaction");
-        assert_eq!(in_force(conn), "on", "for that transaction only");
+        assert_eq!(synchronous_commit(conn), "on", "for that transaction only");
         let open = reserve(conn);
         settle(conn, open);
-        assert_eq!(in_force(conn), "on", "for that statement only");
+        assert_eq!(synchronous_commit(conn), "on", "for that statement only");
     });
 }
 
@@ -393,46 +418,11 @@ async fn settles_written_together_each_write_what_they_would_alone() {
         if !matches!(conn, Db::Pg(_)) {
             return; // SQLite's writes are grouped by its writer thread instead
         }
-        let reserve = |conn: &mut Db, user_id: i64, store: bool| {
-            let reserve = asks::Reserve {
-                user_id,
-                period: &period,
-                limit: None,
-                count: Some(asks::Opening {
-                    provider: "openai",
-                    model: "gpt-4o-mini",
-                    via: "app",
-                }),
-                store: store.then_some(asks::Turn {
-                    continuing: None,
-                    title: "Group",
-                    question: "What does it ask for?",
-                }),
-                account: None,
-                now: mentor::db::now(),
-            };
-            asks::reserve(conn, &reserve).expect("reserve")
-        };
         let settle = |user_id: i64,
                       open: Option<i64>,
                       charged: bool,
                       stored: Option<asks::StoredTurn>| asks::Settle {
-            ledger: mentor::db::models::NewUsageEvent {
-                user_id: Some(user_id),
-                conversation_id: None,
-                provider: "openai".into(),
-                model: "gpt-4o-mini".into(),
-                input_tokens: 3,
-                output_tokens: 2,
-                cost_pico: 1,
-                ttft_ms: Some(1),
-                total_ms: 2,
-                outcome: if charged { "ok" } else { "upstream_error" }.into(),
-                charged,
-                created_at: mentor::db::now(),
-                byok: false,
-                via: "app".into(),
-            },
+            ledger: ledger_row(user_id, charged),
             period: period.clone(),
             open,
             answer: stored.map(|s| asks::Answered {
@@ -444,14 +434,12 @@ async fn settles_written_together_each_write_what_they_would_alone() {
             }),
         };
         let together = |conn: &mut Db, settles: &[asks::Settle]| -> (Vec<(i32, i32)>, String) {
-            let Db::Pg(pg) = conn else { unreachable!() };
-            pg.transaction(|pg| {
+            conn.transaction(|conn| {
+                let Db::Pg(pg) = &mut *conn else {
+                    unreachable!()
+                };
                 let counts = asks::settle_together(pg, settles)?;
-                let flush = diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(
-                    "current_setting('synchronous_commit')",
-                ))
-                .get_result(pg)?;
-                Ok::<_, diesel::result::Error>((counts, flush))
+                Ok::<_, diesel::result::Error>((counts, synchronous_commit(conn)))
             })
             .expect("settle together")
         };
@@ -463,10 +451,10 @@ async fn settles_written_together_each_write_what_they_would_alone() {
         };
 
         // Ada asks three times and Bob once; the sweep took Ada's third.
-        let ada1 = reserve(conn, ada.user_id, true);
-        let ada2 = reserve(conn, ada.user_id, true);
-        let ada3 = reserve(conn, ada.user_id, false);
-        let bob1 = reserve(conn, bob.user_id, false);
+        let ada1 = reserve_question(conn, ada.user_id, &period, true);
+        let ada2 = reserve_question(conn, ada.user_id, &period, true);
+        let ada3 = reserve_question(conn, ada.user_id, &period, false);
+        let bob1 = reserve_question(conn, bob.user_id, &period, false);
         diesel::delete(o::open_asks.filter(o::id.nullable().eq(ada3.open)))
             .execute(conn)
             .expect("sweep");
@@ -510,8 +498,8 @@ async fn settles_written_together_each_write_what_they_would_alone() {
         );
 
         // Every settle closes its open ask: the commit need not wait.
-        let ada4 = reserve(conn, ada.user_id, false);
-        let bob2 = reserve(conn, bob.user_id, false);
+        let ada4 = reserve_question(conn, ada.user_id, &period, false);
+        let bob2 = reserve_question(conn, bob.user_id, &period, false);
         let (counts, flush) = together(
             conn,
             &[
