@@ -531,20 +531,11 @@ impl AskService {
             tier: claimed.as_str(),
             resume: asking.use_resume,
         };
-        // A failure must leave the closure as an error, so that the pool
-        // can tell a connection the server closed (503) from a failed query.
-        let reserved = self
-            .pool
-            .write(
-                move |conn| match asking.reserve(conn, &route, limit, Some(account)) {
-                    Ok(reserved) => Ok(Some((route, reserved))),
-                    Err(asks::ReserveError::AccountChanged) => Ok(None),
-                    Err(e) => Err(reserve_error(e, &period, limit)),
-                },
-            )
-            .await?;
-        let Some((route, mut reserved)) = reserved else {
-            return Ok(None);
+        let reserve = asking.reservation(&route, limit, Some(account));
+        let mut reserved = match self.pool.reserve(reserve).await? {
+            Ok(reserved) => reserved,
+            Err(asks::ReserveError::AccountChanged) => return Ok(None),
+            Err(e) => return Err(reserve_error(e, &period, limit)),
         };
         Ok(Some(Reserving {
             loaded: Loaded {
@@ -586,8 +577,8 @@ impl AskService {
                     Ok::<_, AskError>((asking, loaded, route, limit))
                 },
                 move |conn, (asking, loaded, route, limit)| {
-                    let reserved = asking
-                        .reserve(conn, &route, limit, None)
+                    let reserve = asking.reservation(&route, limit, None);
+                    let reserved = asks::reserve(conn, &reserve)
                         .map_err(|e| reserve_error(e, &asking.period, limit))?;
                     Ok(Reserving {
                         loaded,
@@ -664,7 +655,7 @@ impl AskService {
                     usage_events::insert(conn, &ledger)?;
                     let reserve = asks::Reserve {
                         user_id,
-                        period: &period.key,
+                        period: period.key.clone(),
                         limit,
                         count: Some(opening(&next, via)),
                         store: None,
@@ -821,29 +812,28 @@ struct Asking {
 }
 
 impl Asking {
-    /// Counts the question if the route's platform answers it, and stores
-    /// the app's turn; with `account`, only if the account is as described.
-    fn reserve(
+    /// The reservation: count the question if the route's platform answers
+    /// it, and store the app's turn; with `account`, only if the account is
+    /// as described.
+    fn reservation(
         &self,
-        conn: &mut db::Db,
         route: &Route,
         limit: Option<u32>,
-        account: Option<asks::Account<'_>>,
-    ) -> Result<asks::Reserved, asks::ReserveError> {
-        let reserve = asks::Reserve {
+        account: Option<asks::Account>,
+    ) -> asks::Reserve {
+        asks::Reserve {
             user_id: self.user.0,
-            period: &self.period.key,
+            period: self.period.key.clone(),
             limit,
             count: route.first().map(|m| opening(m, self.via)),
             store: self.question.as_deref().map(|question| asks::Turn {
                 continuing: self.continuing,
-                title: truncate(question, TITLE_CHARS),
-                question,
+                title: truncate(question, TITLE_CHARS).to_string(),
+                question: question.to_string(),
             }),
             account,
             now: db::now(),
-        };
-        asks::reserve(conn, &reserve)
+        }
     }
 }
 
@@ -912,10 +902,10 @@ fn load(
 }
 
 /// The open ask's description: the first model tried, and the door.
-fn opening(model: &ModelSpec, via: Via) -> asks::Opening<'_> {
+fn opening(model: &ModelSpec, via: Via) -> asks::Opening {
     asks::Opening {
-        provider: &model.provider,
-        model: &model.id,
+        provider: model.provider.clone(),
+        model: model.id.clone(),
         via: via.name(),
     }
 }

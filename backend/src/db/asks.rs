@@ -9,8 +9,9 @@
 //! path pays neither diesel's per-call query building nor a fresh parse.
 //! On PostgreSQL each phase is one statement (data-modifying `WITH`
 //! clauses), so an ask pays one round trip and one commit per phase, and
-//! settles that queue together share one ([`settle_together`]); replicas
-//! put PostgreSQL across a network, where round trips are the cost.
+//! reservations or settles that queue together share one
+//! ([`reserve_together`], [`settle_together`]); replicas put PostgreSQL
+//! across a network, where round trips are the cost.
 //! Only the reservation's commit waits for the flush to disk ([`settle`]
 //! says why the settle need not).
 //! SQLite has no data-modifying `WITH` and no network, so there each phase
@@ -52,20 +53,20 @@ macro_rules! statement {
 }
 
 /// What a reservation writes.
-pub struct Reserve<'a> {
+pub struct Reserve {
     /// Who asks.
     pub user_id: i64,
     /// The quota period's key.
-    pub period: &'a str,
+    pub period: String,
     /// The plan's monthly limit (`None`: unlimited).
     pub limit: Option<u32>,
     /// When the question counts: the first model the ask tries, and the door.
-    pub count: Option<Opening<'a>>,
+    pub count: Option<Opening>,
     /// For the app: the conversation turn to store.
-    pub store: Option<Turn<'a>>,
+    pub store: Option<Turn>,
     /// When set, the account the caller's token describes, checked here
     /// instead of read before.
-    pub account: Option<Account<'a>>,
+    pub account: Option<Account>,
     /// The time stamped on every row.
     pub now: NaiveDateTime,
 }
@@ -74,31 +75,31 @@ pub struct Reserve<'a> {
 /// writes nothing unless the account exists with this tier in force and is
 /// not suspended ([`ReserveError::AccountChanged`]), and reads the active
 /// resume's text when wanted: the ask needs no read before it reserves.
-pub struct Account<'a> {
+pub struct Account {
     /// The tier the caller's route and limit were chosen for.
-    pub tier: &'a str,
+    pub tier: &'static str,
     /// Whether to read the active resume's text.
     pub resume: bool,
 }
 
 /// The open ask's description (for the sweep's ledger row).
-pub struct Opening<'a> {
+pub struct Opening {
     /// The provider first tried.
-    pub provider: &'a str,
+    pub provider: String,
     /// The model first tried.
-    pub model: &'a str,
+    pub model: String,
     /// `app` or `api`.
-    pub via: &'a str,
+    pub via: &'static str,
 }
 
 /// The question to store.
-pub struct Turn<'a> {
+pub struct Turn {
     /// The conversation continued, or `None` for a new one.
     pub continuing: Option<i64>,
     /// A new conversation's title.
-    pub title: &'a str,
+    pub title: String,
     /// The question.
-    pub question: &'a str,
+    pub question: String,
 }
 
 /// What a reservation wrote.
@@ -147,7 +148,7 @@ pub enum ReserveError {
 }
 
 /// Reserves, atomically: all of it or nothing.
-pub fn reserve(conn: &mut Db, r: &Reserve<'_>) -> Result<Reserved, ReserveError> {
+pub fn reserve(conn: &mut Db, r: &Reserve) -> Result<Reserved, ReserveError> {
     let result = match conn {
         Db::Pg(pg) => reserve_in_one_statement(pg, r),
         Db::Sqlite(sqlite) => sqlite.transaction(|sqlite| reserve_on_sqlite(sqlite, r)),
@@ -162,11 +163,19 @@ pub fn reserve(conn: &mut Db, r: &Reserve<'_>) -> Result<Reserved, ReserveError>
     })
 }
 
-/// The tier in force of the account `u` at `p.at`, reckoned as
-/// `UserRow::tier` does (free once a payment grace period has run out).
+/// The tier in force of the account `u` at `p.at` (or `s.at`, the row
+/// named), reckoned as `UserRow::tier` does (free once a payment grace
+/// period has run out).
 macro_rules! tier_in_force {
     () => {
-        "CASE WHEN u.tier_expires_at <= p.at THEN 'free' ELSE u.subscription_tier END"
+        tier_in_force!("p")
+    };
+    ($row:literal) => {
+        concat!(
+            "CASE WHEN u.tier_expires_at <= ",
+            $row,
+            ".at THEN 'free' ELSE u.subscription_tier END"
+        )
     };
 }
 
@@ -250,10 +259,7 @@ struct TurnRow {
     role: String,
 }
 
-fn reserve_on_sqlite(
-    conn: &mut SqliteConnection,
-    r: &Reserve<'_>,
-) -> Result<Reserved, ReserveError> {
+fn reserve_on_sqlite(conn: &mut SqliteConnection, r: &Reserve) -> Result<Reserved, ReserveError> {
     let resume = match &r.account {
         Some(account) => {
             let params = (
@@ -275,7 +281,7 @@ fn reserve_on_sqlite(
             let limit = r.limit.map(|l| i32::try_from(l).unwrap_or(i32::MAX));
             let params = (
                 bound::<BigInt, _>(r.user_id),
-                bound::<Text, _>(r.period),
+                bound::<Text, _>(r.period.as_str()),
                 bound::<Nullable<Integer>, _>(limit),
             );
             let counted: quota::Counted = Prepared::new(SQLITE_COUNT, params)
@@ -284,9 +290,9 @@ fn reserve_on_sqlite(
                 .ok_or(ReserveError::QuotaExceeded)?;
             let params = (
                 bound::<BigInt, _>(r.user_id),
-                bound::<Text, _>(r.period),
-                bound::<Text, _>(o.provider),
-                bound::<Text, _>(o.model),
+                bound::<Text, _>(r.period.as_str()),
+                bound::<Text, _>(o.provider.as_str()),
+                bound::<Text, _>(o.model.as_str()),
                 bound::<Text, _>(o.via),
                 bound::<Timestamp, _>(r.now),
             );
@@ -308,7 +314,7 @@ fn reserve_on_sqlite(
         None => {
             let params = (
                 bound::<BigInt, _>(r.user_id),
-                bound::<Text, _>(turn.title),
+                bound::<Text, _>(turn.title.as_str()),
                 bound::<Timestamp, _>(r.now),
             );
             Prepared::new(SQLITE_CONVERSATION, params)
@@ -318,7 +324,7 @@ fn reserve_on_sqlite(
     };
     let params = (
         bound::<BigInt, _>(conversation_id),
-        bound::<Text, _>(turn.question),
+        bound::<Text, _>(turn.question.as_str()),
         bound::<Timestamp, _>(r.now),
     );
     let rows: Vec<TurnRow> = Prepared::new(SQLITE_TURN, params).load(conn)?;
@@ -423,23 +429,18 @@ struct ReserveRow {
     answer_id: Option<i64>,
 }
 
-fn reserve_in_one_statement(
-    pg: &mut PgConnection,
-    r: &Reserve<'_>,
-) -> Result<Reserved, ReserveError> {
+fn reserve_in_one_statement(pg: &mut PgConnection, r: &Reserve) -> Result<Reserved, ReserveError> {
     let limit = r.limit.map(|l| i32::try_from(l).unwrap_or(i32::MAX));
-    let (provider, model, via) = r
-        .count
-        .as_ref()
-        .map_or(("", "", ""), |o| (o.provider, o.model, o.via));
-    let (continuing, title, question) = r
-        .store
-        .as_ref()
-        .map_or((None, "", ""), |t| (t.continuing, t.title, t.question));
+    let (provider, model, via) = r.count.as_ref().map_or(("", "", ""), |o| {
+        (o.provider.as_str(), o.model.as_str(), o.via)
+    });
+    let (continuing, title, question) = r.store.as_ref().map_or((None, "", ""), |t| {
+        (t.continuing, t.title.as_str(), t.question.as_str())
+    });
     let params = (
         (
             bound::<BigInt, _>(r.user_id),
-            bound::<Text, _>(r.period),
+            bound::<Text, _>(r.period.as_str()),
             bound::<Bool, _>(r.count.is_some()),
             bound::<Nullable<Integer>, _>(limit),
             bound::<Text, _>(provider),
@@ -460,30 +461,198 @@ fn reserve_in_one_statement(
         ),
     );
     let row: ReserveRow = Prepared::new(RESERVE, params).get_result(pg)?;
-    if !row.matched {
-        return Err(ReserveError::AccountChanged);
+    row.reserved(continuing.is_none())
+}
+
+impl ReserveRow {
+    /// What the reservation wrote, or why it wrote nothing.
+    fn reserved(self, new_conversation: bool) -> Result<Reserved, ReserveError> {
+        if !self.matched {
+            return Err(ReserveError::AccountChanged);
+        }
+        if !self.went {
+            return Err(ReserveError::QuotaExceeded);
+        }
+        let stored = match (self.conversation_id, self.question_id, self.answer_id) {
+            (Some(conversation_id), Some(question_id), Some(answer_id)) => Some(StoredTurn {
+                conversation_id,
+                new_conversation,
+                question_id,
+                answer_id,
+            }),
+            _ => None,
+        };
+        Ok(Reserved {
+            open: self.open_id,
+            counted: self
+                .used
+                .zip(self.granted)
+                .map(|(used, granted)| quota::Counted { used, granted }),
+            stored,
+            resume: self.resume,
+        })
     }
-    if !row.went {
-        return Err(ReserveError::QuotaExceeded);
+}
+
+statement! {
+    /// Several users' reservations as one statement ([`reserve_together`]).
+    /// `p` holds one array per column of [`RESERVE`]'s; `s` unnests them
+    /// into one row per reservation, `n` its place (with the range that
+    /// keeps the planner's estimate at one row; see [`SETTLE_TOGETHER`]).
+    /// Each row is [`RESERVE`]'s, checked and counted on its own: a
+    /// reservation refused (its quota used up, its account changed) writes
+    /// nothing and leaves the others be. Each user appears at most once, so
+    /// the quota's upsert touches each row once, and what each part wrote is
+    /// found again by its user.
+    RESERVE_TOGETHER = (
+        "user_id, period, counting, lim, provider, model, via, at, storing, title, continuing, question, \
+         checking, tier, want_resume",
+        concat!(
+            ", s AS (
+        SELECT r.* FROM p, unnest(p.user_id, p.period, p.counting, p.lim, p.provider, p.model, p.via,
+            p.at, p.storing, p.title, p.continuing, p.question, p.checking, p.tier, p.want_resume)
+        WITH ORDINALITY AS r (user_id, period, counting, lim, provider, model, via, at, storing,
+            title, continuing, question, checking, tier, want_resume, n)
+        WHERE r.n > 0 AND r.n < 2147483648
+    ), account AS (
+        SELECT s.n, NULL::text AS resume FROM s WHERE NOT s.checking
+        UNION ALL
+        SELECT s.n, (SELECT r.text FROM resumes r
+            WHERE r.user_id = u.id AND r.is_active AND s.want_resume)
+        FROM s JOIN users u ON u.id = s.user_id
+        WHERE s.checking AND u.suspended_at IS NULL AND ",
+            tier_in_force!("s"),
+            " = s.tier
+    ), counted AS (
+        INSERT INTO quota_usage (user_id, period, used)
+        SELECT s.user_id, s.period, 1 FROM s JOIN account a ON a.n = s.n
+        WHERE s.counting AND (s.lim IS NULL OR s.lim > 0 OR EXISTS
+            (SELECT 1 FROM quota_usage q WHERE q.user_id = s.user_id AND q.period = s.period))
+        ON CONFLICT (user_id, period) DO UPDATE SET used = quota_usage.used + 1
+        WHERE (SELECT s.lim IS NULL OR quota_usage.used < quota_usage.granted + s.lim FROM s
+            WHERE s.user_id = quota_usage.user_id AND s.period = quota_usage.period)
+        RETURNING user_id, used, granted
+    ), go AS (
+        SELECT s.n FROM s JOIN account a ON a.n = s.n
+        WHERE NOT s.counting OR EXISTS (SELECT 1 FROM counted c WHERE c.user_id = s.user_id)
+    ), opened AS (
+        INSERT INTO open_asks (user_id, period, provider, model, via, created_at)
+        SELECT s.user_id, s.period, s.provider, s.model, s.via, s.at
+        FROM s JOIN counted c ON c.user_id = s.user_id
+        RETURNING id, user_id
+    ), conversation AS (
+        INSERT INTO conversations (user_id, title, created_at, updated_at)
+        SELECT s.user_id, s.title, s.at, s.at FROM s JOIN go ON go.n = s.n
+        WHERE s.storing AND s.continuing IS NULL
+        RETURNING id, user_id
+    ), target AS (
+        SELECT s.n, c.id FROM s JOIN conversation c ON c.user_id = s.user_id
+        UNION ALL
+        SELECT s.n, s.continuing FROM s JOIN go ON go.n = s.n
+        WHERE s.storing AND s.continuing IS NOT NULL
+    ), turn AS (
+        INSERT INTO messages (conversation_id, role, content, model, status, created_at)
+        SELECT t.id, m.role, CASE WHEN m.role = 'user' THEN s.question ELSE '' END, NULL, m.status, s.at
+        FROM s JOIN target t ON t.n = s.n,
+            (VALUES ('user', 'complete'), ('assistant', 'writing')) AS m (role, status)
+        RETURNING id, role, conversation_id
+    )
+    SELECT s.n, a.n IS NOT NULL AS matched, a.resume, go.n IS NOT NULL AS went,
+           o.id AS open_id, c.used, c.granted, t.id AS conversation_id,
+           (SELECT id FROM turn WHERE turn.conversation_id = t.id AND turn.role = 'user') AS question_id,
+           (SELECT id FROM turn WHERE turn.conversation_id = t.id AND turn.role = 'assistant') AS answer_id
+    FROM s
+    LEFT JOIN account a ON a.n = s.n
+    LEFT JOIN go ON go.n = s.n
+    LEFT JOIN opened o ON o.user_id = s.user_id
+    LEFT JOIN counted c ON c.user_id = s.user_id
+    LEFT JOIN target t ON t.n = s.n
+    ORDER BY s.n"
+        ),
+    );
+}
+
+#[derive(QueryableByName)]
+struct ReservedRow {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+    #[diesel(embed)]
+    row: ReserveRow,
+}
+
+/// Reserves for several users on PostgreSQL in one statement, so in one
+/// commit: each as [`reserve`] would, answered in their order. No user may
+/// appear twice. The statement is atomic: an error of any reservation's
+/// (a foreign key, say) writes none of them.
+pub fn reserve_together(
+    pg: &mut PgConnection,
+    reserves: &[Reserve],
+) -> QueryResult<Vec<Result<Reserved, ReserveError>>> {
+    fn column<'a, T>(reserves: &'a [Reserve], f: impl Fn(&'a Reserve) -> T) -> Vec<T> {
+        reserves.iter().map(f).collect()
     }
-    let stored = match (row.conversation_id, row.question_id, row.answer_id) {
-        (Some(conversation_id), Some(question_id), Some(answer_id)) => Some(StoredTurn {
-            conversation_id,
-            new_conversation: continuing.is_none(),
-            question_id,
-            answer_id,
-        }),
-        _ => None,
-    };
-    Ok(Reserved {
-        open: row.open_id,
-        counted: row
-            .used
-            .zip(row.granted)
-            .map(|(used, granted)| quota::Counted { used, granted }),
-        stored,
-        resume: row.resume,
-    })
+    let mut users = column(reserves, |r| r.user_id);
+    users.sort_unstable();
+    if users.windows(2).any(|w| w[0] == w[1]) {
+        return Err(diesel::result::Error::QueryBuilderError(
+            "a user may reserve once in a group".into(),
+        ));
+    }
+    let params = (
+        (
+            bound::<Array<BigInt>, _>(column(reserves, |r| r.user_id)),
+            bound::<Array<Text>, _>(column(reserves, |r| r.period.as_str())),
+            bound::<Array<Bool>, _>(column(reserves, |r| r.count.is_some())),
+            bound::<Array<Nullable<Integer>>, _>(column(reserves, |r| {
+                r.limit.map(|l| i32::try_from(l).unwrap_or(i32::MAX))
+            })),
+            bound::<Array<Text>, _>(column(reserves, |r| {
+                r.count.as_ref().map_or("", |o| o.provider.as_str())
+            })),
+            bound::<Array<Text>, _>(column(reserves, |r| {
+                r.count.as_ref().map_or("", |o| o.model.as_str())
+            })),
+        ),
+        (
+            bound::<Array<Text>, _>(column(reserves, |r| r.count.as_ref().map_or("", |o| o.via))),
+            bound::<Array<Timestamp>, _>(column(reserves, |r| r.now)),
+            bound::<Array<Bool>, _>(column(reserves, |r| r.store.is_some())),
+            bound::<Array<Text>, _>(column(reserves, |r| {
+                r.store.as_ref().map_or("", |t| t.title.as_str())
+            })),
+            bound::<Array<Nullable<BigInt>>, _>(column(reserves, |r| {
+                r.store.as_ref().and_then(|t| t.continuing)
+            })),
+            bound::<Array<Text>, _>(column(reserves, |r| {
+                r.store.as_ref().map_or("", |t| t.question.as_str())
+            })),
+        ),
+        (
+            bound::<Array<Bool>, _>(column(reserves, |r| r.account.is_some())),
+            bound::<Array<Text>, _>(column(reserves, |r| {
+                r.account.as_ref().map_or("", |a| a.tier)
+            })),
+            bound::<Array<Bool>, _>(column(reserves, |r| {
+                r.account.as_ref().is_some_and(|a| a.resume)
+            })),
+        ),
+    );
+    let rows: Vec<ReservedRow> = Prepared::new(RESERVE_TOGETHER, params).load(pg)?;
+    let in_order = rows.len() == reserves.len() && rows.iter().zip(1..).all(|(r, n)| r.n == n);
+    if !in_order {
+        return Err(diesel::result::Error::NotFound);
+    }
+    Ok(rows
+        .into_iter()
+        .zip(reserves)
+        .map(|(r, reserve)| {
+            let new_conversation = reserve
+                .store
+                .as_ref()
+                .is_some_and(|t| t.continuing.is_none());
+            r.row.reserved(new_conversation)
+        })
+        .collect())
 }
 
 /// What settling writes.

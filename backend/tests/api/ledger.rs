@@ -106,17 +106,17 @@ async fn a_reservation_for_a_conversation_deleted_meanwhile_writes_nothing() {
             .expect("delete");
         let reserve = asks::Reserve {
             user_id: ada.user_id,
-            period: &mentor::quota::Period::current().key,
+            period: mentor::quota::Period::current().key,
             limit: Some(50),
             count: Some(asks::Opening {
-                provider: "openai",
-                model: "gpt-4o-mini",
+                provider: "openai".into(),
+                model: "gpt-4o-mini".into(),
                 via: "app",
             }),
             store: Some(asks::Turn {
                 continuing: Some(id),
-                title: "Hi",
-                question: "And then?",
+                title: "Hi".into(),
+                question: "And then?".into(),
             }),
             account: None,
             now: mentor::db::now(),
@@ -197,11 +197,11 @@ async fn the_sweep_gives_back_a_question_whose_ask_never_settled_once() {
         let opened = mentor::db::now() - chrono::TimeDelta::minutes(11);
         let reserve = mentor::db::asks::Reserve {
             user_id: ada.user_id,
-            period: &period,
+            period: period.clone(),
             limit: Some(10),
             count: Some(mentor::db::asks::Opening {
-                provider: "openai",
-                model: "gpt-4o-mini",
+                provider: "openai".into(),
+                model: "gpt-4o-mini".into(),
                 via: "app",
             }),
             store: None,
@@ -313,17 +313,17 @@ fn reserve_question(
     use mentor::db::asks;
     let reserve = asks::Reserve {
         user_id,
-        period,
+        period: period.to_string(),
         limit: None,
         count: Some(asks::Opening {
-            provider: "openai",
-            model: "gpt-4o-mini",
+            provider: "openai".into(),
+            model: "gpt-4o-mini".into(),
             via: "app",
         }),
         store: store.then_some(asks::Turn {
             continuing: None,
-            title: "Ask",
-            question: "What does it ask for?",
+            title: "Ask".into(),
+            question: "What does it ask for?".into(),
         }),
         account: None,
         now: mentor::db::now(),

@@ -271,3 +271,225 @@ async fn an_ask_goes_by_the_account_as_it_is_not_as_the_token_claims() {
     let reply = app.ask(&free.access, json!({"question": "Hi"})).await;
     assert_eq!((reply.status, reply.error()), (403, "account_suspended"));
 }
+
+#[tokio::test]
+async fn five_users_asking_twenty_times_at_once_with_four_left_get_four_answers_each() {
+    let dir = tempfile::tempdir().expect("dir");
+    let config = dir.path().join("mentor.toml");
+    std::fs::write(
+        &config,
+        "[plans.free]\nmonthly_questions = 4\nper_minute = 10000\n",
+    )
+    .expect("write config");
+    let app = spawn_app_with(|s| s.ai.config_file = Some(config)).await;
+    let mut users = Vec::new();
+    for name in ["ada", "bob", "cy", "dee", "eve"] {
+        users.push(app.register(&format!("{name}@example.com")).await);
+    }
+    // Interleaved, so that reservations of several users queue together
+    // (on PostgreSQL they are written in groups, one per user in each).
+    let asks = (0..20).flat_map(|i| {
+        users
+            .iter()
+            .map(move |s| (s, json!({"question": format!("Question {i}")})))
+    });
+    let replies =
+        futures_util::future::join_all(asks.map(|(s, question)| app.ask(&s.access, question)))
+            .await;
+    for (u, s) in users.iter().enumerate() {
+        let mine: Vec<u16> = replies
+            .iter()
+            .skip(u)
+            .step_by(users.len())
+            .map(|r| r.status)
+            .collect();
+        assert_eq!(
+            mine.iter().filter(|&&status| status == 200).count(),
+            4,
+            "{mine:?}"
+        );
+        assert_eq!(
+            mine.iter().filter(|&&status| status == 429).count(),
+            16,
+            "{mine:?}"
+        );
+        let usage = app
+            .request("GET", "/api/v1/usage", Some(&s.access), None)
+            .await;
+        assert_eq!(usage.body["quota"]["used"], 4);
+    }
+    let (charged, open): (i64, i64) = app.with_db(|conn| {
+        use mentor::db::schema::open_asks;
+        (
+            usage_events::table
+                .filter(usage_events::charged.eq(true))
+                .count()
+                .get_result(conn)
+                .expect("count"),
+            open_asks::table.count().get_result(conn).expect("count"),
+        )
+    });
+    assert_eq!((charged, open), (20, 0));
+}
+
+/// PostgreSQL's reservations written together (`asks::reserve_together`):
+/// each writes, or refuses, as it would alone, and a group with one
+/// reservation that breaks a foreign key writes none of them (the
+/// reserving thread then writes each alone).
+#[tokio::test]
+async fn reservations_written_together_each_write_what_they_would_alone() {
+    use mentor::db::schema::{conversations::dsl as c, messages::dsl as m, open_asks::dsl as o};
+    use mentor::db::{Db, asks};
+    let app = spawn_app().await;
+    let mut ids = Vec::new();
+    for name in ["ada", "bob", "cy", "dee", "eve"] {
+        ids.push(app.register(&format!("{name}@example.com")).await.user_id);
+    }
+    let [ada, bob, cy, dee, eve] = ids[..] else {
+        unreachable!()
+    };
+    let period = mentor::quota::Period::current().key;
+    app.with_db(|conn| {
+        if !matches!(conn, Db::Pg(_)) {
+            return; // SQLite's writes are grouped by its writer thread instead
+        }
+        let reserve = |user_id: i64,
+                       limit: Option<u32>,
+                       store: Option<Option<i64>>,
+                       tier: Option<&'static str>| asks::Reserve {
+            user_id,
+            period: period.clone(),
+            limit,
+            count: Some(asks::Opening {
+                provider: "openai".into(),
+                model: "gpt-4o-mini".into(),
+                via: if store.is_some() { "app" } else { "api" },
+            }),
+            store: store.map(|continuing| asks::Turn {
+                continuing,
+                title: format!("Title {user_id}"),
+                question: format!("Question of {user_id}"),
+            }),
+            account: tier.map(|tier| asks::Account { tier, resume: true }),
+            now: mentor::db::now(),
+        };
+        let together = |conn: &mut Db, reserves: &[asks::Reserve]| {
+            let Db::Pg(pg) = conn else { unreachable!() };
+            asks::reserve_together(pg, reserves)
+        };
+        let count = |conn: &mut Db| -> (i64, i64, i64) {
+            (
+                c::conversations.count().get_result(conn).expect("count"),
+                m::messages.count().get_result(conn).expect("count"),
+                o::open_asks.count().get_result(conn).expect("count"),
+            )
+        };
+        // Ada used her one question; Eve has a conversation to continue.
+        asks::reserve(conn, &reserve(ada, Some(1), None, None)).expect("ada");
+        let earlier = asks::reserve(conn, &reserve(eve, None, Some(None), None)).expect("eve");
+        let eves = earlier.stored.expect("stored").conversation_id;
+        let before = count(conn);
+
+        let answers = together(
+            conn,
+            &[
+                reserve(ada, Some(1), Some(None), Some("free")),
+                reserve(bob, Some(5), Some(None), Some("free")),
+                reserve(cy, None, Some(None), Some("pro")),
+                reserve(dee, None, None, Some("free")),
+                reserve(eve, None, Some(Some(eves)), None),
+            ],
+        )
+        .expect("together");
+        assert!(
+            matches!(answers[0], Err(asks::ReserveError::QuotaExceeded)),
+            "{:?}",
+            answers[0]
+        );
+        let bobs = answers[1].as_ref().expect("bob");
+        assert!(
+            matches!(answers[2], Err(asks::ReserveError::AccountChanged)),
+            "{:?}",
+            answers[2]
+        );
+        let dees = answers[3].as_ref().expect("dee");
+        let eves_again = answers[4].as_ref().expect("eve");
+        assert_eq!(
+            bobs.counted,
+            Some(mentor::db::quota::Counted {
+                used: 1,
+                granted: 0
+            })
+        );
+        let bob_turn = bobs.stored.expect("bob's turn");
+        assert!(bob_turn.new_conversation);
+        assert_eq!(bobs.resume, None);
+        assert!(dees.stored.is_none() && dees.open.is_some());
+        let eve_turn = eves_again.stored.expect("eve's turn");
+        assert_eq!(
+            (eve_turn.conversation_id, eve_turn.new_conversation),
+            (eves, false)
+        );
+        assert_eq!(eves_again.counted.map(|c| c.used), Some(2));
+        // Bob's conversation and turn, Eve's turn; open asks for Bob, Dee and Eve.
+        let after = count(conn);
+        assert_eq!(
+            (after.0 - before.0, after.1 - before.1, after.2 - before.2),
+            (1, 4, 3)
+        );
+        let question: (i64, String, String) = m::messages
+            .find(bob_turn.question_id)
+            .select((m::conversation_id, m::role, m::content))
+            .first(conn)
+            .expect("question");
+        assert_eq!(
+            question,
+            (
+                bob_turn.conversation_id,
+                "user".into(),
+                format!("Question of {bob}")
+            )
+        );
+        let answer: (i64, String) = m::messages
+            .find(bob_turn.answer_id)
+            .select((m::conversation_id, m::status))
+            .first(conn)
+            .expect("answer");
+        assert_eq!(answer, (bob_turn.conversation_id, "writing".into()));
+        let owner: i64 = o::open_asks
+            .filter(o::id.nullable().eq(dees.open))
+            .select(o::user_id)
+            .first(conn)
+            .expect("dee's open ask");
+        assert_eq!(owner, dee);
+
+        // A conversation deleted meanwhile breaks its foreign key: nothing
+        // of the group is written.
+        diesel::delete(c::conversations.find(eves))
+            .execute(conn)
+            .expect("delete");
+        let before = count(conn);
+        let refused = together(
+            conn,
+            &[
+                reserve(bob, Some(5), Some(None), None),
+                reserve(eve, None, Some(Some(eves)), None),
+            ],
+        );
+        assert!(
+            matches!(refused, Err(diesel::result::Error::DatabaseError(..))),
+            "{refused:?}"
+        );
+        assert_eq!(count(conn), before);
+        // One user twice is refused before anything is sent.
+        let twice = together(
+            conn,
+            &[
+                reserve(bob, None, None, None),
+                reserve(bob, None, None, None),
+            ],
+        );
+        assert!(twice.is_err());
+        assert_eq!(count(conn), before);
+    });
+}
