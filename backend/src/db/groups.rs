@@ -161,22 +161,26 @@ fn take_group<W: Groupable>(
 ) -> Vec<Job<W>> {
     let mut group = vec![first];
     let mut left = VecDeque::new();
-    let waiting = std::mem::take(held)
-        .into_iter()
-        .chain(std::iter::from_fn(|| queue.try_recv().ok()));
-    for job in waiting {
-        let fits = group.iter().all(|j| job.write.fits_with(&j.write));
-        if fits && group.len() < MOST {
-            group.push(job);
-        } else {
-            left.push_back(job);
-        }
-        if group.len() == MOST {
-            break;
-        }
+    // Every held write is placed (none may be dropped); the queue is read
+    // only while the group has room.
+    for job in std::mem::take(held) {
+        place(job, &mut group, &mut left);
+    }
+    while group.len() < MOST {
+        let Ok(job) = queue.try_recv() else { break };
+        place(job, &mut group, &mut left);
     }
     *held = left;
     group
+}
+
+/// Puts `job` in `group` if there is room and it fits, else in `left`.
+fn place<W: Groupable>(job: Job<W>, group: &mut Vec<Job<W>>, left: &mut VecDeque<Job<W>>) {
+    if group.len() < MOST && group.iter().all(|j| job.write.fits_with(&j.write)) {
+        group.push(job);
+    } else {
+        left.push_back(job);
+    }
 }
 
 /// Writes a group together and answers each (see the module's doc). A
@@ -231,5 +235,66 @@ fn write_group<W: Groupable>(
                 let _ = reply.send(Err(DbError::Query(error)));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A write by a user; two by one user do not fit together.
+    struct ByUser(i64);
+
+    impl Groupable for ByUser {
+        type Answer = ();
+        const THREAD: &'static str = "test";
+        fn fits_with(&self, other: &Self) -> bool {
+            self.0 != other.0
+        }
+        fn alone(&self, _: &mut Db) -> Result<(), DbError> {
+            unreachable!("take_group writes nothing")
+        }
+        fn together(_: &mut PgConnection, _: &[Self]) -> QueryResult<Vec<()>> {
+            unreachable!("take_group writes nothing")
+        }
+    }
+
+    fn job(user: i64) -> Job<ByUser> {
+        Job {
+            write: ByUser(user),
+            reply: oneshot::channel().0,
+        }
+    }
+
+    fn users(jobs: impl IntoIterator<Item = impl std::borrow::Borrow<Job<ByUser>>>) -> Vec<i64> {
+        jobs.into_iter().map(|j| j.borrow().write.0).collect()
+    }
+
+    #[test]
+    fn a_full_group_keeps_every_held_write_and_leaves_the_queue_be() {
+        let (jobs, queue) = mpsc::channel();
+        for user in [200, 201] {
+            jobs.send(job(user)).unwrap();
+        }
+        let mut held: VecDeque<_> = (1..=70).map(job).collect();
+        let group = take_group(job(0), &mut held, &queue);
+        assert_eq!(users(&group), (0..64).collect::<Vec<_>>());
+        assert_eq!(users(&held), (64..=70).collect::<Vec<_>>());
+        assert_eq!(users(queue.try_iter()), [200, 201]);
+    }
+
+    #[test]
+    fn a_write_that_does_not_fit_is_held_in_order_for_the_next_group() {
+        let (jobs, queue) = mpsc::channel();
+        for user in [1, 2, 1, 3, 2] {
+            jobs.send(job(user)).unwrap();
+        }
+        let mut held = VecDeque::from([job(1)]);
+        let group = take_group(job(0), &mut held, &queue);
+        assert_eq!(users(&group), [0, 1, 2, 3]);
+        assert_eq!(users(&held), [1, 1, 2]);
+        let group = take_group(held.pop_front().unwrap(), &mut held, &queue);
+        assert_eq!(users(&group), [1, 2]);
+        assert_eq!(users(&held), [1]);
     }
 }
