@@ -274,7 +274,7 @@ mod tests {
     fn a_full_group_keeps_every_held_write_and_leaves_the_queue_be() {
         let (jobs, queue) = mpsc::channel();
         for user in [200, 201] {
-            jobs.send(job(user)).unwrap();
+            jobs.send(job(user)).expect("the queue is open");
         }
         let mut held: VecDeque<_> = (1..=70).map(job).collect();
         let group = take_group(job(0), &mut held, &queue);
@@ -287,13 +287,17 @@ mod tests {
     fn a_write_that_does_not_fit_is_held_in_order_for_the_next_group() {
         let (jobs, queue) = mpsc::channel();
         for user in [1, 2, 1, 3, 2] {
-            jobs.send(job(user)).unwrap();
+            jobs.send(job(user)).expect("the queue is open");
         }
         let mut held = VecDeque::from([job(1)]);
         let group = take_group(job(0), &mut held, &queue);
         assert_eq!(users(&group), [0, 1, 2, 3]);
         assert_eq!(users(&held), [1, 1, 2]);
-        let group = take_group(held.pop_front().unwrap(), &mut held, &queue);
+        let group = take_group(
+            held.pop_front().expect("a write is held"),
+            &mut held,
+            &queue,
+        );
         assert_eq!(users(&group), [1, 2]);
         assert_eq!(users(&held), [1]);
     }
