@@ -10,10 +10,11 @@
 //! clock), so replicas share one limit. If Redis cannot be reached, requests
 //! are limited by this process alone until it can, and a warning is logged
 //! (at most every 30 seconds): a Redis outage loosens limits, it never
-//! refuses all traffic.
+//! refuses all traffic. While it is down, one request a second tries it
+//! again and the rest do not wait on it; the first answer logs its return.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use secrecy::{ExposeSecret, SecretString};
@@ -142,17 +143,29 @@ return {1, period - ahead, ahead}
 /// TATs in Redis, shared by every replica.
 pub struct RedisLimiter {
     client: redis::Client,
-    connection: tokio::sync::Mutex<Option<redis::aio::ConnectionManager>>,
+    connection: OnceLock<redis::aio::ConnectionManager>,
     script: redis::Script,
     prefix: String,
     fallback: LocalLimiter,
     period: Duration,
-    last_warning: Mutex<Option<Instant>>,
-    degraded: std::sync::atomic::AtomicBool,
+    probe_every: Duration,
+    health: Mutex<Health>,
+}
+
+/// What this process knows of Redis: nothing wrong, or down since a failed
+/// call and tried again only once `next_probe` has passed.
+#[derive(Default)]
+struct Health {
+    next_probe: Option<Instant>,
+    last_warning: Option<Instant>,
 }
 
 /// How long one Redis call may take before the fallback decides.
 const REDIS_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// While Redis is down, one request in this interval tries it again; the
+/// others go straight to the fallback instead of each waiting on Redis.
+const PROBE_EVERY: Duration = Duration::from_secs(1);
 
 impl RedisLimiter {
     /// A limiter on the Redis at `url` with keys under `prefix`; connects on
@@ -162,28 +175,43 @@ impl RedisLimiter {
             redis::Client::open(url.expose_secret()).map_err(|e| format!("REDIS_URL: {e}"))?;
         Ok(Self {
             client,
-            connection: tokio::sync::Mutex::new(None),
+            connection: OnceLock::new(),
             script: redis::Script::new(GCRA_LUA),
             prefix: prefix.to_string(),
             fallback: LocalLimiter::new(period),
             period,
-            last_warning: Mutex::new(None),
-            degraded: std::sync::atomic::AtomicBool::new(false),
+            probe_every: PROBE_EVERY,
+            health: Mutex::new(Health::default()),
         })
+    }
+
+    /// The same limiter trying a Redis that is down every `interval`.
+    pub fn probing_every(mut self, interval: Duration) -> Self {
+        self.probe_every = interval;
+        self
+    }
+
+    /// Whether the last call to Redis failed and limits are per process.
+    pub fn degraded(&self) -> bool {
+        self.health().next_probe.is_some()
+    }
+
+    fn health(&self) -> std::sync::MutexGuard<'_, Health> {
+        self.health.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     async fn check(&self, key: &str, limit: u32) -> Decision {
         if limit == 0 {
             return Decision::refuse_all(self.period);
         }
+        if !self.may_call_redis(Instant::now()) {
+            return self.fallback.check_at(key, limit, Instant::now());
+        }
         let period_us = self.period.as_micros() as u64;
         let interval_us = period_us / u64::from(limit);
         match tokio::time::timeout(REDIS_TIMEOUT, self.run(key, interval_us, period_us)).await {
             Ok(Ok([allowed, a, b])) => {
-                if self
-                    .degraded
-                    .swap(false, std::sync::atomic::Ordering::Relaxed)
-                {
+                if self.health().next_probe.take().is_some() {
                     tracing::info!("Redis is back: rate limits are shared again");
                 }
                 Decision::from_gcra(
@@ -199,21 +227,36 @@ impl RedisLimiter {
         }
     }
 
+    /// Whether this request goes to Redis: always while it answers; while it
+    /// is down, only the first request once the probe interval has passed.
+    fn may_call_redis(&self, now: Instant) -> bool {
+        let mut health = self.health();
+        match health.next_probe {
+            Some(at) if now < at => false,
+            Some(_) => {
+                health.next_probe = Some(now + self.probe_every);
+                true
+            }
+            None => true,
+        }
+    }
+
     async fn run(
         &self,
         key: &str,
         interval_us: u64,
         period_us: u64,
     ) -> redis::RedisResult<[i64; 3]> {
-        let mut slot = self.connection.lock().await;
-        if slot.is_none() {
-            *slot = Some(redis::aio::ConnectionManager::new(self.client.clone()).await?);
-        }
-        let mut connection = slot
-            .as_ref()
-            .map(Clone::clone)
-            .ok_or_else(|| redis::RedisError::from((redis::ErrorKind::Io, "no connection")))?;
-        drop(slot);
+        let mut connection = match self.connection.get() {
+            Some(connection) => connection.clone(),
+            None => {
+                let connection = redis::aio::ConnectionManager::new_lazy_with_config(
+                    self.client.clone(),
+                    connection_config(),
+                )?;
+                self.connection.get_or_init(|| connection).clone()
+            }
+        };
         let result: Vec<i64> = self
             .script
             .key(format!("{}:rl:{key}", self.prefix))
@@ -231,19 +274,33 @@ impl RedisLimiter {
     }
 
     fn fall_back(&self, key: &str, limit: u32, why: &str) -> Decision {
-        self.degraded
-            .store(true, std::sync::atomic::Ordering::Relaxed);
         let now = Instant::now();
-        let mut last = self.last_warning.lock().unwrap_or_else(|p| p.into_inner());
-        if last.is_none_or(|at| now.duration_since(at) > Duration::from_secs(30)) {
-            *last = Some(now);
+        let mut health = self.health();
+        health.next_probe = Some(now + self.probe_every);
+        if health
+            .last_warning
+            .is_none_or(|at| now.duration_since(at) > Duration::from_secs(30))
+        {
+            health.last_warning = Some(now);
             tracing::warn!(
                 error = why,
                 "Redis is unreachable: rate limits are enforced per process until it is back"
             );
         }
+        drop(health);
         self.fallback.check_at(key, limit, now)
     }
+}
+
+/// One connection, multiplexed, made again after a failure. A failed
+/// attempt is not retried in the background: the limiter's own probe asks
+/// for the next one, so a Redis that returns is found within a probe or two
+/// rather than after the manager's default backoff (up to 6 s between tries).
+fn connection_config() -> redis::aio::ConnectionManagerConfig {
+    redis::aio::ConnectionManagerConfig::new()
+        .set_number_of_retries(0)
+        .set_connection_timeout(Some(REDIS_TIMEOUT))
+        .set_response_timeout(Some(REDIS_TIMEOUT))
 }
 
 /// The limiter the app uses.
@@ -269,7 +326,7 @@ impl Limiter {
     pub fn degraded(&self) -> bool {
         match self {
             Self::Local(_) => false,
-            Self::Redis(redis) => redis.degraded.load(std::sync::atomic::Ordering::Relaxed),
+            Self::Redis(redis) => redis.degraded(),
         }
     }
 
@@ -340,5 +397,107 @@ mod tests {
     fn a_zero_limit_refuses_everything() {
         let limiter = LocalLimiter::new(MINUTE);
         assert!(!limiter.check_at("k", 0, Instant::now()).allowed);
+    }
+
+    /// A Redis of the test's own on a free port, so that it can be stopped.
+    struct OwnRedis {
+        port: u16,
+        server: Option<std::process::Child>,
+    }
+
+    impl OwnRedis {
+        fn new() -> Self {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("a free port")
+                .port();
+            let mut redis = Self { port, server: None };
+            redis.start();
+            redis
+        }
+
+        fn url(&self) -> SecretString {
+            format!("redis://127.0.0.1:{}", self.port).into()
+        }
+
+        fn start(&mut self) {
+            let port = self.port.to_string();
+            let args = [
+                "--port",
+                &port,
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ];
+            let server = std::process::Command::new("redis-server")
+                .args(args)
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .expect("redis-server (Debian's package) on the PATH");
+            self.server = Some(server);
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+                assert!(Instant::now() < deadline, "redis-server did not listen");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+
+        fn stop(&mut self) {
+            if let Some(mut server) = self.server.take() {
+                server.kill().expect("stop redis-server");
+                server.wait().expect("redis-server gone");
+            }
+        }
+    }
+
+    impl Drop for OwnRedis {
+        fn drop(&mut self) {
+            self.stop();
+        }
+    }
+
+    #[tokio::test]
+    async fn a_redis_that_stops_is_passed_over_and_found_again_when_it_returns() {
+        let mut redis = OwnRedis::new();
+        let limiter = RedisLimiter::new(&redis.url(), "rl-test", MINUTE)
+            .expect("limiter")
+            .probing_every(Duration::from_millis(100));
+        assert!(limiter.check("k", 1000).await.allowed);
+        assert!(!limiter.degraded(), "Redis answers");
+
+        redis.stop();
+        assert!(limiter.check("k", 1000).await.allowed);
+        assert!(limiter.degraded(), "Redis gone: limits per process");
+        // While it is down no request waits for it (the manager's own
+        // retries used to hold each one for the whole 500 ms timeout).
+        let started = Instant::now();
+        for _ in 0..20 {
+            assert!(limiter.check("k", 1000).await.allowed);
+        }
+        let took = started.elapsed();
+        assert!(took < Duration::from_secs(2), "20 checks took {took:?}");
+
+        redis.start();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while limiter.degraded() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            limiter.check("k", 1000).await;
+        }
+        assert!(!limiter.degraded(), "Redis found again within 5 s");
+        // Shared again: the key's TAT is in the new Redis.
+        let mut connection = redis::Client::open(redis.url().expose_secret())
+            .expect("client")
+            .get_multiplexed_async_connection()
+            .await
+            .expect("connection");
+        let tat: Option<String> = redis::cmd("GET")
+            .arg("rl-test:rl:k")
+            .query_async(&mut connection)
+            .await
+            .expect("GET");
+        assert!(tat.is_some(), "the limit is kept in Redis again");
     }
 }

@@ -31,6 +31,9 @@ use crate::resumes::Resumes;
 use crate::routes;
 use crate::state::AppState;
 
+/// How long an idle client connection is kept open.
+const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(75);
+
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -195,6 +198,11 @@ impl Application {
         // Answers stream as many small writes: without this, Nagle's
         // algorithm and delayed ACKs hold each one back by up to 40 ms.
         .tcp_nodelay(true)
+        // Idle connections stay open longer than a proxy keeps them (nginx's
+        // upstream keepalive_timeout is 60 s): the proxy, not this server,
+        // closes them, so it never sends a request on a connection this side
+        // is closing (a 502 that nginx cannot retry for a POST).
+        .keep_alive(KEEP_ALIVE)
         .listen(listener)
         .map_err(|source| StartupError::Bind {
             address: settings.bind.clone(),

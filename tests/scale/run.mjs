@@ -155,6 +155,7 @@ http {
   upstream mentor {
 ${replicas.map((r) => `    server 127.0.0.1:${r.port} max_fails=1 fail_timeout=10s;`).join("\n")}
     keepalive 64;
+    keepalive_timeout 60s;
   }
   server {
     listen 127.0.0.1:${nginxPort};
