@@ -154,11 +154,8 @@ pub trait Provider: Send + Sync {
 /// The router over every provider the settings turn on, and every known
 /// provider's endpoint for the users' own keys.
 pub fn build_router(settings: &crate::config::AiSettings) -> Result<router::AiRouter, String> {
-    let client = reqwest::Client::builder()
-        .connect_timeout(settings.connect_timeout)
-        .pool_idle_timeout(std::time::Duration::from_secs(90))
-        .build()
-        .map_err(|e| format!("HTTP client: {e}"))?;
+    let clients =
+        http::Clients::new(settings.connect_timeout).map_err(|e| format!("HTTP client: {e}"))?;
     let provider = |name: &str, wire, base: &str, key: SecretString| -> Arc<dyn Provider> {
         let timeout = settings.read_timeout;
         match wire {
@@ -167,7 +164,7 @@ pub fn build_router(settings: &crate::config::AiSettings) -> Result<router::AiRo
                 openai::OpenAiWire,
                 base,
                 key,
-                client.clone(),
+                clients.clone(),
                 timeout,
             )),
             crate::config::Wire::Anthropic => Arc::new(http::HttpProvider::new(
@@ -175,7 +172,7 @@ pub fn build_router(settings: &crate::config::AiSettings) -> Result<router::AiRo
                 anthropic::AnthropicWire,
                 base,
                 key,
-                client.clone(),
+                clients.clone(),
                 timeout,
             )),
             crate::config::Wire::Gemini => Arc::new(http::HttpProvider::new(
@@ -183,7 +180,7 @@ pub fn build_router(settings: &crate::config::AiSettings) -> Result<router::AiRo
                 gemini::GeminiWire,
                 base,
                 key,
-                client.clone(),
+                clients.clone(),
                 timeout,
             )),
         }
