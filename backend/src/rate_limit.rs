@@ -186,7 +186,8 @@ impl RedisLimiter {
     }
 
     /// The same limiter trying a Redis that is down every `interval`.
-    pub fn probing_every(mut self, interval: Duration) -> Self {
+    #[cfg(test)]
+    fn probing_every(mut self, interval: Duration) -> Self {
         self.probe_every = interval;
         self
     }
