@@ -345,6 +345,63 @@ fn reserve_on_sqlite(conn: &mut SqliteConnection, r: &Reserve) -> Result<Reserve
     })
 }
 
+/// The names in `p` of a reservation's parameters ([`ReserveParams`]),
+/// for [`RESERVE`] and [`RESERVE_TOGETHER`].
+macro_rules! reserve_names {
+    () => {
+        "user_id, period, counting, lim, provider, model, via, at, storing, title, continuing, \
+         question, checking, tier, want_resume"
+    };
+}
+
+/// A reservation's parameters on PostgreSQL, flat, in the order of
+/// `reserve_names!`: what is absent is `false` or empty.
+struct ReserveParams<'a> {
+    user_id: i64,
+    period: &'a str,
+    counting: bool,
+    lim: Option<i32>,
+    provider: &'a str,
+    model: &'a str,
+    via: &'a str,
+    at: NaiveDateTime,
+    storing: bool,
+    title: &'a str,
+    continuing: Option<i64>,
+    question: &'a str,
+    checking: bool,
+    tier: &'a str,
+    want_resume: bool,
+}
+
+impl Reserve {
+    fn params(&self) -> ReserveParams<'_> {
+        let (provider, model, via) = self.count.as_ref().map_or(("", "", ""), |o| {
+            (o.provider.as_str(), o.model.as_str(), o.via)
+        });
+        let (continuing, title, question) = self.store.as_ref().map_or((None, "", ""), |t| {
+            (t.continuing, t.title.as_str(), t.question.as_str())
+        });
+        ReserveParams {
+            user_id: self.user_id,
+            period: &self.period,
+            counting: self.count.is_some(),
+            lim: self.limit.map(|l| i32::try_from(l).unwrap_or(i32::MAX)),
+            provider,
+            model,
+            via,
+            at: self.now,
+            storing: self.store.is_some(),
+            title,
+            continuing,
+            question,
+            checking: self.account.is_some(),
+            tier: self.account.as_ref().map_or("", |a| a.tier),
+            want_resume: self.account.as_ref().is_some_and(|a| a.resume),
+        }
+    }
+}
+
 statement! {
     /// The reservation as one statement, reading its parameters from `p`
     /// (see [`Prepared`]). `checking`, `counting` and `storing` switch its
@@ -353,8 +410,7 @@ statement! {
     /// counting, the quota's upsert took the question (`go`). The upsert is
     /// SQLite's (`SQLITE_COUNT`).
     RESERVE = (
-        "user_id, period, counting, lim, provider, model, via, at, storing, title, continuing, question, \
-         checking, tier, want_resume",
+        reserve_names!(),
         concat!(
             ", account AS (
         SELECT NULL::text AS resume FROM p WHERE NOT p.checking
@@ -430,38 +486,32 @@ struct ReserveRow {
 }
 
 fn reserve_in_one_statement(pg: &mut PgConnection, r: &Reserve) -> Result<Reserved, ReserveError> {
-    let limit = r.limit.map(|l| i32::try_from(l).unwrap_or(i32::MAX));
-    let (provider, model, via) = r.count.as_ref().map_or(("", "", ""), |o| {
-        (o.provider.as_str(), o.model.as_str(), o.via)
-    });
-    let (continuing, title, question) = r.store.as_ref().map_or((None, "", ""), |t| {
-        (t.continuing, t.title.as_str(), t.question.as_str())
-    });
+    let p = r.params();
     let params = (
         (
-            bound::<BigInt, _>(r.user_id),
-            bound::<Text, _>(r.period.as_str()),
-            bound::<Bool, _>(r.count.is_some()),
-            bound::<Nullable<Integer>, _>(limit),
-            bound::<Text, _>(provider),
-            bound::<Text, _>(model),
+            bound::<BigInt, _>(p.user_id),
+            bound::<Text, _>(p.period),
+            bound::<Bool, _>(p.counting),
+            bound::<Nullable<Integer>, _>(p.lim),
+            bound::<Text, _>(p.provider),
+            bound::<Text, _>(p.model),
         ),
         (
-            bound::<Text, _>(via),
-            bound::<Timestamp, _>(r.now),
-            bound::<Bool, _>(r.store.is_some()),
-            bound::<Text, _>(title),
-            bound::<Nullable<BigInt>, _>(continuing),
-            bound::<Text, _>(question),
+            bound::<Text, _>(p.via),
+            bound::<Timestamp, _>(p.at),
+            bound::<Bool, _>(p.storing),
+            bound::<Text, _>(p.title),
+            bound::<Nullable<BigInt>, _>(p.continuing),
+            bound::<Text, _>(p.question),
         ),
         (
-            bound::<Bool, _>(r.account.is_some()),
-            bound::<Text, _>(r.account.as_ref().map_or("", |a| a.tier)),
-            bound::<Bool, _>(r.account.as_ref().is_some_and(|a| a.resume)),
+            bound::<Bool, _>(p.checking),
+            bound::<Text, _>(p.tier),
+            bound::<Bool, _>(p.want_resume),
         ),
     );
     let row: ReserveRow = Prepared::new(RESERVE, params).get_result(pg)?;
-    row.reserved(continuing.is_none())
+    row.reserved(p.continuing.is_none())
 }
 
 impl ReserveRow {
@@ -505,8 +555,7 @@ statement! {
     /// the quota's upsert touches each row once, and what each part wrote is
     /// found again by its user.
     RESERVE_TOGETHER = (
-        "user_id, period, counting, lim, provider, model, via, at, storing, title, continuing, question, \
-         checking, tier, want_resume",
+        reserve_names!(),
         concat!(
             ", s AS (
         SELECT r.* FROM p, unnest(p.user_id, p.period, p.counting, p.lim, p.provider, p.model, p.via,
@@ -588,53 +637,38 @@ pub fn reserve_together(
     pg: &mut PgConnection,
     reserves: &[Reserve],
 ) -> QueryResult<Vec<Result<Reserved, ReserveError>>> {
-    fn column<'a, T>(reserves: &'a [Reserve], f: impl Fn(&'a Reserve) -> T) -> Vec<T> {
-        reserves.iter().map(f).collect()
-    }
-    let mut users = column(reserves, |r| r.user_id);
+    let mut users: Vec<i64> = reserves.iter().map(|r| r.user_id).collect();
     users.sort_unstable();
     if users.windows(2).any(|w| w[0] == w[1]) {
         return Err(diesel::result::Error::QueryBuilderError(
             "a user may reserve once in a group".into(),
         ));
     }
+    let all: Vec<ReserveParams> = reserves.iter().map(Reserve::params).collect();
+    fn column<'a, T>(all: &[ReserveParams<'a>], f: impl Fn(&ReserveParams<'a>) -> T) -> Vec<T> {
+        all.iter().map(f).collect()
+    }
     let params = (
         (
-            bound::<Array<BigInt>, _>(column(reserves, |r| r.user_id)),
-            bound::<Array<Text>, _>(column(reserves, |r| r.period.as_str())),
-            bound::<Array<Bool>, _>(column(reserves, |r| r.count.is_some())),
-            bound::<Array<Nullable<Integer>>, _>(column(reserves, |r| {
-                r.limit.map(|l| i32::try_from(l).unwrap_or(i32::MAX))
-            })),
-            bound::<Array<Text>, _>(column(reserves, |r| {
-                r.count.as_ref().map_or("", |o| o.provider.as_str())
-            })),
-            bound::<Array<Text>, _>(column(reserves, |r| {
-                r.count.as_ref().map_or("", |o| o.model.as_str())
-            })),
+            bound::<Array<BigInt>, _>(column(&all, |p| p.user_id)),
+            bound::<Array<Text>, _>(column(&all, |p| p.period)),
+            bound::<Array<Bool>, _>(column(&all, |p| p.counting)),
+            bound::<Array<Nullable<Integer>>, _>(column(&all, |p| p.lim)),
+            bound::<Array<Text>, _>(column(&all, |p| p.provider)),
+            bound::<Array<Text>, _>(column(&all, |p| p.model)),
         ),
         (
-            bound::<Array<Text>, _>(column(reserves, |r| r.count.as_ref().map_or("", |o| o.via))),
-            bound::<Array<Timestamp>, _>(column(reserves, |r| r.now)),
-            bound::<Array<Bool>, _>(column(reserves, |r| r.store.is_some())),
-            bound::<Array<Text>, _>(column(reserves, |r| {
-                r.store.as_ref().map_or("", |t| t.title.as_str())
-            })),
-            bound::<Array<Nullable<BigInt>>, _>(column(reserves, |r| {
-                r.store.as_ref().and_then(|t| t.continuing)
-            })),
-            bound::<Array<Text>, _>(column(reserves, |r| {
-                r.store.as_ref().map_or("", |t| t.question.as_str())
-            })),
+            bound::<Array<Text>, _>(column(&all, |p| p.via)),
+            bound::<Array<Timestamp>, _>(column(&all, |p| p.at)),
+            bound::<Array<Bool>, _>(column(&all, |p| p.storing)),
+            bound::<Array<Text>, _>(column(&all, |p| p.title)),
+            bound::<Array<Nullable<BigInt>>, _>(column(&all, |p| p.continuing)),
+            bound::<Array<Text>, _>(column(&all, |p| p.question)),
         ),
         (
-            bound::<Array<Bool>, _>(column(reserves, |r| r.account.is_some())),
-            bound::<Array<Text>, _>(column(reserves, |r| {
-                r.account.as_ref().map_or("", |a| a.tier)
-            })),
-            bound::<Array<Bool>, _>(column(reserves, |r| {
-                r.account.as_ref().is_some_and(|a| a.resume)
-            })),
+            bound::<Array<Bool>, _>(column(&all, |p| p.checking)),
+            bound::<Array<Text>, _>(column(&all, |p| p.tier)),
+            bound::<Array<Bool>, _>(column(&all, |p| p.want_resume)),
         ),
     );
     let rows: Vec<ReservedRow> = Prepared::new(RESERVE_TOGETHER, params).load(pg)?;
@@ -644,14 +678,8 @@ pub fn reserve_together(
     }
     Ok(rows
         .into_iter()
-        .zip(reserves)
-        .map(|(r, reserve)| {
-            let new_conversation = reserve
-                .store
-                .as_ref()
-                .is_some_and(|t| t.continuing.is_none());
-            r.row.reserved(new_conversation)
-        })
+        .zip(&all)
+        .map(|(r, p)| r.row.reserved(p.continuing.is_none()))
         .collect())
 }
 

@@ -76,6 +76,18 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
+/// An app whose plans are `plans` (the TOML of a config file); the
+/// directory holding the file lives as long as the returned guard.
+pub async fn spawn_app_with_plans(plans: &str) -> (TestApp, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("dir");
+    let config = dir.path().join("mentor.toml");
+    std::fs::write(&config, plans).expect("config");
+    (
+        spawn_app_with(|s| s.ai.config_file = Some(config)).await,
+        dir,
+    )
+}
+
 /// Starts an app after `customize` adjusts the settings.
 pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
     LazyLock::force(&TRACING);

@@ -14,7 +14,7 @@ use mentor_stand_ins::stripe::event;
 use serde_json::{Value, json};
 
 use crate::billing::{now, pro_sub, spawn_billed};
-use crate::helpers::{PASSWORD, Session, TestApp, spawn_app, spawn_app_with};
+use crate::helpers::{PASSWORD, Session, TestApp, spawn_app, spawn_app_with_plans};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -460,15 +460,7 @@ async fn an_export_left_pending_by_a_dead_builder_is_built_again() {
 
 /// An app whose free plan has 5 questions a month.
 async fn spawn_five_a_month() -> (TestApp, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("dir");
-    let config = dir.path().join("mentor.toml");
-    std::fs::write(
-        &config,
-        "[plans.free]\nmonthly_questions = 5\nper_minute = 1000\n",
-    )
-    .expect("config");
-    let app = spawn_app_with(|s| s.ai.config_file = Some(config)).await;
-    (app, dir)
+    spawn_app_with_plans("[plans.free]\nmonthly_questions = 5\nper_minute = 1000\n").await
 }
 
 fn subjects(app: &TestApp, to: &str) -> Vec<String> {

@@ -10,19 +10,9 @@ use mentor::db::schema::{conversations::dsl as c, usage_events::dsl as l};
 use mentor_stand_ins::{Scenario, Wire};
 use serde_json::{Value, json};
 
-use crate::helpers::{Session, TestApp, spawn_app_with, test_key};
+use crate::helpers::{Session, TestApp, spawn_app_with_plans, test_key};
 
 const ANSWER: &str = "Hello from the **stand-in**.";
-
-async fn app_with_plans(plans: &str) -> (TestApp, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("dir");
-    let config = dir.path().join("mentor.toml");
-    std::fs::write(&config, plans).expect("config");
-    (
-        spawn_app_with(|s| s.ai.config_file = Some(config)).await,
-        dir,
-    )
-}
 
 /// A pro user and one of their API keys.
 async fn key_holder(app: &TestApp, email: &str) -> (Session, String) {
@@ -81,7 +71,7 @@ async fn error_of(response: reqwest::Response) -> (u16, Value) {
 
 #[tokio::test]
 async fn completions_speak_openais_format_and_store_no_conversation() {
-    let (app, _dir) = app_with_plans("").await;
+    let (app, _dir) = spawn_app_with_plans("").await;
     let (ada, key) = key_holder(&app, "ada@example.com").await;
 
     let response = complete(&app, &key, hi(json!({"max_tokens": 50}))).await;
@@ -195,7 +185,8 @@ async fn completions_speak_openais_format_and_store_no_conversation() {
 
 #[tokio::test]
 async fn errors_have_openais_shape_status_and_retry_headers() {
-    let (app, _dir) = app_with_plans("[plans.pro]\nmonthly_questions = 1\nper_minute = 3\n").await;
+    let (app, _dir) =
+        spawn_app_with_plans("[plans.pro]\nmonthly_questions = 1\nper_minute = 3\n").await;
     let (_ada, key) = key_holder(&app, "ada@example.com").await;
 
     let bad = format!("aim_{}_{}", "0".repeat(16), "0".repeat(64));
@@ -254,7 +245,7 @@ async fn errors_have_openais_shape_status_and_retry_headers() {
 
 #[tokio::test]
 async fn a_failure_after_the_answer_began_is_one_error_event_and_own_keys_apply() {
-    let (app, _dir) = app_with_plans("").await;
+    let (app, _dir) = spawn_app_with_plans("").await;
     let (ada, key) = key_holder(&app, "ada@example.com").await;
     app.fake
         .queue(Wire::OpenAi, [Scenario::ErrorAfter(vec!["Hel".into()])]);

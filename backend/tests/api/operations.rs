@@ -2,7 +2,7 @@ use diesel::{Connection, PgConnection, RunQueryDsl};
 
 use serde_json::json;
 
-use crate::helpers::{spawn_app, spawn_app_with};
+use crate::helpers::{spawn_app, spawn_app_with_plans};
 
 #[tokio::test]
 async fn health_answers_without_touching_the_database() {
@@ -60,14 +60,10 @@ async fn requests_recover_after_postgres_closes_the_apps_connections() {
     };
     // The free plan, without its limits: its asks reserve with no read
     // before.
-    let dir = tempfile::tempdir().expect("dir");
-    let config = dir.path().join("mentor.toml");
-    std::fs::write(
-        &config,
+    let (app, _dir) = spawn_app_with_plans(
         "[plans.free]\nmonthly_questions = \"unlimited\"\nper_minute = 1000\n",
     )
-    .expect("config");
-    let app = spawn_app_with(|s| s.ai.config_file = Some(config)).await;
+    .await;
     let s = app.register("ada@example.com").await;
     let database = app.with_db(|conn| {
         diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(

@@ -7,7 +7,9 @@ use diesel::prelude::*;
 use mentor::db::schema::usage_events;
 use serde_json::json;
 
-use crate::helpers::{PASSWORD, Session, TestApp, spawn_app, spawn_app_with, spawn_replica};
+use crate::helpers::{
+    PASSWORD, Session, TestApp, spawn_app, spawn_app_with, spawn_app_with_plans, spawn_replica,
+};
 
 /// A config file raising or lowering the free plan's per-minute limit.
 fn free_per_minute(dir: &tempfile::TempDir, per_minute: u32) -> PathBuf {
@@ -274,14 +276,8 @@ async fn an_ask_goes_by_the_account_as_it_is_not_as_the_token_claims() {
 
 #[tokio::test]
 async fn five_users_asking_twenty_times_at_once_with_four_left_get_four_answers_each() {
-    let dir = tempfile::tempdir().expect("dir");
-    let config = dir.path().join("mentor.toml");
-    std::fs::write(
-        &config,
-        "[plans.free]\nmonthly_questions = 4\nper_minute = 10000\n",
-    )
-    .expect("write config");
-    let app = spawn_app_with(|s| s.ai.config_file = Some(config)).await;
+    let (app, _dir) =
+        spawn_app_with_plans("[plans.free]\nmonthly_questions = 4\nper_minute = 10000\n").await;
     let mut users = Vec::new();
     for name in ["ada", "bob", "cy", "dee", "eve"] {
         users.push(app.register(&format!("{name}@example.com")).await);
