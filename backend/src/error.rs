@@ -219,6 +219,7 @@ impl From<crate::admin::AdminError> for ApiError {
             A::InvalidInput(_) => Self::invalid(message),
             A::NotFound(_) => Self::new(ErrorCode::NotFound, message),
             A::NotAllowed(_) => Self::new(ErrorCode::Forbidden, message),
+            A::Lifecycle(e) => e.into(),
             A::Db(db) => db.into(),
         }
     }
@@ -264,6 +265,53 @@ impl From<crate::jobs::JobError> for ApiError {
             J::LimitReached(_) => Self::new(ErrorCode::JobLimitReached, message),
             J::NoActiveResume => Self::new(ErrorCode::NoActiveResume, message),
             J::Db(db) => db.into(),
+        }
+    }
+}
+
+impl From<crate::billing::BillingError> for ApiError {
+    fn from(err: crate::billing::BillingError) -> Self {
+        use crate::billing::BillingError as B;
+        let message = err.to_string();
+        match err {
+            B::InvalidInput(_) => Self::invalid(message),
+            B::NoSubscription => Self::new(ErrorCode::NotFound, message),
+            B::AccountGone => Self::new(ErrorCode::InvalidToken, message),
+            // Logged where it happened (`BillingError::from`).
+            B::Stripe(_) => Self::new(
+                ErrorCode::PaymentProviderError,
+                "The payment provider could not be reached; please try again.",
+            ),
+            B::Notice(e) => e.into(),
+            B::Db(db) => db.into(),
+            B::Internal(cause) => Self::internal(cause),
+        }
+    }
+}
+
+impl From<crate::notices::NoticeError> for ApiError {
+    fn from(err: crate::notices::NoticeError) -> Self {
+        use crate::notices::NoticeError as N;
+        match err {
+            N::Template(cause) => Self::internal(cause),
+            N::Db(db) => db.into(),
+        }
+    }
+}
+
+impl From<crate::lifecycle::LifecycleError> for ApiError {
+    fn from(err: crate::lifecycle::LifecycleError) -> Self {
+        use crate::lifecycle::LifecycleError as L;
+        let message = err.to_string();
+        match err {
+            L::ExportTooSoon { retry_after_secs } => {
+                Self::new(ErrorCode::RateLimited, message).retry_after(retry_after_secs)
+            }
+            L::NoExport => Self::new(ErrorCode::NotFound, message),
+            L::ForgedLink => Self::new(ErrorCode::Forbidden, message),
+            L::LinkExpired => Self::new(ErrorCode::LinkExpired, message),
+            L::Billing(e) => e.into(),
+            L::Db(db) => db.into(),
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod live;
 pub mod mail;
 pub mod maintenance;
 pub mod metrics;
+pub mod notices;
 pub mod quota;
 pub mod rate_limit;
 pub mod resumes;

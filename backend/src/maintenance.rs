@@ -6,9 +6,9 @@
 
 use std::time::Duration;
 
-use crate::config::Retention;
 use crate::db::{self, DbError, Pool, account_tokens, data_exports, mail_queue, notices};
 use crate::lifecycle::retention;
+use crate::lifecycle::retention::Retention;
 use crate::{audit, auth};
 
 /// Starts the task (call within a tokio runtime).

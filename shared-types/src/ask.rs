@@ -9,6 +9,9 @@ use crate::error::ErrorBody;
 /// The longest question accepted, in characters.
 pub const QUESTION_MAX_CHARS: usize = 8_000;
 
+/// The longest an answer may stream, in seconds: the backend cuts it there.
+pub const ANSWER_MAX_SECS: u64 = 300;
+
 /// A question, optionally continuing a conversation, with page context.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -25,6 +25,9 @@ pub enum AdminError {
     /// Well formed, but not allowed (an admin acting on their own account).
     #[error("{0}")]
     NotAllowed(String),
+    /// Deleting the account failed (Stripe could not be reached, say).
+    #[error(transparent)]
+    Lifecycle(#[from] crate::lifecycle::LifecycleError),
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbError),

@@ -10,9 +10,10 @@ use shared_types::money::format_pico_usd;
 use shared_types::{AdminModel, AdminModelPatch};
 
 use super::AdminError;
-use crate::ai::catalogue::{ModelOverride, ModelSpec, price_pico_per_1k};
+use crate::ai::catalogue::{ModelSpec, price_pico_per_1k};
 use crate::audit::{self, Action, Event};
 use crate::db::admin_analytics::{self, Span};
+use crate::db::model_settings::ModelOverride;
 use crate::db::{self, DbError, Pool, model_settings, usage_rollup};
 use crate::live::Live;
 use crate::quota::Period;

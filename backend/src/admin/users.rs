@@ -14,9 +14,8 @@ use crate::audit::{self, Action, Actor, Event, Origin};
 use crate::billing::Billing;
 use crate::db::admin_users::{self, Filter, Sort};
 use crate::db::models::UserRow;
-use crate::db::usage_events::{self, UsageEventRow};
+use crate::db::usage_events;
 use crate::db::{self, DbError, Pool, quota, refresh_tokens, subscriptions, usage_rollup, users};
-use crate::error::ApiError;
 use crate::lifecycle::deletion::{self, DeletedBy};
 use crate::quota::Period;
 
@@ -141,24 +140,6 @@ fn summary(row: &UserRow, used: i32, cost_pico: i64) -> AdminUserSummary {
     }
 }
 
-/// The API view of a ledger row.
-pub fn ledger_entry(row: UsageEventRow) -> LedgerEntry {
-    LedgerEntry {
-        id: row.id,
-        at: db::rfc3339(row.created_at),
-        user_id: row.user_id,
-        provider: row.provider,
-        model: row.model,
-        outcome: row.outcome,
-        charged: row.charged,
-        input_tokens: row.input_tokens,
-        output_tokens: row.output_tokens,
-        cost_usd: format_pico_usd(row.cost_pico),
-        ttft_ms: row.ttft_ms,
-        total_ms: row.total_ms,
-    }
-}
-
 /// Everything about one user.
 pub async fn detail(
     pool: &Pool,
@@ -198,7 +179,7 @@ pub async fn detail(
         granted_this_month: u32::try_from(granted).unwrap_or_default(),
         cost_all_time_usd: format_pico_usd(all),
         active_sessions: u32::try_from(sessions).unwrap_or_default(),
-        recent_asks: recent.into_iter().map(ledger_entry).collect(),
+        recent_asks: recent.into_iter().map(LedgerEntry::from).collect(),
     })
 }
 
@@ -335,19 +316,18 @@ pub async fn delete(
     billing: Option<&Billing>,
     by: By,
     id: i64,
-) -> Result<(), ApiError> {
+) -> Result<(), AdminError> {
     if id == by.admin_id {
         return Err(AdminError::NotAllowed(
             "Delete your own account from your account page, not the console.".into(),
-        )
-        .into());
+        ));
     }
     let by = DeletedBy::Admin {
         actor: by.actor,
         origin: by.origin,
     };
     if !deletion::delete_account(pool, billing, id, by).await? {
-        return Err(not_found().into());
+        return Err(not_found());
     }
     Ok(())
 }

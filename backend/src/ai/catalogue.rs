@@ -29,6 +29,8 @@ use serde::Deserialize;
 use shared_types::money::{format_pico_usd, parse_usd_to_pico};
 use shared_types::{ModelInfo, Plan, Tier};
 
+use crate::db::model_settings::ModelOverride;
+
 /// A model the backend can route to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModelSpec {
@@ -103,22 +105,6 @@ pub enum ChainError {
     NoProvider,
     /// An admin turned the model off.
     Disabled(String),
-}
-
-/// An admin's change to one model, kept in the database (`model_settings`);
-/// `None` keeps the catalogue's value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ModelOverride {
-    /// The model.
-    pub model_id: String,
-    /// Whether it may be used.
-    pub enabled: bool,
-    /// The tiers that may use it.
-    pub tiers: Option<Vec<Tier>>,
-    /// Pico-dollars per 1,000 input tokens.
-    pub input_pico_per_1k: Option<i64>,
-    /// Pico-dollars per 1,000 output tokens.
-    pub output_pico_per_1k: Option<i64>,
 }
 
 /// Models and plans.

@@ -13,6 +13,7 @@ pub mod gemini;
 pub mod http;
 pub mod openai;
 pub mod router;
+pub mod settings;
 
 use std::pin::Pin;
 
@@ -20,6 +21,8 @@ use futures_util::Stream;
 use futures_util::future::BoxFuture;
 use secrecy::SecretString;
 use std::sync::Arc;
+
+use settings::{AiSettings, Wire};
 
 /// Who wrote a message sent to a model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,13 +156,13 @@ pub trait Provider: Send + Sync {
 
 /// The router over every provider the settings turn on, and every known
 /// provider's endpoint for the users' own keys.
-pub fn build_router(settings: &crate::config::AiSettings) -> Result<router::AiRouter, String> {
+pub fn build_router(settings: &AiSettings) -> Result<router::AiRouter, String> {
     let clients =
         http::Clients::new(settings.connect_timeout).map_err(|e| format!("HTTP client: {e}"))?;
     let provider = |name: &str, wire, base: &str, key: SecretString| -> Arc<dyn Provider> {
         let timeout = settings.read_timeout;
         match wire {
-            crate::config::Wire::OpenAi => Arc::new(http::HttpProvider::new(
+            Wire::OpenAi => Arc::new(http::HttpProvider::new(
                 name,
                 openai::OpenAiWire,
                 base,
@@ -167,7 +170,7 @@ pub fn build_router(settings: &crate::config::AiSettings) -> Result<router::AiRo
                 clients.clone(),
                 timeout,
             )),
-            crate::config::Wire::Anthropic => Arc::new(http::HttpProvider::new(
+            Wire::Anthropic => Arc::new(http::HttpProvider::new(
                 name,
                 anthropic::AnthropicWire,
                 base,
@@ -175,7 +178,7 @@ pub fn build_router(settings: &crate::config::AiSettings) -> Result<router::AiRo
                 clients.clone(),
                 timeout,
             )),
-            crate::config::Wire::Gemini => Arc::new(http::HttpProvider::new(
+            Wire::Gemini => Arc::new(http::HttpProvider::new(
                 name,
                 gemini::GeminiWire,
                 base,

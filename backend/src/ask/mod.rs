@@ -44,9 +44,9 @@ use crate::db::{
     self, DbError, Pool, asks, conversations, open_asks, quota as quota_db, usage_events, users,
 };
 use crate::keys::provider_keys::{Byok, ByokError, SealedKeys, UserKey};
-use crate::lifecycle::notices::Notices;
 use crate::live::Live;
 use crate::metrics::Metrics;
+use crate::notices::Notices;
 use crate::quota::Period;
 
 /// Earlier messages loaded to continue a conversation.

@@ -31,7 +31,8 @@ use crate::db::models::NewUsageEvent;
 use crate::db::{self, DbError, Pool, asks};
 
 /// The longest an answer may stream.
-pub const MAX_ANSWER: std::time::Duration = std::time::Duration::from_secs(300);
+pub const MAX_ANSWER: std::time::Duration =
+    std::time::Duration::from_secs(shared_types::ANSWER_MAX_SECS);
 
 /// What a run needs besides the stream.
 pub(super) struct Run {

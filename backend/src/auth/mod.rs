@@ -5,6 +5,7 @@
 
 mod links;
 pub mod password;
+mod settings;
 pub mod tokens;
 
 use std::time::Duration;
@@ -18,9 +19,9 @@ use shared_types::{
 };
 
 use crate::audit::{self, Action, Actor, Event, Origin};
-use crate::config::AuthSettings;
 use crate::db::models::{NewRefreshToken, NewUser, UserRow};
 use crate::db::{self, Db, DbError, Pool, refresh_tokens, users};
+pub use settings::AuthSettings;
 use tokens::AccessTokens;
 
 /// Why an account operation was refused.

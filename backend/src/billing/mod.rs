@@ -5,24 +5,27 @@
 //! sees a change at once. Each event id is applied at most once, and an
 //! event older than the one a subscription last reflected changes nothing.
 
+mod error;
+mod settings;
 pub mod signature;
 pub mod stripe;
 pub mod subscription;
+
+pub use error::BillingError;
+pub use settings::BillingSettings;
 
 use chrono::NaiveDateTime;
 use diesel::Connection;
 use secrecy::ExposeSecret;
 use serde_json::Value;
-use shared_types::{BillingStatus, ErrorCode, PlanOffer, Price, SubscriptionStatus, Tier};
+use shared_types::{BillingStatus, PlanOffer, Price, SubscriptionStatus, Tier};
 use tokio::sync::RwLock;
 
 use crate::ai::catalogue::Catalogue;
 use crate::audit::{self, Action, Actor, Event, Origin};
-use crate::config::BillingSettings;
 use crate::db::subscriptions::{self as db, SubscriptionChange};
 use crate::db::{self as database, Db, Pool, users};
-use crate::error::ApiError;
-use crate::lifecycle::notices::{self, Notice, Notices};
+use crate::notices::{self, Notice, Notices};
 use stripe::{Checkout, Stripe, StripeError};
 use subscription::SubscriptionFacts;
 
@@ -58,16 +61,6 @@ pub enum Delivery {
     Repeated,
 }
 
-impl From<StripeError> for ApiError {
-    fn from(error: StripeError) -> Self {
-        tracing::error!(%error, "Stripe call failed");
-        ApiError::new(
-            ErrorCode::PaymentProviderError,
-            "The payment provider could not be reached; please try again.",
-        )
-    }
-}
-
 impl Billing {
     /// Billing with these settings.
     pub fn new(settings: BillingSettings, pool: Pool, notices: Notices) -> Self {
@@ -86,7 +79,7 @@ impl Billing {
     pub async fn plans(
         billing: Option<&Self>,
         catalogue: &Catalogue,
-    ) -> Result<Vec<PlanOffer>, ApiError> {
+    ) -> Result<Vec<PlanOffer>, BillingError> {
         let mut offers = Vec::new();
         for tier in Tier::ALL {
             let price = match billing.and_then(|b| b.price_id(tier).map(|id| (b, id))) {
@@ -106,10 +99,10 @@ impl Billing {
     }
 
     /// A Checkout page for `tier`, creating the user's customer the first time.
-    pub async fn checkout(&self, user_id: i64, tier: Tier) -> Result<String, ApiError> {
-        let price = self
-            .price_id(tier)
-            .ok_or_else(|| ApiError::invalid("Choose a paid tier: pro or enterprise."))?;
+    pub async fn checkout(&self, user_id: i64, tier: Tier) -> Result<String, BillingError> {
+        let price = self.price_id(tier).ok_or_else(|| {
+            BillingError::InvalidInput("Choose a paid tier: pro or enterprise.".into())
+        })?;
         let customer = self.customer(user_id).await?;
         let success_url = format!("{}/billing/success", self.settings.public_url);
         let cancel_url = format!("{}/billing/cancel", self.settings.public_url);
@@ -128,14 +121,11 @@ impl Billing {
     }
 
     /// A Customer Portal page for the user's subscription.
-    pub async fn portal(&self, user_id: i64) -> Result<String, ApiError> {
+    pub async fn portal(&self, user_id: i64) -> Result<String, BillingError> {
         let user = self.user(user_id).await?;
-        let customer = user.stripe_customer_id.ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::NotFound,
-                "There is no subscription to manage yet: upgrade first.",
-            )
-        })?;
+        let customer = user
+            .stripe_customer_id
+            .ok_or(BillingError::NoSubscription)?;
         let return_url = format!("{}/billing/cancel", self.settings.public_url);
         Ok(self
             .stripe
@@ -146,7 +136,7 @@ impl Billing {
     /// Ends the customer at Stripe when its account is deleted: every
     /// subscription not over yet is cancelled at once, then the customer is
     /// deleted. Each step may be repeated safely.
-    pub async fn forget_customer(&self, customer: &str) -> Result<(), ApiError> {
+    pub async fn forget_customer(&self, customer: &str) -> Result<(), BillingError> {
         for subscription in self.stripe.live_subscriptions(customer).await? {
             self.stripe.cancel_subscription(&subscription).await?;
             tracing::info!(%subscription, "subscription cancelled with its account");
@@ -157,28 +147,30 @@ impl Billing {
     }
 
     /// Verifies and applies one webhook delivery.
-    pub async fn webhook(&self, signature: &str, payload: &[u8]) -> Result<Delivery, ApiError> {
+    pub async fn webhook(&self, signature: &str, payload: &[u8]) -> Result<Delivery, BillingError> {
         let secret = self.settings.webhook_secret.expose_secret().as_bytes();
         let now = chrono::Utc::now().timestamp();
         if let Err(reason) = signature::verify(signature, payload, secret, now) {
             tracing::warn!(%reason, "Stripe webhook refused");
-            return Err(ApiError::invalid("The Stripe-Signature does not match."));
+            return Err(BillingError::InvalidInput(
+                "The Stripe-Signature does not match.".into(),
+            ));
         }
         let event: Value = serde_json::from_slice(payload)
-            .map_err(|e| ApiError::invalid(format!("The event is not JSON: {e}")))?;
+            .map_err(|e| BillingError::InvalidInput(format!("The event is not JSON: {e}")))?;
         let (Some(id), Some(kind), Some(created)) = (
             event["id"].as_str().map(str::to_string),
             event["type"].as_str().map(str::to_string),
             event["created"].as_i64(),
         ) else {
-            return Err(ApiError::invalid(
-                "The event has no id, type or created time.",
+            return Err(BillingError::InvalidInput(
+                "The event has no id, type or created time.".into(),
             ));
         };
         let seen = id.clone();
         if self
             .pool
-            .read(move |conn| Ok::<_, ApiError>(db::event_seen(conn, &seen)?))
+            .read(move |conn| Ok::<_, BillingError>(db::event_seen(conn, &seen)?))
             .await?
         {
             return Ok(Delivery::Repeated);
@@ -190,7 +182,7 @@ impl Billing {
             "customer.subscription.created"
             | "customer.subscription.updated"
             | "customer.subscription.deleted" => (
-                Some(SubscriptionFacts::from_object(object).map_err(ApiError::invalid)?),
+                Some(SubscriptionFacts::from_object(object).map_err(BillingError::InvalidInput)?),
                 None,
             ),
             "checkout.session.completed" => {
@@ -246,7 +238,7 @@ impl Billing {
                         let notice = Notice::PaymentFailed(applied.tier);
                         noticed |= notices.queue(conn, applied.user_id, notice, invoice)?;
                     }
-                    Ok::<_, ApiError>((Delivery::Applied, noticed))
+                    Ok::<_, BillingError>((Delivery::Applied, noticed))
                 })
             })
             .await?;
@@ -259,14 +251,14 @@ impl Billing {
     async fn fetch(
         &self,
         subscription: Option<&str>,
-    ) -> Result<Option<SubscriptionFacts>, ApiError> {
+    ) -> Result<Option<SubscriptionFacts>, BillingError> {
         let Some(id) = subscription else {
             return Ok(None);
         };
         let object = self.stripe.subscription(id).await?;
         SubscriptionFacts::from_object(&object)
             .map(Some)
-            .map_err(|e| ApiError::from(StripeError::unexpected("retrieve subscription", e)))
+            .map_err(|e| StripeError::unexpected("retrieve subscription", e).into())
     }
 
     /// The price id for each paid tier.
@@ -285,13 +277,13 @@ impl Billing {
         }
     }
 
-    async fn price(&self, id: &str) -> Result<Price, ApiError> {
+    async fn price(&self, id: &str) -> Result<Price, BillingError> {
         if let Some((_, price)) = self.prices.read().await.iter().find(|(p, _)| p == id) {
             return Ok(price.clone());
         }
         let object = self.stripe.price(id).await?;
         let price = price_of(&object)
-            .map_err(|e| ApiError::from(StripeError::unexpected("retrieve price", e)))?;
+            .map_err(|e| BillingError::from(StripeError::unexpected("retrieve price", e)))?;
         self.prices
             .write()
             .await
@@ -301,7 +293,7 @@ impl Billing {
 
     /// What each price brings per month, in its currency's smallest unit:
     /// yearly prices count a twelfth, weekly ones 52/12.
-    pub async fn monthly_prices(&self, ids: &[String]) -> Result<Vec<MonthlyPrice>, ApiError> {
+    pub async fn monthly_prices(&self, ids: &[String]) -> Result<Vec<MonthlyPrice>, BillingError> {
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
             let price = self.price(id).await?;
@@ -320,15 +312,15 @@ impl Billing {
         Ok(out)
     }
 
-    async fn user(&self, user_id: i64) -> Result<database::models::UserRow, ApiError> {
+    async fn user(&self, user_id: i64) -> Result<database::models::UserRow, BillingError> {
         self.pool
-            .read(move |conn| Ok::<_, ApiError>(users::find(conn, user_id)?))
+            .read(move |conn| Ok::<_, BillingError>(users::find(conn, user_id)?))
             .await?
-            .ok_or_else(account_gone)
+            .ok_or(BillingError::AccountGone)
     }
 
     /// The user's Stripe customer, created on first use.
-    async fn customer(&self, user_id: i64) -> Result<String, ApiError> {
+    async fn customer(&self, user_id: i64) -> Result<String, BillingError> {
         let user = self.user(user_id).await?;
         if let Some(customer) = user.stripe_customer_id {
             return Ok(customer);
@@ -336,9 +328,9 @@ impl Billing {
         let created = self.stripe.create_customer(user_id, &user.email).await?;
         let stored = self
             .pool
-            .write(move |conn| Ok::<_, ApiError>(db::set_customer(conn, user_id, &created)?))
+            .write(move |conn| Ok::<_, BillingError>(db::set_customer(conn, user_id, &created)?))
             .await?;
-        stored.ok_or_else(|| ApiError::internal("the customer id was not stored"))
+        stored.ok_or_else(|| BillingError::Internal("the customer id was not stored".into()))
     }
 }
 
@@ -451,9 +443,9 @@ fn apply(
 }
 
 /// The user's tier and latest subscription.
-pub async fn status(pool: &Pool, user_id: i64) -> Result<BillingStatus, ApiError> {
+pub async fn status(pool: &Pool, user_id: i64) -> Result<BillingStatus, BillingError> {
     pool.read(move |conn| {
-        let user = users::find(conn, user_id)?.ok_or_else(account_gone)?;
+        let user = users::find(conn, user_id)?.ok_or(BillingError::AccountGone)?;
         let latest = db::for_user(conn, user_id)?.into_iter().next();
         Ok(BillingStatus {
             tier: user.tier(),
@@ -466,11 +458,6 @@ pub async fn status(pool: &Pool, user_id: i64) -> Result<BillingStatus, ApiError
         })
     })
     .await
-}
-
-/// A valid token for an account deleted since.
-fn account_gone() -> ApiError {
-    ApiError::new(ErrorCode::InvalidToken, "This account no longer exists.")
 }
 
 fn unix(secs: i64) -> Option<NaiveDateTime> {

@@ -6,7 +6,22 @@ use shared_types::Tier;
 
 use super::Db;
 use super::schema::model_settings::dsl as m;
-use crate::ai::catalogue::ModelOverride;
+
+/// An admin's change to one model, kept in the database (`model_settings`);
+/// `None` keeps the catalogue's value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelOverride {
+    /// The model.
+    pub model_id: String,
+    /// Whether it may be used.
+    pub enabled: bool,
+    /// The tiers that may use it.
+    pub tiers: Option<Vec<Tier>>,
+    /// Pico-dollars per 1,000 input tokens.
+    pub input_pico_per_1k: Option<i64>,
+    /// Pico-dollars per 1,000 output tokens.
+    pub output_pico_per_1k: Option<i64>,
+}
 
 /// A row of `model_settings`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]

@@ -210,8 +210,7 @@ impl MessageRow {
 /// How old an answer still being written must be to count as abandoned:
 /// past the longest an answer may stream, with a minute to settle.
 fn abandoned_after() -> chrono::TimeDelta {
-    chrono::TimeDelta::from_std(crate::ask::MAX_ANSWER).unwrap_or_default()
-        + chrono::TimeDelta::minutes(1)
+    chrono::TimeDelta::seconds(shared_types::ANSWER_MAX_SECS as i64) + chrono::TimeDelta::minutes(1)
 }
 
 impl From<&MessageRow> for shared_types::Message {

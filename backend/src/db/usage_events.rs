@@ -79,6 +79,25 @@ pub struct UsageEventRow {
     pub created_at: NaiveDateTime,
 }
 
+impl From<UsageEventRow> for shared_types::LedgerEntry {
+    fn from(row: UsageEventRow) -> Self {
+        Self {
+            id: row.id,
+            at: super::rfc3339(row.created_at),
+            user_id: row.user_id,
+            provider: row.provider,
+            model: row.model,
+            outcome: row.outcome,
+            charged: row.charged,
+            input_tokens: row.input_tokens,
+            output_tokens: row.output_tokens,
+            cost_usd: shared_types::money::format_pico_usd(row.cost_pico),
+            ttft_ms: row.ttft_ms,
+            total_ms: row.total_ms,
+        }
+    }
+}
+
 /// The user's newest ledger rows.
 pub fn recent(conn: &mut Db, user_id: i64, limit: i64) -> QueryResult<Vec<UsageEventRow>> {
     u::usage_events

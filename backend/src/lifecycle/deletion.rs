@@ -9,10 +9,10 @@
 use diesel::Connection;
 use serde_json::json;
 
+use super::LifecycleError;
 use crate::audit::{self, Action, Actor, Event, Origin};
 use crate::billing::Billing;
 use crate::db::{Pool, users};
-use crate::error::ApiError;
 
 /// Who deletes the account.
 pub enum DeletedBy {
@@ -33,9 +33,9 @@ pub async fn delete_account(
     billing: Option<&Billing>,
     id: i64,
     by: DeletedBy,
-) -> Result<bool, ApiError> {
+) -> Result<bool, LifecycleError> {
     let Some(user) = pool
-        .read(move |conn| Ok::<_, ApiError>(users::find(conn, id)?))
+        .read(move |conn| Ok::<_, LifecycleError>(users::find(conn, id)?))
         .await?
     else {
         return Ok(false);
@@ -67,7 +67,7 @@ pub async fn delete_account(
             };
             let event = event.details(json!({"tier": tier.as_str()}));
             audit::record(conn, &origin, event)?;
-            Ok::<_, ApiError>(())
+            Ok::<_, LifecycleError>(())
         })
     })
     .await?;

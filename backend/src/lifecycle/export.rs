@@ -18,14 +18,11 @@ use diesel::Connection;
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
-use shared_types::{
-    ApiKeyInfo, DataExport, ErrorCode, ExportState, LedgerEntry, ProviderKeyInfo, User,
-};
+use shared_types::{ApiKeyInfo, DataExport, ExportState, LedgerEntry, ProviderKeyInfo, User};
 
-use crate::admin::users::ledger_entry;
+use super::LifecycleError;
 use crate::db::data_exports::{self as queries, ExportRow, Gathered};
 use crate::db::{self, DbError, Pool, rfc3339};
-use crate::error::ApiError;
 use crate::keys::{api_keys, provider_keys};
 
 /// How long a download link works.
@@ -56,7 +53,7 @@ impl Exports {
 
     /// Starts an export of the user's data; 429 when one was started in
     /// the last hour.
-    pub async fn start(&self, user_id: i64) -> Result<DataExport, ApiError> {
+    pub async fn start(&self, user_id: i64) -> Result<DataExport, LifecycleError> {
         let started = self
             .pool
             .write(move |conn| {
@@ -73,27 +70,20 @@ impl Exports {
             }
             (_, latest) => {
                 let wait = latest.map_or(ONE_PER, |row| row.requested_at + ONE_PER - db::now());
-                Err(ApiError::new(
-                    ErrorCode::RateLimited,
-                    "An export was started within the last hour; download that one, or try again later.",
-                )
-                .retry_after(wait.num_seconds().max(1) as u64))
+                Err(LifecycleError::ExportTooSoon {
+                    retry_after_secs: wait.num_seconds().max(1) as u64,
+                })
             }
         }
     }
 
     /// The user's latest export; 404 when there is none (or it expired).
-    pub async fn status(&self, user_id: i64) -> Result<DataExport, ApiError> {
+    pub async fn status(&self, user_id: i64) -> Result<DataExport, LifecycleError> {
         let row = self
             .pool
             .read(move |conn| Ok::<_, DbError>(queries::latest(conn, user_id, db::now())?))
             .await?
-            .ok_or_else(|| {
-                ApiError::new(
-                    ErrorCode::NotFound,
-                    "No export yet (or the last one expired); start one.",
-                )
-            })?;
+            .ok_or(LifecycleError::NoExport)?;
         if row.state == "pending" && row.claimed_until < db::now() {
             let id = row.id;
             let reclaimed = self
@@ -121,31 +111,22 @@ impl Exports {
         id: i64,
         expires: i64,
         signature: &str,
-    ) -> Result<Vec<u8>, ApiError> {
+    ) -> Result<Vec<u8>, LifecycleError> {
         let signed = URL_SAFE_NO_PAD
             .decode(signature)
             .ok()
             .is_some_and(|sig| mac(&self.key, id, expires).verify_slice(&sig).is_ok());
         if !signed {
             // Forged or altered: schema-valid, but no right to anything.
-            return Err(ApiError::new(
-                ErrorCode::Forbidden,
-                "This download link is not valid. Start a new export from your account.",
-            ));
+            return Err(LifecycleError::ForgedLink);
         }
-        let gone = || {
-            ApiError::new(
-                ErrorCode::LinkExpired,
-                "This download link has expired. Start a new export from your account.",
-            )
-        };
         if expires <= db::now().and_utc().timestamp() {
-            return Err(gone());
+            return Err(LifecycleError::LinkExpired);
         }
         self.pool
             .read(move |conn| Ok::<_, DbError>(queries::archive(conn, id, db::now())?))
             .await?
-            .ok_or_else(gone)
+            .ok_or(LifecycleError::LinkExpired)
     }
 
     fn spawn_build(&self, id: i64, user_id: i64) {
@@ -266,7 +247,7 @@ fn files(d: &Gathered) -> Vec<(&'static str, Value)> {
     let resumes: Vec<shared_types::Resume> = d.resumes.iter().map(Into::into).collect();
     let jobs: Vec<shared_types::Job> = d.jobs.iter().map(Into::into).collect();
     let audit: Vec<shared_types::AuditEntry> = d.audit.iter().map(Into::into).collect();
-    let usage: Vec<LedgerEntry> = d.usage.iter().cloned().map(ledger_entry).collect();
+    let usage: Vec<LedgerEntry> = d.usage.iter().cloned().map(LedgerEntry::from).collect();
     let months: Vec<Value> = d
         .quota
         .iter()

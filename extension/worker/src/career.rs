@@ -11,7 +11,8 @@ use shared_types::{
 use wasm_bindgen::JsValue;
 
 use crate::backend::{self, Call};
-use crate::handlers::{authed, only_extension_pages};
+use crate::senders::only_extension_pages;
+use crate::session::authed;
 use crate::settings;
 
 /// The answer to `request` from `sender`; only the extension's own pages may ask.

@@ -5,7 +5,6 @@
 use mentor_browser::{tabs_create, to_js};
 use mentor_extension::{answers, panel};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 use shared_types::extension::{ExtensionSettings, Status, WorkerRequest};
 use shared_types::{
@@ -15,6 +14,8 @@ use shared_types::{
 use wasm_bindgen::JsValue;
 
 use crate::backend::{self, Call};
+use crate::senders::only_extension_pages;
+use crate::session::authed;
 use crate::{career, session, settings, tickets};
 
 /// The answer to `request` from `sender` (a `runtime.MessageSender`).
@@ -238,14 +239,6 @@ async fn sign_out(base: &str) {
     }
 }
 
-pub(crate) async fn authed<T: DeserializeOwned>(
-    base: &str,
-    call: Call<'_>,
-) -> Result<T, ErrorBody> {
-    let response = session::send(base, &call).await?;
-    backend::json_of(response).await
-}
-
 /// Asks the backend for a Stripe page and opens it in a new tab.
 async fn open_billing_page(base: &str, call: Call<'_>) -> Result<Value, ErrorBody> {
     let page = match authed::<BillingUrl>(base, call).await {
@@ -285,26 +278,4 @@ pub(crate) fn json<T: Serialize>(result: Result<T, ErrorBody>) -> Result<Value, 
     result.and_then(|value| {
         serde_json::to_value(value).map_err(|e| mentor_browser::internal(e.to_string()))
     })
-}
-
-/// Refuses a message from a content script in a web page: such pages may
-/// only open the panel.
-pub(crate) fn only_extension_pages(sender: &JsValue) -> Result<(), ErrorBody> {
-    if sent_by_extension_page(sender) {
-        return Ok(());
-    }
-    Err(ErrorBody {
-        error: ErrorCode::Forbidden,
-        message: "Web pages may only open the panel.".into(),
-    })
-}
-
-/// Whether the message came from one of the extension's own pages rather
-/// than a content script in a web page.
-fn sent_by_extension_page(sender: &JsValue) -> bool {
-    let url = js_sys::Reflect::get(sender, &"url".into())
-        .ok()
-        .and_then(|u| u.as_string())
-        .unwrap_or_default();
-    url.starts_with(&mentor_browser::get_url(""))
 }

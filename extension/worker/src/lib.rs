@@ -7,6 +7,7 @@ mod ask;
 mod backend;
 mod career;
 mod handlers;
+mod senders;
 mod session;
 mod settings;
 mod tickets;

@@ -11,6 +11,7 @@ use mentor_browser::storage::Area;
 use mentor_extension::session::{
     AccessToken, BeforeRequest, before_request, refresh_failure_ends_session, retry_after_response,
 };
+use serde::de::DeserializeOwned;
 use shared_types::{ErrorBody, ErrorCode, RefreshRequest, TokenResponse, User};
 use web_sys::Response;
 
@@ -138,4 +139,10 @@ async fn run_refresh(base_url: String) -> Result<String, ErrorBody> {
         }
         Err(error) => Err(error),
     }
+}
+
+/// Sends `call` with the session's access token and reads its JSON body.
+pub async fn authed<T: DeserializeOwned>(base: &str, call: Call<'_>) -> Result<T, ErrorBody> {
+    let response = send(base, &call).await?;
+    backend::json_of(response).await
 }

@@ -9,7 +9,6 @@ use shared_types::{Analytics, ErrorBody};
 
 use super::{csv_file, wants_csv};
 use crate::admin::analytics::{self, Range};
-use crate::admin::users::ledger_entry;
 use crate::db::{DbError, usage_events};
 use crate::error::ApiError;
 use crate::extractors::AdminUser;
@@ -126,7 +125,7 @@ pub async fn ledger(
                 .has_headers(false)
                 .from_writer(Vec::new());
             for row in rows {
-                let e = ledger_entry(row);
+                let e = shared_types::LedgerEntry::from(row);
                 let record = [
                     e.id.to_string(),
                     e.at,

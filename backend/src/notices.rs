@@ -8,10 +8,26 @@ use minijinja::Value;
 use shared_types::{SubscriptionStatus, Tier};
 
 use crate::db::models::UserRow;
-use crate::db::{self, Db, Pool, notices, users};
-use crate::error::ApiError;
+use crate::db::{self, Db, DbError, Pool, notices, users};
 use crate::mail::{Kind, Mailer};
 use crate::quota::Period;
+
+/// Why a notice could not be queued.
+#[derive(Debug, thiserror::Error)]
+pub enum NoticeError {
+    /// Its mail template did not render.
+    #[error("notice template: {0}")]
+    Template(String),
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for NoticeError {
+    fn from(err: diesel::result::Error) -> Self {
+        Self::Db(DbError::Query(err))
+    }
+}
 
 /// What a notice is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,7 +125,7 @@ impl Notices {
         user_id: i64,
         notice: Notice,
         period: &str,
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, NoticeError> {
         let Some(user) = users::find(conn, user_id)? else {
             return Ok(false);
         };
@@ -124,7 +140,7 @@ impl Notices {
             .mailer
             .templates()
             .render(kind, &self.fields(&user, notice))
-            .map_err(ApiError::internal)?;
+            .map_err(NoticeError::Template)?;
         self.mailer.queue(conn, &user.email, kind, mail, None)?;
         tracing::info!(user_id, notice = kind.name(), period, "notice queued");
         Ok(true)
