@@ -28,8 +28,8 @@ use std::sync::mpsc;
 use diesel::{PgConnection, QueryResult, r2d2};
 use tokio::sync::oneshot;
 
-use super::asks::{self, Reserve, ReserveError, Reserved, Settle};
 use super::{Db, DbError, DbManager, Reachability, call};
+use crate::db::asks::{self, Reserve, ReserveError, Reserved, Settle};
 
 /// The most writes in one group.
 pub const MOST: usize = 64;

@@ -265,7 +265,7 @@ mod tests {
     }
 
     fn rows(conn: &mut Db) -> i64 {
-        super::super::load_sql::<Count, _>(conn, diesel::sql_query("SELECT count(*) AS n FROM t"))
+        crate::db::load_sql::<Count, _>(conn, diesel::sql_query("SELECT count(*) AS n FROM t"))
             .expect("count")[0]
             .n
     }

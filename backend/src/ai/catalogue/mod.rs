@@ -23,6 +23,8 @@
 //! byok = false                      # may bring their own provider keys
 //! ```
 
+mod builtin;
+
 use std::path::Path;
 
 use serde::Deserialize;
@@ -30,6 +32,7 @@ use shared_types::money::{format_pico_usd, parse_usd_to_pico};
 use shared_types::{ModelInfo, Plan, Tier};
 
 use crate::db::model_settings::ModelOverride;
+use builtin::{BUILTIN, PROVIDERS};
 
 /// A model the backend can route to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,125 +116,6 @@ pub struct Catalogue {
     models: Vec<ModelSpec>,
     plans: Vec<Plan>,
 }
-
-const ALL: &[Tier] = &Tier::ALL;
-const PAID: &[Tier] = &[Tier::Pro, Tier::Enterprise];
-
-/// A built-in model, with prices as decimal dollars per 1,000 tokens.
-struct Builtin {
-    id: &'static str,
-    provider: &'static str,
-    name: &'static str,
-    input: &'static str,
-    output: &'static str,
-    context: u32,
-    tiers: &'static [Tier],
-}
-
-/// Built-in models (list prices when written; the config file overrides them).
-const BUILTIN: &[Builtin] = &[
-    Builtin {
-        id: "gpt-4o-mini",
-        provider: "openai",
-        name: "GPT-4o mini",
-        input: "0.00015",
-        output: "0.0006",
-        context: 128_000,
-        tiers: ALL,
-    },
-    Builtin {
-        id: "gpt-4o",
-        provider: "openai",
-        name: "GPT-4o",
-        input: "0.0025",
-        output: "0.01",
-        context: 128_000,
-        tiers: PAID,
-    },
-    Builtin {
-        id: "claude-3-5-haiku-latest",
-        provider: "anthropic",
-        name: "Claude 3.5 Haiku",
-        input: "0.0008",
-        output: "0.004",
-        context: 200_000,
-        tiers: ALL,
-    },
-    Builtin {
-        id: "claude-sonnet-4-0",
-        provider: "anthropic",
-        name: "Claude Sonnet 4",
-        input: "0.003",
-        output: "0.015",
-        context: 200_000,
-        tiers: PAID,
-    },
-    Builtin {
-        id: "gemini-2.0-flash",
-        provider: "gemini",
-        name: "Gemini 2.0 Flash",
-        input: "0.0001",
-        output: "0.0004",
-        context: 1_048_576,
-        tiers: ALL,
-    },
-    Builtin {
-        id: "gemini-2.5-pro",
-        provider: "gemini",
-        name: "Gemini 2.5 Pro",
-        input: "0.00125",
-        output: "0.01",
-        context: 1_048_576,
-        tiers: PAID,
-    },
-    Builtin {
-        id: "deepseek-chat",
-        provider: "deepseek",
-        name: "DeepSeek V3",
-        input: "0.00027",
-        output: "0.0011",
-        context: 64_000,
-        tiers: ALL,
-    },
-    Builtin {
-        id: "llama-3.3-70b-versatile",
-        provider: "groq",
-        name: "Llama 3.3 70B (Groq)",
-        input: "0.00059",
-        output: "0.00079",
-        context: 128_000,
-        tiers: ALL,
-    },
-    Builtin {
-        id: "grok-3-mini",
-        provider: "xai",
-        name: "Grok 3 mini",
-        input: "0.0003",
-        output: "0.0005",
-        context: 131_072,
-        tiers: ALL,
-    },
-    Builtin {
-        id: "demo",
-        provider: "demo",
-        name: "Demo (no AI provider configured)",
-        input: "0",
-        output: "0",
-        context: 8_192,
-        tiers: ALL,
-    },
-];
-
-/// The providers a model may name.
-pub const PROVIDERS: &[&str] = &[
-    "openai",
-    "anthropic",
-    "gemini",
-    "deepseek",
-    "groq",
-    "xai",
-    "demo",
-];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -525,125 +409,4 @@ pub fn price_pico_per_1k(text: &str) -> Result<i64, String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn only(providers: &'static [&'static str]) -> impl Fn(&str) -> bool {
-        move |p| providers.contains(&p)
-    }
-
-    #[test]
-    fn costs_are_exact_pico_dollars() {
-        let catalogue = Catalogue::builtin();
-        let mini = catalogue.model("gpt-4o-mini").expect("built in");
-        // 1,000 in at $0.00015 + 2,000 out at $0.0006 per 1k = $0.00135.
-        assert_eq!(format_pico_usd(mini.cost_pico(1000, 2000)), "0.00135");
-        assert_eq!(format_pico_usd(mini.cost_pico(1, 1)), "0.00000075");
-    }
-
-    #[test]
-    fn the_chain_starts_with_the_request_then_the_tiers_fallbacks_with_providers_on() {
-        let catalogue = Catalogue::builtin();
-        let chain = catalogue
-            .chain(
-                Tier::Free,
-                Some("gemini-2.0-flash"),
-                &only(&["openai", "gemini"]),
-            )
-            .expect("chain");
-        let ids: Vec<&str> = chain.iter().map(|m| m.id.as_str()).collect();
-        assert_eq!(ids, vec!["gemini-2.0-flash", "gpt-4o-mini"]);
-        let default = catalogue
-            .chain(Tier::Free, None, &only(&["anthropic"]))
-            .expect("chain");
-        assert_eq!(default[0].id, "claude-3-5-haiku-latest");
-    }
-
-    #[test]
-    fn unknown_disallowed_and_unserved_models_are_told_apart() {
-        let catalogue = Catalogue::builtin();
-        let on = only(&["openai"]);
-        assert_eq!(
-            catalogue.chain(Tier::Free, Some("nope"), &on),
-            Err(ChainError::Unknown("nope".into()))
-        );
-        assert_eq!(
-            catalogue.chain(Tier::Free, Some("gpt-4o"), &on),
-            Err(ChainError::NotAllowed("gpt-4o".into()))
-        );
-        assert_eq!(
-            catalogue.chain(Tier::Free, Some("deepseek-chat"), &on),
-            Err(ChainError::NoProvider)
-        );
-        assert_eq!(
-            catalogue.chain(Tier::Free, None, &only(&[])),
-            Err(ChainError::NoProvider)
-        );
-    }
-
-    #[test]
-    fn a_toml_file_adds_models_and_overrides_plans() {
-        let mut catalogue = Catalogue::builtin();
-        catalogue
-            .apply_toml(
-                r#"
-                [[models]]
-                id = "llama3-local"
-                provider = "openai"
-                upstream_model = "llama3:8b"
-                input_usd_per_1k = "0.000001"
-                output_usd_per_1k = "0"
-                context_window = 8192
-                tiers = ["free"]
-
-                [plans.free]
-                monthly_questions = 3
-                fallback_models = ["llama3-local"]
-
-                [plans.pro]
-                monthly_questions = "unlimited"
-                "#,
-            )
-            .expect("valid");
-        let model = catalogue.model("llama3-local").expect("added");
-        assert_eq!(
-            (model.upstream_model.as_str(), model.input_pico_per_1k),
-            ("llama3:8b", 1_000_000)
-        );
-        assert_eq!(catalogue.plan(Tier::Free).monthly_questions, Some(3));
-        assert_eq!(
-            catalogue.plan(Tier::Free).per_minute,
-            5,
-            "fields left out keep their defaults"
-        );
-        assert_eq!(catalogue.plan(Tier::Pro).monthly_questions, None);
-        let chain = catalogue
-            .chain(Tier::Free, None, &only(&["openai"]))
-            .expect("chain");
-        assert_eq!(chain[0].id, "llama3-local");
-    }
-
-    #[test]
-    fn bad_toml_is_refused_with_the_reason() {
-        for (text, needle) in [
-            (
-                "[[models]]\nid='x'\nprovider='mars'\ninput_usd_per_1k='0'\noutput_usd_per_1k='0'\ncontext_window=8192\ntiers=['free']",
-                "unknown provider",
-            ),
-            (
-                "[[models]]\nid='x'\nprovider='openai'\ninput_usd_per_1k='0.0000000001'\noutput_usd_per_1k='0'\ncontext_window=8192\ntiers=['free']",
-                "9 decimals",
-            ),
-            (
-                "[plans.free]\nfallback_models=['nope']",
-                "unknown model 'nope'",
-            ),
-            ("[plans.gold]\nper_minute=1", "unknown Tier"),
-            ("[plans.free]\nmonthly_questions='lots'", "unlimited"),
-            ("unknown_key = 1", "unknown field"),
-        ] {
-            let err = Catalogue::builtin().apply_toml(text).expect_err(text);
-            assert!(err.contains(needle), "{err} should mention {needle}");
-        }
-    }
-}
+mod tests;
