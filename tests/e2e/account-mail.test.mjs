@@ -30,6 +30,25 @@ after(async () => {
 
 const popup = () => openPopup(context, base);
 
+/** Waits (at most 10 s) until the account's optional mail is off on the server. */
+async function untilServerHasNoticesOff() {
+  const login = await fetch(`${backend.url}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email: user.email, password: NEW_PASSWORD }),
+  });
+  assert.equal(login.status, 200);
+  const { access_token } = await login.json();
+  for (const started = Date.now(); Date.now() - started < 10_000; ) {
+    const me = await fetch(`${backend.url}/api/v1/users/me`, {
+      headers: { authorization: `Bearer ${access_token}` },
+    });
+    if ((await me.json()).email_notices === false) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.fail("the server never had the optional mail off");
+}
+
 test("sign-up mails a link; following it confirms the address and the reopened popup has no banner", async () => {
   const page = await popup();
   await page.getByLabel("Email").fill(user.email);
@@ -99,6 +118,9 @@ test("Account: the optional mail turns off and stays off; Download my data links
   const notices = page.getByLabel("Mail me about my usage and plan");
   assert.equal(await notices.isChecked(), true);
   await notices.uncheck();
+  // The switch saves through the service worker in the background; reload
+  // once the server has it, or the reloaded page may read the account first.
+  await untilServerHasNoticesOff();
   await page.reload();
   await page.getByRole("tab", { name: "Account" }).click();
   await page.getByLabel("Mail me about my usage and plan").waitFor();

@@ -7,15 +7,13 @@ use std::time::Instant;
 use diesel::Connection;
 use shared_types::Tier;
 
-use crate::ai::ChatMessage;
-use crate::ai::ChatRole;
+use super::{AskError, AskService, Asking, Loaded, Reservation, Reserving, Route, Via, elapsed_ms};
 use crate::ai::catalogue::{Catalogue, ModelSpec};
+use crate::ai::{ChatMessage, ChatRole};
 use crate::db::models::NewUsageEvent;
 use crate::db::{self, asks, conversations, open_asks, quota as quota_db, usage_events, users};
 use crate::keys::provider_keys::Byok;
 use crate::quota::Period;
-
-use super::{AskError, AskService, Asking, Loaded, Reservation, Reserving, Route, Via, elapsed_ms};
 
 /// Earlier messages loaded to continue a conversation.
 const HISTORY_MESSAGES: i64 = 20;
