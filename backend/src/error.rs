@@ -5,6 +5,10 @@
 //! wrong; internal errors carry an opaque message, and their cause goes to the
 //! log inside the request's span (which holds the request id, also returned in
 //! the `X-Request-Id` header).
+//!
+//! Domains know nothing of HTTP: each returns its own error (`AuthError`,
+//! `AskError`, `BillingError`, ...), and the `From` impls here are the one
+//! place where each becomes a status, a code and a message.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
