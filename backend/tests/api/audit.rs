@@ -328,3 +328,41 @@ async fn the_log_is_filtered_paged_and_exported_as_csv() {
     );
     assert!(lines[1].ends_with(",{}"), "{}", lines[1]);
 }
+
+#[tokio::test]
+async fn a_formula_in_a_logged_field_opens_as_text_in_the_csv() {
+    let app = spawn_app().await;
+    let root = app.admin("root@example.com").await;
+    let attacker = reqwest::Client::builder()
+        .user_agent("=HYPERLINK(\"http://evil.example\",\"Click\")")
+        .build()
+        .expect("client");
+    let failed = attacker
+        .post(format!("{}/api/v1/auth/login", app.address))
+        .json(&json!({"email": "root@example.com", "password": "not the password at all"}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(failed.status(), 401);
+    let csv = app
+        .client
+        .get(format!(
+            "{}/api/v1/admin/audit?action=auth.sign_in_failed&format=csv",
+            app.address
+        ))
+        .bearer_auth(&root.access)
+        .send()
+        .await
+        .expect("csv")
+        .text()
+        .await
+        .expect("body");
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(rows.len(), 1, "{csv}");
+    // The cell, quoted for its own quotes, starts with ' and not with =.
+    assert!(
+        rows[0].contains(",\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"Click\"\")\","),
+        "{}",
+        rows[0]
+    );
+}

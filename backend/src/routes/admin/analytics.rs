@@ -121,9 +121,7 @@ pub async fn ledger(
                 return None;
             }
             let next = rows.last().map(|r| r.id);
-            let mut out = csv::WriterBuilder::new()
-                .has_headers(false)
-                .from_writer(Vec::new());
+            let mut out = super::safe_csv::SafeCsv::new();
             for row in rows {
                 let e = shared_types::LedgerEntry::from(row);
                 let record = [
@@ -140,11 +138,11 @@ pub async fn ledger(
                     e.ttft_ms.map(|t| t.to_string()).unwrap_or_default(),
                     e.total_ms.to_string(),
                 ];
-                if let Err(err) = out.write_record(&record) {
+                if let Err(err) = out.row(&record) {
                     return Some((Err(ApiError::internal(err).into()), None));
                 }
             }
-            match out.into_inner() {
+            match out.into_bytes() {
                 Ok(bytes) => Some((Ok(Bytes::from(bytes)), next)),
                 Err(err) => Some((Err(ApiError::internal(err).into()), None)),
             }

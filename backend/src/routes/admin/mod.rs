@@ -5,6 +5,7 @@
 pub mod analytics;
 pub mod audit;
 pub mod models;
+mod safe_csv;
 pub mod users;
 
 use actix_web::body::MessageBody;
@@ -68,18 +69,18 @@ pub(crate) fn wants_csv(format: Option<&str>) -> Result<bool, ApiError> {
     }
 }
 
-/// A CSV file download of `header` then `rows`.
+/// A CSV file download of `header` then `rows` ([`safe_csv::SafeCsv`]).
 pub(crate) fn csv_file(
     name: &str,
     header: &[&str],
     rows: impl Iterator<Item = Vec<String>>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record(header).map_err(ApiError::internal)?;
+    let mut out = safe_csv::SafeCsv::new();
+    out.row(header).map_err(ApiError::internal)?;
     for row in rows {
-        out.write_record(&row).map_err(ApiError::internal)?;
+        out.row(&row).map_err(ApiError::internal)?;
     }
-    let body = out.into_inner().map_err(ApiError::internal)?;
+    let body = out.into_bytes().map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
