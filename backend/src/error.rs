@@ -254,6 +254,7 @@ impl From<crate::resumes::ResumeError> for ApiError {
             R::LimitReached(_) => Self::new(ErrorCode::ResumeLimitReached, message),
             R::Unsupported(_) => Self::new(ErrorCode::UnsupportedMediaType, message),
             R::Unreadable(_) => Self::new(ErrorCode::UnreadableDocument, message),
+            R::AccountGone => Self::new(ErrorCode::InvalidToken, message),
             R::Db(db) => db.into(),
         }
     }
@@ -268,6 +269,7 @@ impl From<crate::jobs::JobError> for ApiError {
             J::NotFound => Self::new(ErrorCode::NotFound, message),
             J::LimitReached(_) => Self::new(ErrorCode::JobLimitReached, message),
             J::NoActiveResume => Self::new(ErrorCode::NoActiveResume, message),
+            J::AccountGone => Self::new(ErrorCode::InvalidToken, message),
             J::Db(db) => db.into(),
         }
     }
@@ -314,6 +316,7 @@ impl From<crate::lifecycle::LifecycleError> for ApiError {
             L::NoExport => Self::new(ErrorCode::NotFound, message),
             L::ForgedLink => Self::new(ErrorCode::Forbidden, message),
             L::LinkExpired => Self::new(ErrorCode::LinkExpired, message),
+            L::AccountGone => Self::new(ErrorCode::InvalidToken, message),
             L::Billing(e) => e.into(),
             L::Db(db) => db.into(),
         }

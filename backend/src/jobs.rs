@@ -38,6 +38,9 @@ pub enum JobError {
     /// Matching needs an active resume.
     #[error("Add a resume first: matching compares a posting with your active resume.")]
     NoActiveResume,
+    /// A valid token for an account deleted since.
+    #[error("This account no longer exists.")]
+    AccountGone,
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbError),
@@ -175,6 +178,8 @@ impl Jobs {
                 diesel::result::DatabaseErrorKind::UniqueViolation,
                 _,
             )))) => attempt(fields).await,
+            // The only row a save names is its user's.
+            Err(JobError::Db(e)) if e.is_missing_reference() => Err(JobError::AccountGone),
             other => other,
         }
     }

@@ -55,6 +55,20 @@ pub enum DbError {
     Query(#[from] diesel::result::Error),
 }
 
+impl DbError {
+    /// Whether a write named a row that is not there (a foreign key). On
+    /// a write keyed only by the user, it means their account is gone.
+    pub fn is_missing_reference(&self) -> bool {
+        matches!(
+            self,
+            Self::Query(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+                _
+            ))
+        )
+    }
+}
+
 /// Cuts rows fetched with `limit + 1` to a page of `limit`, and gives the
 /// `next_before` cursor (the page's last id) when there was a row more.
 pub fn split_page<T, C>(mut rows: Vec<T>, limit: i64, id: impl Fn(&T) -> C) -> (Vec<T>, Option<C>) {

@@ -62,7 +62,15 @@ impl Exports {
                 let latest = queries::latest(conn, user_id, now)?;
                 Ok::<_, DbError>((id, latest))
             })
-            .await?;
+            .await
+            .map_err(|e| {
+                if e.is_missing_reference() {
+                    // The only row an export names is its user's.
+                    LifecycleError::AccountGone
+                } else {
+                    e.into()
+                }
+            })?;
         match started {
             (Some(id), Some(row)) if row.id == id => {
                 self.spawn_build(id, user_id);

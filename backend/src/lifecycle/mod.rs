@@ -27,6 +27,9 @@ pub enum LifecycleError {
     /// A download link past its expiry.
     #[error("This download link has expired. Start a new export from your account.")]
     LinkExpired,
+    /// A valid token for an account deleted since.
+    #[error("This account no longer exists.")]
+    AccountGone,
     /// Stripe could not end the account's subscriptions (nothing was deleted).
     #[error(transparent)]
     Billing(#[from] BillingError),

@@ -40,6 +40,9 @@ pub enum ResumeError {
     /// The file has no usable text.
     #[error("{0}")]
     Unreadable(Failure),
+    /// A valid token for an account deleted since.
+    #[error("This account no longer exists.")]
+    AccountGone,
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbError),
@@ -207,6 +210,11 @@ impl Resumes {
                 })
             })
             .await
+            .map_err(|e| match e {
+                // The only row a new resume names is its user's.
+                ResumeError::Db(e) if e.is_missing_reference() => ResumeError::AccountGone,
+                e => e,
+            })
     }
 
     /// The user's resumes, newest first.

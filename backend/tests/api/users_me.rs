@@ -218,3 +218,38 @@ async fn one_user_cannot_read_or_change_another_users_data() {
         app.with_db(|conn| users::table.select(users::email).load(conn).expect("rows"));
     assert_eq!(emails, vec!["bob@example.com".to_string()]);
 }
+
+#[tokio::test]
+async fn a_deleted_accounts_live_token_is_invalid_on_routes_that_create_rows() {
+    let app = spawn_app().await;
+    let ada = app.register("ada@example.com").await;
+    app.request(
+        "DELETE",
+        "/api/v1/users/me",
+        Some(&ada.access),
+        Some(json!({"password": PASSWORD})),
+    )
+    .await;
+    // The access token is still within its lifetime; the account is gone.
+    for (path, body) in [
+        (
+            "/api/v1/jobs",
+            json!({"title": "Engineer", "company": "Acme", "description": "Rust and SQL."}),
+        ),
+        (
+            "/api/v1/resumes",
+            json!({"title": "CV", "text": "Ada Lovelace. Engineer. Rust, SQL."}),
+        ),
+        ("/api/v1/users/me/export", json!({})),
+    ] {
+        let reply = app
+            .request("POST", path, Some(&ada.access), Some(body))
+            .await;
+        assert_eq!(
+            (reply.status, reply.body["error"].as_str()),
+            (401, Some("invalid_token")),
+            "{path}: {}",
+            reply.body
+        );
+    }
+}
