@@ -30,6 +30,7 @@ use crate::rate_limit::Limiter;
 use crate::resumes::Resumes;
 use crate::routes;
 use crate::state::AppState;
+use crate::telemetry::RequestSpan;
 
 /// How long an idle client connection is kept open.
 const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(75);
@@ -193,7 +194,7 @@ impl Application {
                 .configure(routes::configure)
                 .wrap(cors)
                 .wrap(from_fn(finalize_response))
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<RequestSpan>::new())
         })
         // Answers stream as many small writes: without this, Nagle's
         // algorithm and delayed ACKs hold each one back by up to 40 ms.

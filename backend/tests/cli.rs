@@ -609,3 +609,43 @@ async fn on_sigterm_answers_in_progress_finish_within_the_grace_and_are_cut_afte
         .expect("quota");
     assert_eq!(used, 0);
 }
+
+#[tokio::test]
+async fn a_signed_links_query_never_reaches_the_log() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut child = mentor(dir.path())
+        .env("JWT_SECRET", SECRET)
+        .env("MENTOR_BIND", "127.0.0.1:0")
+        .env("MENTOR_LOG_FORMAT", "json")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut logs = String::new();
+    let address = listening_address(&mut stdout, &mut logs);
+    let signature = "c2lnbmF0dXJlLXRoYXQtbXVzdC1ub3QtYmUtbG9nZ2Vk";
+    let forged = reqwest::get(format!(
+        "http://{address}/api/v1/exports/7/download?expires=4102444800&signature={signature}"
+    ))
+    .await
+    .expect("download");
+    assert_eq!(forged.status(), 403);
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let output = output_within(child, Duration::from_secs(15));
+    stdout.read_to_string(&mut logs).expect("rest of stdout");
+    logs.push_str(&String::from_utf8_lossy(&output.stderr));
+    assert!(
+        logs.contains("\"http.target\":\"/api/v1/exports/7/download\""),
+        "the refused request is logged with its path: {logs}"
+    );
+    assert!(
+        !logs.contains(signature),
+        "the signature was logged: {logs}"
+    );
+}
