@@ -232,6 +232,20 @@ pub fn archive(data: &Gathered) -> zip::result::ZipResult<Vec<u8>> {
     Ok(zip.finish()?.into_inner())
 }
 
+/// An audit entry as the user's export holds it: what was done and when,
+/// but who did it, from where and with what only when it was the user
+/// (an admin's or the operator's email, IP and browser are theirs, not
+/// the user's data).
+fn about_you(mut entry: shared_types::AuditEntry, user_id: i64) -> shared_types::AuditEntry {
+    if entry.actor_id != Some(user_id) {
+        entry.actor_id = None;
+        entry.actor_email = None;
+        entry.ip = None;
+        entry.user_agent = None;
+    }
+    entry
+}
+
 /// The archive's files: the API's own shapes where it has them.
 fn files(d: &Gathered) -> Vec<(&'static str, Value)> {
     let at = |t: &NaiveDateTime| rfc3339(*t);
@@ -254,7 +268,11 @@ fn files(d: &Gathered) -> Vec<(&'static str, Value)> {
         .collect();
     let resumes: Vec<shared_types::Resume> = d.resumes.iter().map(Into::into).collect();
     let jobs: Vec<shared_types::Job> = d.jobs.iter().map(Into::into).collect();
-    let audit: Vec<shared_types::AuditEntry> = d.audit.iter().map(Into::into).collect();
+    let audit: Vec<shared_types::AuditEntry> = d
+        .audit
+        .iter()
+        .map(|row| about_you(row.into(), d.user.id))
+        .collect();
     let usage: Vec<LedgerEntry> = d.usage.iter().cloned().map(LedgerEntry::from).collect();
     let months: Vec<Value> = d
         .quota
@@ -311,7 +329,8 @@ usage.json          each question asked (model, tokens, cost) and each month's c
 subscriptions.json  your subscriptions as Stripe reported them
 api_keys.json       your personal API keys (as the API lists them; never the secret)
 provider_keys.json  your own AI provider keys (provider, last four, status; never the key)
-audit.json          the security and account events by or about you
+audit.json          the security and account events by or about you (who acted,
+                    and from where, only where it was you)
 
 Times are UTC (RFC 3339). Secrets (passwords, keys) are never exported.
 ";

@@ -699,3 +699,62 @@ async fn deleting_an_account_leaves_the_rows_of_whoever_held_its_address_before(
     assert_eq!(created.2.as_deref(), Some("ada@example.com"));
     assert!(created.4.is_some(), "Eve's row keeps its IP");
 }
+
+#[tokio::test]
+async fn the_export_keeps_what_an_admin_did_but_not_who_or_from_where() {
+    let app = spawn_app().await;
+    let root = app.admin("root@example.com").await;
+    let ada = app.register("ada@example.com").await;
+    let console = reqwest::Client::builder()
+        .user_agent("OperatorConsole/9.9")
+        .build()
+        .expect("client");
+    let changed = console
+        .patch(format!(
+            "{}/api/v1/admin/users/{}",
+            app.address, ada.user_id
+        ))
+        .bearer_auth(&root.access)
+        .json(&json!({"tier": "pro"}))
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(changed.status(), 200);
+    let started = app
+        .request("POST", "/api/v1/users/me/export", Some(&ada.access), None)
+        .await;
+    assert_eq!(started.status, 202, "{}", started.body);
+    let export = ready_export(&app, &ada).await;
+    let url = export["download_url"].as_str().expect("url").to_string();
+    let bytes = app
+        .client
+        .get(&url)
+        .send()
+        .await
+        .expect("download")
+        .bytes()
+        .await
+        .expect("body");
+    let audit: Vec<Value> = serde_json::from_str(&unzip(&bytes)["audit.json"]).expect("audit.json");
+    let by_admin: Vec<&Value> = audit
+        .iter()
+        .filter(|e| e["actor_id"] != json!(ada.user_id))
+        .collect();
+    assert!(!by_admin.is_empty(), "{audit:?}");
+    for entry in by_admin {
+        assert!(
+            entry["action"].is_string() && entry["at"].is_string(),
+            "{entry}"
+        );
+        for field in ["actor_id", "actor_email", "ip", "user_agent"] {
+            assert_eq!(entry[field], Value::Null, "{field} in {entry}");
+        }
+    }
+    let own = audit
+        .iter()
+        .find(|e| e["action"] == "auth.account_created")
+        .expect("her sign-up");
+    assert_eq!(own["actor_email"], "ada@example.com");
+    let text = serde_json::to_string(&audit).expect("text");
+    assert!(!text.contains("root@example.com") && !text.contains("OperatorConsole"));
+}
