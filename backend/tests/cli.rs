@@ -49,6 +49,52 @@ fn listening_address(
     }
 }
 
+/// `mentor serve` logging JSON on a free port, with what it has logged.
+struct Logged {
+    child: Child,
+    stdout: BufReader<std::process::ChildStdout>,
+    logs: String,
+    address: String,
+}
+
+impl Logged {
+    /// Starts `command` (from [`mentor`]) and waits until it listens.
+    fn serve(command: &mut Command) -> Self {
+        let mut child = command
+            .env("JWT_SECRET", SECRET)
+            .env("MENTOR_BIND", "127.0.0.1:0")
+            .env("MENTOR_LOG_FORMAT", "json")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut logs = String::new();
+        let address = listening_address(&mut stdout, &mut logs);
+        Self {
+            child,
+            stdout,
+            logs,
+            address,
+        }
+    }
+
+    /// Sends SIGTERM, waits for the exit; returns it and everything logged.
+    fn stop(mut self) -> (std::process::ExitStatus, String) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        let output = output_within(self.child, Duration::from_secs(15));
+        self.stdout
+            .read_to_string(&mut self.logs)
+            .expect("rest of stdout");
+        self.logs.push_str(&String::from_utf8_lossy(&output.stderr));
+        (output.status, self.logs)
+    }
+}
+
 /// Signs ada@example.com up; returns the token pair and user.
 async fn register_ada(client: &reqwest::Client, base: &str) -> Value {
     client
@@ -127,18 +173,8 @@ fn serve_with_a_short_jwt_secret_exits_non_zero() {
 #[tokio::test]
 async fn serve_stops_cleanly_on_sigterm_and_never_logs_secrets() {
     let dir = tempfile::tempdir().expect("dir");
-    let mut child = mentor(dir.path())
-        .env("JWT_SECRET", SECRET)
-        .env("MENTOR_BIND", "127.0.0.1:0")
-        .env("MENTOR_LOG_FORMAT", "json")
-        .env("RUST_LOG", "debug")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut logs = String::new();
-    let address = listening_address(&mut stdout, &mut logs);
+    let server = Logged::serve(mentor(dir.path()).env("RUST_LOG", "debug"));
+    let address = server.address.clone();
 
     let client = reqwest::Client::new();
     let base = format!("http://{address}");
@@ -166,15 +202,8 @@ async fn serve_stops_cleanly_on_sigterm_and_never_logs_secrets() {
         .expect("login");
     assert_eq!(login.status(), 401);
 
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(status.success());
-    let output = output_within(child, Duration::from_secs(15));
-    assert!(output.status.success(), "exit status {:?}", output.status);
-    stdout.read_to_string(&mut logs).expect("rest of stdout");
-    logs.push_str(&String::from_utf8_lossy(&output.stderr));
+    let (status, logs) = server.stop();
+    assert!(status.success(), "exit status {status:?}");
 
     assert!(
         logs.contains("request_id"),
@@ -613,17 +642,8 @@ async fn on_sigterm_answers_in_progress_finish_within_the_grace_and_are_cut_afte
 #[tokio::test]
 async fn a_signed_links_query_never_reaches_the_log() {
     let dir = tempfile::tempdir().expect("dir");
-    let mut child = mentor(dir.path())
-        .env("JWT_SECRET", SECRET)
-        .env("MENTOR_BIND", "127.0.0.1:0")
-        .env("MENTOR_LOG_FORMAT", "json")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut logs = String::new();
-    let address = listening_address(&mut stdout, &mut logs);
+    let server = Logged::serve(&mut mentor(dir.path()));
+    let address = server.address.clone();
     let signature = "c2lnbmF0dXJlLXRoYXQtbXVzdC1ub3QtYmUtbG9nZ2Vk";
     let forged = reqwest::get(format!(
         "http://{address}/api/v1/exports/7/download?expires=4102444800&signature={signature}"
@@ -632,14 +652,7 @@ async fn a_signed_links_query_never_reaches_the_log() {
     .expect("download");
     assert_eq!(forged.status(), 403);
 
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(status.success());
-    let output = output_within(child, Duration::from_secs(15));
-    stdout.read_to_string(&mut logs).expect("rest of stdout");
-    logs.push_str(&String::from_utf8_lossy(&output.stderr));
+    let (_, logs) = server.stop();
     assert!(
         logs.contains("\"http.target\":\"/api/v1/exports/7/download\""),
         "the refused request is logged with its path: {logs}"
