@@ -193,31 +193,31 @@ impl FromRequest for Origin {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let trust_proxy = req
-            .app_data::<web::Data<AppState>>()
-            .is_some_and(|s| s.trust_proxy);
         let user_agent = req
             .headers()
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
         ready(Ok(Origin {
-            ip: Some(client_ip(req, trust_proxy)),
+            ip: Some(client_ip(req)),
             user_agent,
         }))
     }
 }
 
-/// The client's IP: the socket peer, or the proxy-reported address when the
-/// operator trusts a reverse proxy (`MENTOR_TRUST_PROXY`).
-pub fn client_ip(req: &HttpRequest, trust_proxy: bool) -> String {
-    let info = req.connection_info();
-    let addr = if trust_proxy {
-        info.realip_remote_addr().map(str::to_string)
-    } else {
-        info.peer_addr().map(str::to_string)
+/// The client's IP: the socket peer, or, when the peer is one of the
+/// operator's proxies, the address they report ([`TrustedProxies::client`]).
+///
+/// [`TrustedProxies::client`]: crate::client_ip::TrustedProxies::client
+pub fn client_ip(req: &HttpRequest) -> String {
+    let Some(peer) = req.peer_addr() else {
+        return "unknown".into();
     };
-    addr.unwrap_or_else(|| "unknown".into())
+    match req.app_data::<web::Data<AppState>>() {
+        Some(state) => state.trusted_proxies.client(peer.ip(), req.headers()),
+        None => peer.ip(),
+    }
+    .to_string()
 }
 
 /// A JSON request body, read as its OpenAPI schema describes it: it must be

@@ -6,6 +6,7 @@ pub mod ask;
 pub mod audit;
 pub mod auth;
 pub mod billing;
+pub mod client_ip;
 pub mod config;
 pub mod conversations;
 pub mod db;

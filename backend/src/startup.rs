@@ -166,7 +166,7 @@ impl Application {
             tokens,
             limiter,
             auth_requests_per_minute: settings.auth.auth_requests_per_minute,
-            trust_proxy: settings.trust_proxy,
+            trusted_proxies: settings.trusted_proxies.clone(),
             billing,
             metrics,
             metrics_token: settings.metrics_token.clone(),

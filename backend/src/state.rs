@@ -28,8 +28,8 @@ pub struct AppState {
     pub limiter: Limiter,
     /// Requests per minute one client IP may make to `/auth/*`.
     pub auth_requests_per_minute: u32,
-    /// Whether the client IP may be taken from proxy headers.
-    pub trust_proxy: bool,
+    /// The proxies whose client-address header is believed.
+    pub trusted_proxies: crate::client_ip::TrustedProxies,
     /// Stripe subscriptions, when configured.
     pub billing: Option<Billing>,
     /// The users' own AI provider keys.

@@ -18,7 +18,10 @@ use std::path::{Path, PathBuf};
 /// layer (without a circle) or of lower ones, never of a higher one.
 const BACKEND_LAYERS: &[(&str, &[&str])] = &[
     // Below every domain: the database, and pieces that know no domain.
-    ("foundation", &["db", "skills", "rate_limit", "telemetry"]),
+    (
+        "foundation",
+        &["db", "skills", "rate_limit", "telemetry", "client_ip"],
+    ),
     // The rules of each capability, each with its own settings type and
     // error; no HTTP, no `ApiError`, no `config`.
     (

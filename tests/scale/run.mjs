@@ -16,7 +16,7 @@
 // Needs MENTOR_TARGET_DIR (debug binaries), PG_BIN (PostgreSQL's bin
 // directory) and nginx on the PATH; scripts/scale-test.sh provides them.
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync, chmodSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync, chmodSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -126,6 +126,7 @@ const env = {
   OPENAI_API_KEY: "sk-scale-stand-in",
   OPENAI_BASE_URL: `${aiUrl}/v1`,
   MENTOR_DEMO_PROVIDER: "0",
+  MENTOR_TRUSTED_PROXIES: "127.0.0.1",
   RUST_LOG: "info",
 };
 run(["env", ...Object.entries(env).map(([k, v]) => `${k}=${v}`), MENTOR, "migrate"]);
@@ -137,8 +138,12 @@ for (let i = 0; i < 3; i++) {
 }
 for (const r of replicas) await until(`${r.child.name} ready`, async () => (await fetch(`${r.url}/ready`)).ok);
 
-// ---- nginx in front (Debian's package), its files in DIR.
+// ---- nginx in front (Debian's package), its files in DIR, with the
+// client-address headers of the shipped config.
 const nginxPort = await freePort();
+const shippedHeaders = readFileSync(join(ROOT, "backend/deploy/compose/nginx.conf"), "utf8")
+  .split("\n").map((l) => l.trim()).filter((l) => /^proxy_set_header (X-Forwarded-For|Forwarded) /.test(l));
+if (shippedHeaders.length !== 2) throw new Error(`expected the shipped nginx.conf to set X-Forwarded-For and Forwarded: ${shippedHeaders}`);
 writeFileSync(join(dir, "nginx.conf"), `
 worker_processes 1;
 pid ${dir}/nginx.pid;
@@ -163,6 +168,7 @@ ${replicas.map((r) => `    server 127.0.0.1:${r.port} max_fails=1 fail_timeout=1
       proxy_pass http://mentor;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
+      ${shippedHeaders.join("\n      ")}
       proxy_buffering off;
       # A replica that refuses the connection is skipped at once; a request
       # already sent is never sent twice (it may have been answered).
@@ -175,6 +181,19 @@ ${replicas.map((r) => `    server 127.0.0.1:${r.port} max_fails=1 fail_timeout=1
 start("nginx", "nginx", ["-p", dir, "-c", join(dir, "nginx.conf"), "-g", "daemon off;"]);
 const front = `http://127.0.0.1:${nginxPort}`;
 await until("nginx", async () => (await fetch(`${front}/health`)).ok);
+
+// ---- 0. A forged client address does not get through the shipped headers.
+console.log("\n== A sign-in through nginx with a forged X-Forwarded-For and Forwarded");
+{
+  await fetch(`${front}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-forwarded-for": "198.51.100.9", forwarded: "for=198.51.100.9" },
+    body: JSON.stringify({ email: "forged@example.com", password: "not a password at all" }),
+  });
+  const ip = sql("SELECT ip FROM audit_log WHERE action = 'auth.sign_in_failed' AND actor_email = 'forged@example.com'");
+  console.log(`the audit log recorded ${ip}`);
+  check(ip === "127.0.0.1", "the audit log records the address nginx saw, not the one the client wrote");
+}
 
 // ---- Helpers: users and asks.
 let userCount = 0;

@@ -15,6 +15,8 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::client_ip::{ProxyHeader, TrustedProxies};
+
 mod ai;
 mod billing;
 #[cfg(test)]
@@ -39,9 +41,9 @@ pub struct Settings {
     pub bind: String,
     /// Which browser origins may call the API.
     pub allowed_origins: AllowedOrigins,
-    /// Whether to believe `X-Forwarded-For` / `Forwarded` for the client IP
-    /// (only behind a reverse proxy that sets them).
-    pub trust_proxy: bool,
+    /// The reverse proxies whose client-address header is believed
+    /// (`MENTOR_TRUSTED_PROXIES`, `MENTOR_PROXY_HEADER`); none by default.
+    pub trusted_proxies: TrustedProxies,
     /// Connections in the database pool.
     pub db_pool_size: u32,
     /// Token lifetimes, lockout and auth rate limits.
@@ -146,7 +148,7 @@ impl Settings {
             jwt_secret,
             bind: "127.0.0.1:8080".into(),
             allowed_origins: AllowedOrigins::ExtensionsOnly,
-            trust_proxy: false,
+            trusted_proxies: TrustedProxies::default(),
             db_pool_size: 8,
             auth: AuthSettings::default(),
             log_json: false,
@@ -203,7 +205,7 @@ impl Settings {
         settings.allowed_origins = allowed_origins;
         settings.auth = auth;
         settings.ai = ai::read(&get)?;
-        settings.trust_proxy = flag(get("MENTOR_TRUST_PROXY"));
+        settings.trusted_proxies = trusted_proxies(&get)?;
         settings.log_json =
             get("MENTOR_LOG_FORMAT").is_some_and(|f| f.eq_ignore_ascii_case("json"));
         settings.redis_url = get("REDIS_URL")
@@ -328,4 +330,33 @@ where
             name,
             reason: format!("'{value}': {e}"),
         })
+}
+
+/// `MENTOR_TRUSTED_PROXIES` and `MENTOR_PROXY_HEADER`. The old
+/// `MENTOR_TRUST_PROXY=1` believed any sender's header, so it is refused
+/// with what to set instead.
+fn trusted_proxies(get: &impl Fn(&str) -> Option<String>) -> Result<TrustedProxies, ConfigError> {
+    if flag(get("MENTOR_TRUST_PROXY")) {
+        return Err(ConfigError::Invalid {
+            name: "MENTOR_TRUST_PROXY",
+            reason: "it is replaced by MENTOR_TRUSTED_PROXIES: the addresses or CIDR ranges \
+                     of your reverse proxies, e.g. 10.0.0.0/8"
+                .into(),
+        });
+    }
+    let header = match get("MENTOR_PROXY_HEADER") {
+        Some(value) if !value.trim().is_empty() => {
+            ProxyHeader::parse(&value).map_err(|reason| ConfigError::Invalid {
+                name: "MENTOR_PROXY_HEADER",
+                reason,
+            })?
+        }
+        _ => ProxyHeader::default(),
+    };
+    TrustedProxies::parse(&get("MENTOR_TRUSTED_PROXIES").unwrap_or_default(), header).map_err(
+        |reason| ConfigError::Invalid {
+            name: "MENTOR_TRUSTED_PROXIES",
+            reason,
+        },
+    )
 }

@@ -135,3 +135,30 @@ fn unsupported_database_urls_and_bad_numbers_are_refused() {
         settings(&[("JWT_SECRET", SECRET), ("MENTOR_DB_POOL_SIZE", "many")]).expect_err("bad");
     assert!(err.to_string().contains("MENTOR_DB_POOL_SIZE"), "{err}");
 }
+
+#[test]
+fn trusted_proxies_are_addresses_and_the_old_blanket_flag_is_refused() {
+    let s = settings(&[("JWT_SECRET", SECRET), ("MENTOR_TRUST_PROXY", "0")]).expect("valid");
+    assert!(s.trusted_proxies.is_empty());
+    let s = settings(&[
+        ("JWT_SECRET", SECRET),
+        ("MENTOR_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1"),
+        ("MENTOR_PROXY_HEADER", "Forwarded"),
+    ])
+    .expect("valid");
+    assert_eq!(
+        s.trusted_proxies,
+        TrustedProxies::parse("10.0.0.0/8,127.0.0.1", ProxyHeader::Forwarded).expect("valid")
+    );
+    let old = settings(&[("JWT_SECRET", SECRET), ("MENTOR_TRUST_PROXY", "1")])
+        .expect_err("refused")
+        .to_string();
+    assert!(old.contains("MENTOR_TRUSTED_PROXIES"), "{old}");
+    for (name, value) in [
+        ("MENTOR_TRUSTED_PROXIES", "nginx"),
+        ("MENTOR_PROXY_HEADER", "x-real-ip"),
+    ] {
+        let err = settings(&[("JWT_SECRET", SECRET), (name, value)]).expect_err("refused");
+        assert!(err.to_string().contains(name), "{err}");
+    }
+}

@@ -52,7 +52,7 @@ async fn limit_per_ip(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     if let Some(state) = req.app_data::<web::Data<AppState>>() {
-        let key = format!("auth-ip:{}", client_ip(req.request(), state.trust_proxy));
+        let key = format!("auth-ip:{}", client_ip(req.request()));
         let decision = state
             .limiter
             .check(&key, state.auth_requests_per_minute)
@@ -212,7 +212,7 @@ pub async fn forgot_password(
     state: web::Data<AppState>,
     body: Json<ForgotPasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let ip = client_ip(&req, state.trust_proxy);
+    let ip = client_ip(&req);
     let per_ip = state
         .limiter
         .check(&format!("forgot-ip:{ip}"), RESETS_PER_IP_PER_MINUTE)
