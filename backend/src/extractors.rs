@@ -220,9 +220,10 @@ pub fn client_ip(req: &HttpRequest) -> String {
     .to_string()
 }
 
-/// A JSON request body, read as its OpenAPI schema describes it: it must be
-/// an object (`web::Json` alone also takes an array for a struct, since
-/// serde reads a struct from a sequence of its fields), and a number with
+/// A JSON request body, read as its OpenAPI schema describes it: it and
+/// every object in it must be an object (`web::Json` alone also takes an
+/// array for a struct, since serde reads a struct from a sequence of its
+/// fields: `"context": []`), and a number with
 /// no fraction counts as an integer (`3.0` is an integer in JSON Schema;
 /// serde refuses it for an integer field). Limits, content type and error
 /// bodies come from the route's `web::JsonConfig`, as with `web::Json`.
@@ -243,7 +244,7 @@ impl<T> std::ops::Deref for Json<T> {
     }
 }
 
-impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Json<T> {
+impl<T: serde::de::DeserializeOwned + serde::Serialize + 'static> FromRequest for Json<T> {
     type Error = actix_web::Error;
     type Future = LocalBoxFuture<'static, Result<Self, actix_web::Error>>;
 
@@ -255,10 +256,52 @@ impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Json<T> {
                 return Err(ApiError::invalid("The JSON body must be an object.").into());
             }
             integral_numbers_as_integers(&mut value);
-            serde_json::from_value(value)
-                .map(Json)
-                .map_err(|e| ApiError::invalid(format!("The JSON body is invalid: {e}")).into())
+            let parsed = T::deserialize(&value)
+                .map_err(|e| ApiError::invalid(format!("The JSON body is invalid: {e}")))?;
+            if has_array(&value)
+                && let Ok(written) = serde_json::to_value(&parsed)
+                && let Some(pointer) = array_read_as_object(&value, &written)
+            {
+                return Err(ApiError::invalid(format!(
+                    "The JSON body is invalid: {pointer} must be an object, not an array."
+                ))
+                .into());
+            }
+            Ok(Json(parsed))
         })
+    }
+}
+
+fn has_array(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::Array(_) => true,
+        serde_json::Value::Object(fields) => fields.values().any(has_array),
+        _ => false,
+    }
+}
+
+/// The JSON pointer of the first place where the body holds an array and
+/// what was read from it, written back, holds an object: a struct that
+/// serde read from the sequence of its fields.
+fn array_read_as_object(body: &serde_json::Value, written: &serde_json::Value) -> Option<String> {
+    use serde_json::Value;
+    match (body, written) {
+        (Value::Array(_), Value::Object(_)) => Some(String::new()),
+        (Value::Object(body), Value::Object(written)) => body.iter().find_map(|(key, item)| {
+            let inner = array_read_as_object(item, written.get(key)?)?;
+            Some(format!(
+                "/{}{inner}",
+                key.replace('~', "~0").replace('/', "~1")
+            ))
+        }),
+        (Value::Array(body), Value::Array(written)) => body
+            .iter()
+            .zip(written)
+            .enumerate()
+            .find_map(|(i, (item, w))| {
+                array_read_as_object(item, w).map(|inner| format!("/{i}{inner}"))
+            }),
+        _ => None,
     }
 }
 

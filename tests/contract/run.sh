@@ -6,15 +6,19 @@
 # server error, an undocumented status, a schema-valid request refused, a
 # schema-violating one accepted, a response that breaks its schema.
 #   tests/contract/run.sh [SECONDS]   (default 120)
-# The seed is fixed so that a run is repeatable (the cases it reaches still
-# depend on the machine's speed); MENTOR_CONTRACT_SEED=random explores anew.
+# The seed is the last commit's time, so that a run of one commit is
+# repeatable (the cases it reaches still depend on the machine's speed) while
+# each new commit explores cases the earlier ones did not reach; it is
+# printed. MENTOR_CONTRACT_SEED=N repeats seed N; =random explores anew.
 # Needs the debug binaries (cargo build -p mentor-backend --bin mentor -p
 # mentor-stand-ins --bins). Reports land in tests/artifacts/contract/.
 source "$(dirname "$0")/../../scripts/lib.sh"
 
 budget="${1:-120}"
 seed=()
-[ "${MENTOR_CONTRACT_SEED:-}" = random ] || seed=(--seed "${MENTOR_CONTRACT_SEED:-20261123}")
+default_seed="$(git -C "$ROOT" log -1 --format=%ct 2>/dev/null || echo 20261123)"
+[ "${MENTOR_CONTRACT_SEED:-}" = random ] || seed=(--seed "${MENTOR_CONTRACT_SEED:-$default_seed}")
+[ ${#seed[@]} -eq 0 ] || echo "Schemathesis seed ${seed[1]} (MENTOR_CONTRACT_SEED=${seed[1]} repeats it)"
 target="${CARGO_TARGET_DIR:-$ROOT/target}/debug"
 python="$(ensure_python_packages "$ROOT/tests/contract/requirements.txt")"
 work="$(mktemp -d)"
