@@ -117,10 +117,14 @@ impl ResponseError for ApiError {
         if let Some(id) = &self.request_id {
             response.insert_header(("x-request-id", id.as_str()));
         }
-        response.json(ErrorBody {
+        let mut response = response.json(ErrorBody {
             error: self.code,
             message: self.message.clone(),
-        })
+        });
+        // Also here, for the errors that middleware raise, which leave
+        // without passing `startup`'s last step (HSTS is added there).
+        crate::security_headers::add(response.headers_mut(), false);
+        response
     }
 }
 

@@ -24,6 +24,7 @@ pub mod quota;
 pub mod rate_limit;
 pub mod resumes;
 pub mod routes;
+pub mod security_headers;
 pub mod skills;
 pub mod startup;
 pub mod state;

@@ -167,6 +167,10 @@ impl Application {
             limiter,
             auth_requests_per_minute: settings.auth.auth_requests_per_minute,
             trusted_proxies: settings.trusted_proxies.clone(),
+            hsts: settings
+                .public_url
+                .as_deref()
+                .is_some_and(|url| url.starts_with("https://")),
             billing,
             metrics,
             metrics_token: settings.metrics_token.clone(),
@@ -297,11 +301,12 @@ fn metrics_server(bind: &str, state: web::Data<AppState>) -> Result<SocketAddr, 
     Ok(address)
 }
 
-/// Every response leaves with an `X-Request-Id`, and every error response
-/// with our JSON error body, even those actix or a middleware produced; and
-/// every response is counted in the metrics (here rather than in a layer of
-/// its own: at 1,000 asks/s on PostgreSQL in `scripts/bench-ask.sh`, an extra
-/// layer cut throughput from 995 to 934 (JSON) and 828 (streaming) a second).
+/// Every response leaves with an `X-Request-Id`, the security headers
+/// ([`crate::security_headers`]), and, when it is an error, our JSON error
+/// body, even those actix or a middleware produced; and every response is
+/// counted in the metrics (here rather than in layers of their own: at 1,000
+/// asks/s on PostgreSQL in `scripts/bench-ask.sh`, an extra layer cut
+/// throughput from 995 to 934 (JSON) and 828 (streaming) a second).
 async fn finalize_response(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -311,7 +316,8 @@ async fn finalize_response(
     let mut res = match next.call(req).await {
         Ok(res) => res.map_into_boxed_body(),
         // Errors raised by middleware travel as `Err`, past this function;
-        // they leave in our format, carrying the request id with them.
+        // they leave in our format, carrying the request id with them (and
+        // the security headers: `ApiError::error_response`).
         Err(err) => {
             let api_error = match err.as_error::<ApiError>() {
                 Some(api_error) => api_error.clone(),
@@ -352,6 +358,11 @@ async fn finalize_response(
         res.headers_mut()
             .insert(HeaderName::from_static("x-request-id"), value);
     }
+    let hsts = res
+        .request()
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|state| state.hsts);
+    crate::security_headers::add(res.headers_mut(), hsts);
     routes::metrics::record_http(&res, started);
     Ok(res)
 }

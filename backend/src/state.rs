@@ -30,6 +30,9 @@ pub struct AppState {
     pub auth_requests_per_minute: u32,
     /// The proxies whose client-address header is believed.
     pub trusted_proxies: crate::client_ip::TrustedProxies,
+    /// Whether responses carry `Strict-Transport-Security` (the public
+    /// address is `https://`).
+    pub hsts: bool,
     /// Stripe subscriptions, when configured.
     pub billing: Option<Billing>,
     /// The users' own AI provider keys.

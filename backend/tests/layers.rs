@@ -51,7 +51,7 @@ const BACKEND_LAYERS: &[(&str, &[&str])] = &[
     // mapping of every domain's error to a response, and what handlers share.
     (
         "settings and HTTP",
-        &["config", "error", "state", "extractors"],
+        &["security_headers", "config", "error", "state", "extractors"],
     ),
     ("routes", &["routes"]),
     ("startup", &["startup"]),

@@ -145,7 +145,11 @@ pub async fn cancel_page() -> HttpResponse {
 fn page(title: &str, text: &str) -> HttpResponse {
     HttpResponse::Ok()
         .content_type(ContentType::html())
-        .insert_header(("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'"))
+        .insert_header((
+            "content-security-policy",
+            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; \
+             base-uri 'none'; form-action 'none'",
+        ))
         .body(format!(
             "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\">\
              <meta name=\"viewport\" content=\"width=device-width\"><title>{title} – AI Mentor</title>\

@@ -25,14 +25,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/admin/favicon.svg").get(icon));
 }
 
-/// A static file under [`CSP`], never framed, sending no referrer.
+/// A static file under [`CSP`], revalidated before reuse (the other
+/// headers are every response's: [`crate::security_headers`]).
 pub(crate) fn file(content_type: ContentType, body: &'static str) -> HttpResponse {
     HttpResponse::Ok()
         .content_type(content_type)
         .insert_header(("content-security-policy", CSP))
-        .insert_header(("x-content-type-options", "nosniff"))
-        .insert_header(("referrer-policy", "no-referrer"))
-        .insert_header(("x-frame-options", "DENY"))
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         .body(body)
 }

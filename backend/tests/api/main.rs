@@ -25,5 +25,6 @@ mod quota;
 mod refresh;
 mod register;
 mod resumes;
+mod security_headers;
 mod tokens;
 mod users_me;
