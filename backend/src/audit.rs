@@ -27,10 +27,10 @@ pub enum Action {
     AccountCreated,
     /// A user signed in.
     SignIn,
-    /// A sign-in failed (unknown email, wrong password, or a locked account).
+    /// A sign-in failed (unknown email, wrong password, or throttled).
     SignInFailed,
-    /// Repeated failures locked an account.
-    AccountLocked,
+    /// Repeated failures made sign-ins to an address wait.
+    SignInThrottled,
     /// A user changed their password.
     PasswordChanged,
     /// A user signed out of every session.
@@ -78,7 +78,7 @@ impl Action {
             Self::AccountCreated => "auth.account_created",
             Self::SignIn => "auth.sign_in",
             Self::SignInFailed => "auth.sign_in_failed",
-            Self::AccountLocked => "auth.account_locked",
+            Self::SignInThrottled => "auth.sign_in_throttled",
             Self::PasswordChanged => "auth.password_changed",
             Self::SignedOutEverywhere => "auth.signed_out_everywhere",
             Self::RefreshTokenReused => "auth.refresh_token_reused",

@@ -6,7 +6,9 @@
 
 use std::time::Duration;
 
-use crate::db::{self, DbError, Pool, account_tokens, data_exports, mail_queue, notices};
+use crate::db::{
+    self, DbError, Pool, account_tokens, data_exports, mail_queue, notices, sign_in_throttle,
+};
 use crate::lifecycle::retention;
 use crate::lifecycle::retention::Retention;
 use crate::{audit, auth};
@@ -30,14 +32,15 @@ pub fn spawn_hourly(pool: Pool, audit_retention_days: u32, conversations: Retent
                     let mail = mail_queue::delete_done(conn, now - chrono::Duration::days(30))?;
                     let notices = notices::delete_before(conn, now - chrono::Duration::days(400))?;
                     let exports = data_exports::delete_expired(conn, now)?;
-                    Ok::<_, DbError>(links + mail + notices + exports)
+                    let throttles = sign_in_throttle::sweep(conn, now - chrono::Duration::days(1))?;
+                    Ok::<_, DbError>(links + mail + notices + exports + throttles)
                 })
                 .await;
             match housekeeping {
                 Ok(0) => {}
                 Ok(deleted) => tracing::info!(
                     deleted,
-                    "expired links and exports, old mail and notice records deleted"
+                    "expired links and exports, old mail, notice and sign-in failure records deleted"
                 ),
                 Err(e) => tracing::warn!(error = %e, "could not delete expired links and records"),
             }

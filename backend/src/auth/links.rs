@@ -16,7 +16,7 @@ use super::{Accounts, AuthError, actor, blocking, password, tokens};
 use crate::audit::{self, Action, Event, Origin};
 use crate::db::account_tokens::{self, Purpose};
 use crate::db::models::UserRow;
-use crate::db::{self, Db, refresh_tokens, users};
+use crate::db::{self, Db, refresh_tokens, sign_in_throttle, users};
 use crate::mail::Kind;
 
 /// How long a verification link works.
@@ -205,6 +205,8 @@ impl Accounts {
                         return Err(AuthError::InvalidLink);
                     }
                     users::reset_password(conn, user.id, &phc, now)?;
+                    // The address is proved: its failed sign-ins are forgotten.
+                    sign_in_throttle::clear(conn, &super::throttle::account_key(&user.email))?;
                     let revoked = refresh_tokens::revoke_all(conn, user.id, now)?;
                     account_tokens::retire_unused(conn, user.id, Purpose::ResetPassword, now)?;
                     let event = Event::new(actor(&user), Action::PasswordReset)

@@ -1,4 +1,4 @@
-//! Accounts and sessions: registration, sign-in with lockout, refresh-token
+//! Accounts and sessions: registration, sign-in with throttling, refresh-token
 //! rotation with reuse detection, sign-out, and changes to one's own account.
 //!
 //! Knows nothing of HTTP; `routes` maps [`AuthError`] to responses.
@@ -6,6 +6,7 @@
 mod links;
 pub mod password;
 mod settings;
+mod throttle;
 pub mod tokens;
 
 use std::time::Duration;
@@ -45,10 +46,10 @@ pub enum AuthError {
     /// The confirming password is wrong.
     #[error("The current password is incorrect.")]
     WrongPassword,
-    /// Too many failed sign-ins.
-    #[error("Too many failed sign-ins; try again in {} minute(s).", .retry_after.as_secs().div_ceil(60).max(1))]
+    /// Too many failed passwords for this address or from this client.
+    #[error("Too many failed sign-ins; try again in {} second(s).", .retry_after.as_secs().max(1))]
     Locked {
-        /// Time until the lock ends.
+        /// Time until the next attempt is taken.
         retry_after: Duration,
     },
     /// An admin suspended the account.
@@ -167,7 +168,7 @@ impl Accounts {
         self.token_response(&user, refresh)
     }
 
-    /// Checks credentials, applying the lockout rule, and signs in.
+    /// Checks credentials, throttling repeated failures, and signs in.
     pub async fn login(
         &self,
         req: LoginRequest,
@@ -180,24 +181,23 @@ impl Accounts {
                 .read(move |conn| users::find_by_email(conn, &email).map_err(AuthError::from))
                 .await?
         };
+        let keys = throttle::Keys::new(&email, origin);
+        self.check_throttle(&keys, found.as_ref(), &email, origin)
+            .await?;
         let password = req.password;
         let Some(user) = found else {
             blocking(move || password::verify_dummy(&password)).await?;
-            let event = Event::new(Actor::User { id: None, email }, Action::SignInFailed)
-                .details(json!({"reason": "unknown_email"}));
-            self.audit(origin, event).await?;
-            return Err(AuthError::InvalidCredentials);
+            let refused = AuthError::InvalidCredentials;
+            return Err(self
+                .count_failure(keys, None, &email, origin, "unknown_email", refused)
+                .await?);
         };
-        if let Some(retry_after) = remaining_lock(&user) {
-            let event = Event::new(actor(&user), Action::SignInFailed)
-                .on_user(user.id)
-                .details(json!({"reason": "locked"}));
-            self.audit(origin, event).await?;
-            return Err(AuthError::Locked { retry_after });
-        }
         let phc = user.password_hash.clone();
         if !blocking(move || password::verify(&password, &phc)).await? {
-            return Err(self.count_failure(&user, origin).await?);
+            let refused = AuthError::InvalidCredentials;
+            return Err(self
+                .count_failure(keys, Some(&user), &email, origin, "wrong_password", refused)
+                .await?);
         }
         if user.suspended_at.is_some() {
             let event = Event::new(actor(&user), Action::SignInFailed)
@@ -213,6 +213,7 @@ impl Accounts {
             .write(move |conn| {
                 conn.transaction(|conn| {
                     let user = users::record_login(conn, user.id, db::now())?;
+                    Self::clear_throttle(conn, &keys)?;
                     let refresh = start_session(conn, user.id, None, refresh_ttl)?;
                     audit::record(
                         conn,
@@ -231,39 +232,6 @@ impl Accounts {
         let origin = origin.clone();
         self.pool
             .write(move |conn| audit::record(conn, &origin, event).map_err(AuthError::from))
-            .await
-    }
-
-    /// Counts a failed sign-in; the error to return (locked at the threshold).
-    async fn count_failure(&self, user: &UserRow, origin: &Origin) -> Result<AuthError, AuthError> {
-        let (threshold, duration) = (self.rules.lockout_threshold, self.rules.lockout_duration);
-        let (id, who, origin) = (user.id, actor(user), origin.clone());
-        self.pool
-            .write(move |conn| {
-                conn.transaction(|conn| {
-                    let failures = users::record_failed_login(conn, id)?;
-                    let failed = Event::new(who.clone(), Action::SignInFailed)
-                        .on_user(id)
-                        .details(json!({"reason": "wrong_password", "failures": failures}));
-                    audit::record(conn, &origin, failed)?;
-                    if failures < threshold {
-                        return Ok(AuthError::InvalidCredentials);
-                    }
-                    users::lock(conn, id, db::now() + to_chrono(duration))?;
-                    let locked = Event::new(who, Action::AccountLocked)
-                        .on_user(id)
-                        .details(json!({"failures": failures, "seconds": duration.as_secs()}));
-                    audit::record(conn, &origin, locked)?;
-                    tracing::warn!(
-                        user_id = id,
-                        failures,
-                        "account locked after repeated failed sign-ins"
-                    );
-                    Ok(AuthError::Locked {
-                        retry_after: duration,
-                    })
-                })
-            })
             .await
     }
 
@@ -394,10 +362,7 @@ impl Accounts {
                     "current_password is required to change the password or the email.".into(),
                 )
             })?;
-            let phc = row.password_hash.clone();
-            if !blocking(move || password::verify(&current, &phc)).await? {
-                return Err(AuthError::WrongPassword);
-            }
+            self.confirm_password(&row, current, origin).await?;
         }
         let new_hash = match req.new_password {
             None => None,
@@ -448,12 +413,45 @@ impl Accounts {
     }
 
     /// Succeeds when `password` is the account's (to confirm a deletion).
-    pub async fn check_password(&self, id: UserId, password: String) -> Result<(), AuthError> {
-        let phc = self.load(id).await?.password_hash;
-        if !blocking(move || password::verify(&password, &phc)).await? {
-            return Err(AuthError::WrongPassword);
+    pub async fn check_password(
+        &self,
+        id: UserId,
+        password: String,
+        origin: &Origin,
+    ) -> Result<(), AuthError> {
+        let row = self.load(id).await?;
+        self.confirm_password(&row, password, origin).await
+    }
+
+    /// Checks a password given to confirm a change, counted and throttled
+    /// with sign-in's failures (a stolen session must not make guessing free).
+    async fn confirm_password(
+        &self,
+        row: &UserRow,
+        password: String,
+        origin: &Origin,
+    ) -> Result<(), AuthError> {
+        let keys = throttle::Keys::new(&row.email, origin);
+        self.check_throttle(&keys, Some(row), &row.email, origin)
+            .await?;
+        let phc = row.password_hash.clone();
+        if blocking(move || password::verify(&password, &phc)).await? {
+            return self
+                .pool
+                .write(move |conn| Self::clear_throttle(conn, &keys))
+                .await;
         }
-        Ok(())
+        let refused = AuthError::WrongPassword;
+        Err(self
+            .count_failure(
+                keys,
+                Some(row),
+                &row.email,
+                origin,
+                "wrong_confirmation",
+                refused,
+            )
+            .await?)
     }
 
     async fn load(&self, id: UserId) -> Result<UserRow, AuthError> {
@@ -525,15 +523,6 @@ fn start_session(
         },
     )?;
     Ok(Session { token, family })
-}
-
-/// Time left on the account's lock, if it is locked.
-fn remaining_lock(user: &UserRow) -> Option<Duration> {
-    let until = user.locked_until?;
-    (until - db::now())
-        .to_std()
-        .ok()
-        .filter(|left| !left.is_zero())
 }
 
 fn to_chrono(d: Duration) -> chrono::TimeDelta {

@@ -8,6 +8,19 @@ use super::models::{AuditRow, NewAuditRow};
 use super::schema::audit_log::dsl as a;
 use super::schema::audit_prune_gate::dsl as gate;
 
+/// Whether user `id` signed in from `ip` since `since` (a known client).
+pub fn signed_in_from(conn: &mut Db, id: i64, ip: &str, since: NaiveDateTime) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        a::audit_log
+            .filter(a::target_type.eq("user"))
+            .filter(a::target_id.eq(id.to_string()))
+            .filter(a::action.eq("auth.sign_in"))
+            .filter(a::ip.eq(ip))
+            .filter(a::at.ge(since)),
+    ))
+    .get_result(conn)
+}
+
 /// Appends one row.
 pub fn insert(conn: &mut Db, row: &NewAuditRow) -> QueryResult<usize> {
     diesel::insert_into(a::audit_log).values(row).execute(conn)

@@ -23,10 +23,6 @@ pub struct UserRow {
     pub role: String,
     /// `free`, `pro` or `enterprise`.
     pub subscription_tier: String,
-    /// Consecutive failed sign-ins since the last success or lock.
-    pub failed_login_count: i32,
-    /// Sign-ins are refused until this time.
-    pub locked_until: Option<NaiveDateTime>,
     /// Creation time.
     pub created_at: NaiveDateTime,
     /// Last change.

@@ -8,8 +8,6 @@ diesel::table! {
         full_name -> Nullable<Text>,
         role -> Text,
         subscription_tier -> Text,
-        failed_login_count -> Integer,
-        locked_until -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
         last_login_at -> Nullable<Timestamp>,
@@ -19,6 +17,15 @@ diesel::table! {
         byok_fallback -> Bool,
         email_verified_at -> Nullable<Timestamp>,
         email_notices -> Bool,
+    }
+}
+
+diesel::table! {
+    sign_in_throttle (key) {
+        key -> Text,
+        failures -> Integer,
+        last_failure_at -> Timestamp,
+        blocked_until -> Nullable<Timestamp>,
     }
 }
 

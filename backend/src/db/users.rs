@@ -48,29 +48,10 @@ pub fn find_by_email(conn: &mut Db, email: &str) -> QueryResult<Option<UserRow>>
         .optional()
 }
 
-/// Counts one more failed sign-in, atomically; returns the new count.
-pub fn record_failed_login(conn: &mut Db, id: i64) -> QueryResult<i32> {
-    diesel::update(u::users.find(id))
-        .set(u::failed_login_count.eq(u::failed_login_count + 1))
-        .returning(u::failed_login_count)
-        .get_result(conn)
-}
-
-/// Locks sign-in until `until` and starts the failure count afresh.
-pub fn lock(conn: &mut Db, id: i64, until: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(u::users.find(id))
-        .set((u::locked_until.eq(Some(until)), u::failed_login_count.eq(0)))
-        .execute(conn)
-}
-
-/// Records a successful sign-in: clears failures and lock, stamps the time.
+/// Records a successful sign-in: stamps the time.
 pub fn record_login(conn: &mut Db, id: i64, at: NaiveDateTime) -> QueryResult<UserRow> {
     diesel::update(u::users.find(id))
-        .set((
-            u::failed_login_count.eq(0),
-            u::locked_until.eq(None::<NaiveDateTime>),
-            u::last_login_at.eq(Some(at)),
-        ))
+        .set(u::last_login_at.eq(Some(at)))
         .returning(u::users::all_columns())
         .get_result(conn)
 }
@@ -99,16 +80,10 @@ pub fn set_password_hash(
         .execute(conn)
 }
 
-/// Sets a new password after a reset through a mailed link: the lockout
-/// ends too, since the user proved they hold the address.
+/// Sets a new password after a reset through a mailed link.
 pub fn reset_password(conn: &mut Db, id: i64, hash: &str, at: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(u::users.find(id))
-        .set((
-            u::password_hash.eq(hash),
-            u::failed_login_count.eq(0),
-            u::locked_until.eq(None::<NaiveDateTime>),
-            u::updated_at.eq(at),
-        ))
+        .set((u::password_hash.eq(hash), u::updated_at.eq(at)))
         .execute(conn)
 }
 

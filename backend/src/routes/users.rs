@@ -26,6 +26,7 @@ pub async fn me_get(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRe
     (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
     (status = 403, description = "wrong_password", body = ErrorBody),
     (status = 409, description = "email_taken", body = ErrorBody),
+    (status = 429, description = "account_locked: too many wrong passwords for this account (Retry-After)", body = ErrorBody),
 ))]
 pub async fn me_patch(
     state: web::Data<AppState>,
@@ -47,16 +48,18 @@ pub async fn me_patch(
     (status = 204, description = "Deleted"),
     (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
     (status = 403, description = "wrong_password", body = ErrorBody),
+    (status = 429, description = "account_locked: too many wrong passwords for this account (Retry-After)", body = ErrorBody),
     (status = 502, description = "payment_provider_error: Stripe could not be reached; nothing was deleted", body = ErrorBody),
 ))]
 pub async fn me_delete(
     state: web::Data<AppState>,
     user: AuthUser,
+    origin: Origin,
     body: Json<DeleteMeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     state
         .accounts
-        .check_password(user.id, body.into_inner().password)
+        .check_password(user.id, body.into_inner().password, &origin)
         .await?;
     let billing = state.billing.as_ref();
     if !deletion::delete_account(&state.pool, billing, user.id.0, DeletedBy::Owner).await? {

@@ -149,7 +149,7 @@ async fn account_events_are_recorded_with_who_where_and_what() {
 }
 
 #[tokio::test]
-async fn a_lockout_is_recorded_once_the_threshold_is_reached() {
+async fn throttling_is_recorded_once_the_threshold_is_reached() {
     let app = spawn_app().await;
     let root = app.admin("root@example.com").await;
     app.register("ada@example.com").await;
@@ -165,14 +165,14 @@ async fn a_lockout_is_recorded_once_the_threshold_is_reached() {
         actions(&entries)[..3],
         [
             "auth.sign_in_failed",
-            "auth.account_locked",
+            "auth.sign_in_throttled",
             "auth.sign_in_failed"
         ]
     );
-    assert_eq!(entries[0]["details"]["reason"], "locked");
-    assert_eq!(entries[1]["details"]["failures"], 5);
+    assert_eq!(entries[0]["details"]["reason"], "throttled");
+    assert_eq!(entries[1]["details"], json!({"failures": 5, "seconds": 1}));
     assert_eq!(
-        audit(&app, &root.access, "action=auth.account_locked")
+        audit(&app, &root.access, "action=auth.sign_in_throttled")
             .await
             .len(),
         1

@@ -26,5 +26,6 @@ mod refresh;
 mod register;
 mod resumes;
 mod security_headers;
+mod throttle;
 mod tokens;
 mod users_me;
