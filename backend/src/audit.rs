@@ -63,6 +63,9 @@ pub enum Action {
     ApiKeyCreated,
     /// A user deleted a personal API key.
     ApiKeyDeleted,
+    /// Every personal API key of a user was revoked (a password reset, or
+    /// signing out everywhere with the keys).
+    ApiKeysRevoked,
     /// A user saved (or replaced) a key of their own for an AI provider.
     ProviderKeySaved,
     /// A user deleted a key of their own for an AI provider.
@@ -95,6 +98,7 @@ impl Action {
             Self::ModelChanged => "admin.model_changed",
             Self::ApiKeyCreated => "keys.api_key_created",
             Self::ApiKeyDeleted => "keys.api_key_deleted",
+            Self::ApiKeysRevoked => "keys.api_keys_revoked",
             Self::ProviderKeySaved => "keys.provider_key_saved",
             Self::ProviderKeyDeleted => "keys.provider_key_deleted",
             Self::MasterKeyRotated => "keys.master_key_rotated",

@@ -9,7 +9,7 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
-use shared_types::{ErrorCode, Role, Tier, UserId};
+use shared_types::{ApiKeyScope, ErrorCode, Role, Tier, UserId};
 
 use crate::audit::Origin;
 use crate::db::{DbError, users};
@@ -104,6 +104,15 @@ pub struct Caller {
     /// The tier for the per-minute limit: the token's, or for a key the
     /// user's tier now.
     pub tier: Tier,
+    /// For an API key, what it may reach; `None` for an access token.
+    pub key_scopes: Option<Vec<ApiKeyScope>>,
+}
+
+impl Caller {
+    /// Whether the caller may reach `scope` (an access token reaches all).
+    pub fn may(&self, scope: ApiKeyScope) -> bool {
+        self.key_scopes.as_ref().is_none_or(|s| s.contains(&scope))
+    }
 }
 
 impl FromRequest for Caller {
@@ -120,6 +129,7 @@ impl FromRequest for Caller {
                     Ok(Caller {
                         id: user.id,
                         tier: user.tier,
+                        key_scopes: None,
                     })
                 });
             }
@@ -127,7 +137,7 @@ impl FromRequest for Caller {
         let state = state_of(req).cloned();
         Box::pin(async move {
             let state = state?;
-            let user = api_keys::authenticate(&state.pool, &key).await?;
+            let (user, scopes) = api_keys::authenticate(&state.pool, &key).await?;
             if user.suspended_at.is_some() || state.live.is_suspended(user.id) {
                 return Err(ApiError::suspended());
             }
@@ -138,6 +148,7 @@ impl FromRequest for Caller {
             Ok(Caller {
                 id: user.user_id(),
                 tier,
+                key_scopes: Some(scopes),
             })
         })
     }

@@ -126,8 +126,13 @@ pub enum WorkerRequest {
         /// The new one.
         new: String,
     },
-    /// Ends every session of the user, this one included. Answers [`Status`].
-    LogoutEverywhere,
+    /// Ends every session of the user, this one included, and with
+    /// `revoke_api_keys` deletes their personal API keys. Answers [`Status`].
+    LogoutEverywhere {
+        /// Also revoke every personal API key.
+        #[serde(default)]
+        revoke_api_keys: bool,
+    },
     /// Deletes the account for good. Answers [`Status`].
     DeleteAccount {
         /// The password, to confirm.

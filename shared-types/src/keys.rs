@@ -7,6 +7,40 @@ pub const MAX_API_KEYS: usize = 10;
 /// The longest an API key may be made to live, in days.
 pub const MAX_API_KEY_DAYS: u32 = 3650;
 
+/// What a personal API key may reach. Every key may ask; the rest is
+/// chosen when the key is made, and cannot be added later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ApiKeyScope {
+    /// Ask questions (`/api/v1/ask`, `/v1/chat/completions`).
+    Ask,
+    /// Continue a stored conversation (`conversation_id`): its earlier
+    /// messages go to the model, so they can come back in an answer.
+    Conversations,
+    /// Put the active resume into the prompt.
+    Resume,
+}
+
+impl ApiKeyScope {
+    /// Every scope.
+    pub const ALL: [ApiKeyScope; 3] = [Self::Ask, Self::Conversations, Self::Resume];
+
+    /// Its name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ask => "ask",
+            Self::Conversations => "conversations",
+            Self::Resume => "resume",
+        }
+    }
+
+    /// The scope with this name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+}
+
 /// `POST /api/v1/api-keys`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -21,6 +55,10 @@ pub struct CreateApiKeyRequest {
     /// Days until it stops working (1 to 3650); absent: it does not expire.
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 3650))]
     pub expires_in_days: Option<u32>,
+    /// What it may reach besides asking (`conversations`, `resume`);
+    /// absent or empty: asking only. `ask` is always granted.
+    #[serde(default)]
+    pub scopes: Vec<ApiKeyScope>,
 }
 
 /// An API key as listed (never the key itself).
@@ -41,6 +79,8 @@ pub struct ApiKeyInfo {
     pub last_used_at: Option<String>,
     /// When it stops working.
     pub expires_at: Option<String>,
+    /// What it may reach, `ask` first.
+    pub scopes: Vec<ApiKeyScope>,
 }
 
 /// The answer to `POST /api/v1/api-keys`: the key, shown this once.

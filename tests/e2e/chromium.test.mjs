@@ -264,6 +264,8 @@ test("from the Account view, a provider key is checked and saved and an API key 
   await anthropic.getByText("No key").waitFor();
 
   await page.getByLabel("Key name").fill("e2e script");
+  // Asking only unless the user opts in, here to the resume.
+  await page.getByLabel("use my resume in its questions").check();
   await page.getByRole("button", { name: "Create key" }).click();
   const shown = page.getByTestId("new-api-key");
   await shown.waitFor();
@@ -272,6 +274,7 @@ test("from the Account view, a provider key is checked and saved and an API key 
   await page.getByRole("button", { name: "Copy" }).click();
   await page.getByRole("button", { name: "Copied" }).waitFor();
   await page.getByTestId("api-key").filter({ hasText: "e2e script" }).waitFor();
+  await page.getByTestId("api-key-scopes").filter({ hasText: "Asks, with your resume" }).waitFor();
   await page.screenshot({ path: join(ARTIFACTS, "chromium-keys.png"), fullPage: true });
   const models = await fetch(`${backend.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
   assert.equal(models.status, 200);

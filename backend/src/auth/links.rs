@@ -104,6 +104,25 @@ impl Accounts {
         Ok(())
     }
 
+    /// Queues the notice that the user's `keys` API keys were revoked.
+    pub(super) fn mail_keys_revoked(
+        &self,
+        conn: &mut Db,
+        user: &UserRow,
+        keys: usize,
+    ) -> Result<(), AuthError> {
+        let mut fields = fields(user, None, None);
+        fields.push(("keys_revoked", Value::from(keys)));
+        let notice = self
+            .mailer
+            .templates()
+            .render(Kind::ApiKeysRevoked, &fields)
+            .map_err(AuthError::Internal)?;
+        self.mailer
+            .queue(conn, &user.email, Kind::ApiKeysRevoked, notice, None)?;
+        Ok(())
+    }
+
     /// Proves the address with a verification link's token.
     pub async fn verify_email(&self, token: String, origin: &Origin) -> Result<User, AuthError> {
         let origin = origin.clone();
@@ -208,15 +227,22 @@ impl Accounts {
                     // The address is proved: its failed sign-ins are forgotten.
                     sign_in_throttle::clear(conn, &super::throttle::account_key(&user.email))?;
                     let revoked = refresh_tokens::revoke_all(conn, user.id, now)?;
+                    // Whoever knew the old password may have made keys.
+                    let keys_revoked = db::api_keys::delete_all(conn, user.id)?;
                     account_tokens::retire_unused(conn, user.id, Purpose::ResetPassword, now)?;
                     let event = Event::new(actor(&user), Action::PasswordReset)
                         .on_user(user.id)
-                        .details(serde_json::json!({"sessions_revoked": revoked}));
+                        .details(serde_json::json!({
+                            "sessions_revoked": revoked,
+                            "api_keys_revoked": keys_revoked,
+                        }));
                     audit::record(conn, &origin, event)?;
+                    let mut fields = fields(&user, None, None);
+                    fields.push(("keys_revoked", Value::from(keys_revoked)));
                     let notice = this
                         .mailer
                         .templates()
-                        .render(Kind::PasswordResetDone, &fields(&user, None, None))
+                        .render(Kind::PasswordResetDone, &fields)
                         .map_err(AuthError::Internal)?;
                     this.mailer
                         .queue(conn, &user.email, Kind::PasswordResetDone, notice, None)?;

@@ -299,11 +299,17 @@ impl Accounts {
             .await
     }
 
-    /// Ends every session of the user, this one included: no refresh token
-    /// of theirs works any more (access tokens lapse within their minutes).
-    pub async fn logout_everywhere(&self, id: UserId, origin: &Origin) -> Result<(), AuthError> {
-        let origin = origin.clone();
-        self.pool
+    /// Ends every session of the user; with `revoke_keys`, deletes their
+    /// personal API keys too and mails them that it did.
+    pub async fn logout_everywhere(
+        &self,
+        id: UserId,
+        revoke_keys: bool,
+        origin: &Origin,
+    ) -> Result<(), AuthError> {
+        let (origin, this) = (origin.clone(), self.clone());
+        let mailed = self
+            .pool
             .write(move |conn| {
                 conn.transaction(|conn| {
                     let row = users::find(conn, id.0)?.ok_or(AuthError::InvalidToken)?;
@@ -312,10 +318,27 @@ impl Accounts {
                         .on_user(row.id)
                         .details(json!({"sessions_revoked": revoked}));
                     audit::record(conn, &origin, event)?;
-                    Ok(())
+                    let keys = if revoke_keys {
+                        db::api_keys::delete_all(conn, row.id)?
+                    } else {
+                        0
+                    };
+                    if keys == 0 {
+                        return Ok::<_, AuthError>(false);
+                    }
+                    let event = Event::new(actor(&row), Action::ApiKeysRevoked)
+                        .on_user(row.id)
+                        .details(json!({"api_keys_revoked": keys}));
+                    audit::record(conn, &origin, event)?;
+                    this.mail_keys_revoked(conn, &row, keys)?;
+                    Ok(true)
                 })
             })
-            .await
+            .await?;
+        if mailed {
+            self.mailer.wake();
+        }
+        Ok(())
     }
 
     /// Refuses unless the user verified their address.

@@ -30,6 +30,8 @@ pub struct ApiKeyRow {
     pub last_used_at: Option<NaiveDateTime>,
     /// When it stops working.
     pub expires_at: Option<NaiveDateTime>,
+    /// What it may reach, comma-separated (`ask,resume`).
+    pub scopes: String,
 }
 
 /// A new row of `api_keys`.
@@ -50,6 +52,8 @@ pub struct NewApiKey<'a> {
     pub created_at: NaiveDateTime,
     /// When it stops working.
     pub expires_at: Option<NaiveDateTime>,
+    /// What it may reach, comma-separated.
+    pub scopes: &'a str,
 }
 
 /// Stores a key.
@@ -75,6 +79,11 @@ pub fn count(conn: &mut Db, user_id: i64) -> QueryResult<i64> {
         .filter(k::user_id.eq(user_id))
         .count()
         .get_result(conn)
+}
+
+/// Deletes all of the user's keys; returns how many there were.
+pub fn delete_all(conn: &mut Db, user_id: i64) -> QueryResult<usize> {
+    diesel::delete(k::api_keys.filter(k::user_id.eq(user_id))).execute(conn)
 }
 
 /// Deletes one of the user's keys; returns whether there was one.

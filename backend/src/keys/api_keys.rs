@@ -9,7 +9,7 @@ use rand::RngCore;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use shared_types::{
-    ApiKeyInfo, CreateApiKeyRequest, CreatedApiKey, MAX_API_KEY_DAYS, MAX_API_KEYS,
+    ApiKeyInfo, ApiKeyScope, CreateApiKeyRequest, CreatedApiKey, MAX_API_KEY_DAYS, MAX_API_KEYS,
 };
 use subtle::ConstantTimeEq;
 
@@ -81,6 +81,25 @@ pub fn is_api_key(credential: &str) -> bool {
     credential.starts_with(PREFIX)
 }
 
+/// The scopes as stored: `ask` and those asked for, in [`ApiKeyScope::ALL`]'s
+/// order, comma-separated.
+fn stored_scopes(requested: &[ApiKeyScope]) -> String {
+    ApiKeyScope::ALL
+        .into_iter()
+        .filter(|s| *s == ApiKeyScope::Ask || requested.contains(s))
+        .map(ApiKeyScope::as_str)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The scopes of a stored key (a name this version does not know is left out).
+pub fn scopes(row: &ApiKeyRow) -> Vec<ApiKeyScope> {
+    row.scopes
+        .split(',')
+        .filter_map(ApiKeyScope::parse)
+        .collect()
+}
+
 /// The API view of a key (never its secret).
 pub fn info(row: &ApiKeyRow) -> ApiKeyInfo {
     ApiKeyInfo {
@@ -91,6 +110,7 @@ pub fn info(row: &ApiKeyRow) -> ApiKeyInfo {
         created_at: database::rfc3339(row.created_at),
         last_used_at: row.last_used_at.map(database::rfc3339),
         expires_at: row.expires_at.map(database::rfc3339),
+        scopes: scopes(row),
     }
 }
 
@@ -137,6 +157,7 @@ pub async fn create(
     let key = format!("{PREFIX}{public_id}_{secret}");
     let last4 = secret[secret.len() - 4..].to_string();
     let secret_hash = hash(&secret);
+    let scopes = stored_scopes(&request.scopes);
     let origin = origin.clone();
     let row = pool
         .write(move |conn| {
@@ -161,13 +182,16 @@ pub async fn create(
                         last4: &last4,
                         created_at: database::now(),
                         expires_at,
+                        scopes: &scopes,
                     },
                 )?;
                 let event = Event::new(actor(&user), Action::ApiKeyCreated)
                     .on("api_key", row.id.to_string())
-                    .details(
-                        json!({"name": row.name, "prefix": format!("{PREFIX}{}", row.public_id)}),
-                    );
+                    .details(json!({
+                        "name": row.name,
+                        "prefix": format!("{PREFIX}{}", row.public_id),
+                        "scopes": row.scopes,
+                    }));
                 audit::record(conn, &origin, event)?;
                 Ok(row)
             })
@@ -205,10 +229,11 @@ pub async fn delete(pool: &Pool, user_id: i64, id: i64, origin: &Origin) -> Resu
     .await
 }
 
-/// The owner of a valid key (one query), stamping its last use at most once
-/// a minute. A malformed, unknown, expired or mismatched key is `Invalid`;
-/// the secret is compared in constant time.
-pub async fn authenticate(pool: &Pool, key: &str) -> Result<UserRow, KeyError> {
+/// The owner of a valid key and what the key may reach (one query),
+/// stamping its last use at most once a minute. A malformed, unknown,
+/// expired or mismatched key is `Invalid`; the secret is compared in
+/// constant time.
+pub async fn authenticate(pool: &Pool, key: &str) -> Result<(UserRow, Vec<ApiKeyScope>), KeyError> {
     let (public_id, secret) = parse(key).ok_or(KeyError::Invalid)?;
     let public_id = public_id.to_string();
     let found = pool
@@ -223,6 +248,7 @@ pub async fn authenticate(pool: &Pool, key: &str) -> Result<UserRow, KeyError> {
     if !matches || row.expires_at.is_some_and(|end| end <= now) {
         return Err(KeyError::Invalid);
     }
+    let granted = scopes(&row);
     if row.last_used_at.is_none_or(|at| now - at >= TOUCH_EVERY) {
         let pool = pool.clone();
         tokio::spawn(async move {
@@ -234,7 +260,7 @@ pub async fn authenticate(pool: &Pool, key: &str) -> Result<UserRow, KeyError> {
             }
         });
     }
-    Ok(user)
+    Ok((user, granted))
 }
 
 #[cfg(test)]
@@ -255,6 +281,17 @@ mod tests {
         ] {
             assert!(parse(bad).is_none(), "{bad}");
         }
+    }
+
+    #[test]
+    fn every_key_may_ask_and_the_rest_is_what_was_asked_for() {
+        use ApiKeyScope::*;
+        assert_eq!(stored_scopes(&[]), "ask");
+        assert_eq!(stored_scopes(&[Resume, Resume, Ask]), "ask,resume");
+        assert_eq!(
+            stored_scopes(&[Resume, Conversations]),
+            "ask,conversations,resume"
+        );
     }
 
     #[test]

@@ -18,6 +18,8 @@ pub enum Kind {
     PasswordResetDone,
     /// The notice, to the old address, that the address changed.
     EmailChanged,
+    /// The notice that every personal API key was revoked.
+    ApiKeysRevoked,
     /// 80% of the month's questions are used.
     QuotaWarning,
     /// All of the month's questions are used.
@@ -32,11 +34,12 @@ pub enum Kind {
 
 impl Kind {
     /// Every message.
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Self::VerifyEmail,
         Self::ResetPassword,
         Self::PasswordResetDone,
         Self::EmailChanged,
+        Self::ApiKeysRevoked,
         Self::QuotaWarning,
         Self::QuotaReached,
         Self::PaymentFailed,
@@ -51,6 +54,7 @@ impl Kind {
             Self::ResetPassword => "reset_password",
             Self::PasswordResetDone => "password_reset_done",
             Self::EmailChanged => "email_changed",
+            Self::ApiKeysRevoked => "api_keys_revoked",
             Self::QuotaWarning => "quota_warning",
             Self::QuotaReached => "quota_reached",
             Self::PaymentFailed => "payment_failed",
@@ -65,6 +69,7 @@ impl Kind {
             Self::ResetPassword => "Reset your password",
             Self::PasswordResetDone => "Your password was reset",
             Self::EmailChanged => "Your sign-in address was changed",
+            Self::ApiKeysRevoked => "Your API keys were revoked",
             Self::QuotaWarning => "You have used 80% of this month's questions",
             Self::QuotaReached => "You have used all of this month's questions",
             Self::PaymentFailed => "Your payment did not go through",
@@ -112,6 +117,8 @@ impl Templates {
             "password_reset_done.txt",
             "email_changed.html",
             "email_changed.txt",
+            "api_keys_revoked.html",
+            "api_keys_revoked.txt",
             "quota_warning.html",
             "quota_warning.txt",
             "quota_reached.html",

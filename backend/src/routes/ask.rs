@@ -6,7 +6,7 @@ use std::convert::Infallible;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
 use bytes::Bytes;
-use shared_types::{AskRequest, AskResponse, ErrorBody, StreamEvent};
+use shared_types::{ApiKeyScope, AskRequest, AskResponse, ErrorBody, ErrorCode, StreamEvent};
 
 use crate::error::ApiError;
 use crate::extractors::{Caller, Json};
@@ -17,7 +17,8 @@ use crate::state::AppState;
 pub const ASK_JSON_LIMIT_BYTES: usize = 512 * 1024;
 
 /// Answers a question within the caller's plan. Takes an access token or a
-/// personal API key.
+/// personal API key; a key continues a conversation only with the
+/// `conversations` scope, and uses the resume only with the `resume` scope.
 #[utoipa::path(post, path = "/api/v1/ask", tag = "ask", security(("bearer" = [])), request_body = AskRequest,
     responses(
         (status = 200, description = "The answer as JSON, or with `Accept: text/event-stream` a stream of \
@@ -25,7 +26,7 @@ pub const ASK_JSON_LIMIT_BYTES: usize = 512 * 1024;
             body = AskResponse),
         (status = 400, description = "invalid_request", body = ErrorBody),
         (status = 401, description = "missing_token or invalid_token (also an invalid, expired or deleted API key)", body = ErrorBody),
-        (status = 403, description = "model_not_allowed, account_suspended, or plan_required (an API key on a plan without keys)", body = ErrorBody),
+        (status = 403, description = "model_not_allowed, account_suspended, plan_required (an API key on a plan without keys), or forbidden (a conversation_id with a key without the conversations scope)", body = ErrorBody),
         (status = 404, description = "not_found: no such conversation; unknown_model: no such model", body = ErrorBody),
         (status = 422, description = "provider_key_invalid: the provider refused the user's own key (marked invalid; not counted)", body = ErrorBody),
         (status = 429, description = "quota_exceeded, or rate_limited with Retry-After", body = ErrorBody),
@@ -39,10 +40,19 @@ pub async fn ask(
     user: Caller,
     body: Json<AskRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let mut request = body.into_inner();
+    if request.conversation_id.is_some() && !user.may(ApiKeyScope::Conversations) {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "This API key may not continue conversations: make a key with the conversations scope.",
+        ));
+    }
+    // A key without the resume scope asks without it (`resume_used: false`).
+    request.use_resume &= user.may(ApiKeyScope::Resume);
     let decision = per_minute(&state, &user).await?;
     let answer = state
         .ask
-        .ask(user.id, user.tier, body.into_inner())
+        .ask(user.id, user.tier, request)
         .await
         .map_err(|e| refused(&state, e, &decision))?;
 

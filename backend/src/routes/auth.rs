@@ -135,9 +135,17 @@ pub async fn logout(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// `POST /auth/logout-all?revoke_api_keys=true`.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct LogoutAllQuery {
+    /// Also delete every personal API key (and mail the user that it did).
+    #[serde(default)]
+    revoke_api_keys: bool,
+}
+
 /// Signs out of every session (every device and the extension), this one
-/// included.
-#[utoipa::path(post, path = "/api/v1/auth/logout-all", tag = "auth", security(("bearer" = [])), responses(
+/// included; with `revoke_api_keys=true`, revokes the personal API keys too.
+#[utoipa::path(post, path = "/api/v1/auth/logout-all", tag = "auth", security(("bearer" = [])), params(LogoutAllQuery), responses(
     (status = 204, description = "Every session ended"),
     (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
     (status = 429, description = "rate_limited (per client IP)", body = ErrorBody),
@@ -146,8 +154,12 @@ pub async fn logout_all(
     state: web::Data<AppState>,
     user: AuthUser,
     origin: Origin,
+    query: web::Query<LogoutAllQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    state.accounts.logout_everywhere(user.id, &origin).await?;
+    state
+        .accounts
+        .logout_everywhere(user.id, query.revoke_api_keys, &origin)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

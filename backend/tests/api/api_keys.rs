@@ -200,3 +200,162 @@ async fn ten_keys_at_most_and_bad_requests_are_refused() {
             .assert_error(400, "invalid_request");
     }
 }
+
+#[tokio::test]
+async fn a_key_reaches_the_resume_and_conversations_only_with_those_scopes() {
+    let app = spawn_app().await;
+    let ada = app.register("ada@example.com").await;
+    app.set_tier(ada.user_id, "pro");
+    let resume = b"Ada Lovelace\nAnalyst. Python, SQL and Tableau since 2015.".to_vec();
+    assert_eq!(
+        app.upload_resume(&ada.access, "cv.txt", resume, None)
+            .await
+            .status,
+        201
+    );
+    let first = app.ask(&ada.access, json!({"question": "Hi?"})).await;
+    assert_eq!(first.body["resume_used"], true, "{}", first.body);
+    let conversation = first.body["conversation_id"].clone();
+
+    // By default a key asks only: no resume, no stored conversation.
+    let plain = create(&app, &ada, json!({"name": "script"})).await;
+    assert_eq!(plain.body["scopes"], json!(["ask"]), "{}", plain.body);
+    let plain = plain.body["key"].as_str().expect("key").to_string();
+    let answer = app.ask(&plain, json!({"question": "Hi?"})).await;
+    assert_eq!(
+        (answer.status, &answer.body["resume_used"]),
+        (200, &json!(false)),
+        "{}",
+        answer.body
+    );
+    app.ask(
+        &plain,
+        json!({"question": "And then?", "conversation_id": conversation}),
+    )
+    .await
+    .assert_error(403, "forbidden");
+
+    // Opted in at creation, both work, and the list shows them.
+    let scoped = create(
+        &app,
+        &ada,
+        json!({"name": "assistant", "scopes": ["resume", "conversations"]}),
+    )
+    .await;
+    assert_eq!(scoped.status, 201, "{}", scoped.body);
+    let scoped = scoped.body["key"].as_str().expect("key").to_string();
+    let answer = app
+        .ask(
+            &scoped,
+            json!({"question": "And then?", "conversation_id": conversation}),
+        )
+        .await;
+    assert_eq!(
+        (answer.status, &answer.body["resume_used"]),
+        (200, &json!(true)),
+        "{}",
+        answer.body
+    );
+    let listed = app
+        .request("GET", "/api/v1/api-keys", Some(&ada.access), None)
+        .await;
+    assert_eq!(
+        listed.body[0]["scopes"],
+        json!(["ask", "conversations", "resume"])
+    );
+    assert_eq!(listed.body[1]["scopes"], json!(["ask"]));
+    create(&app, &ada, json!({"name": "x", "scopes": ["admin"]}))
+        .await
+        .assert_error(400, "invalid_request");
+}
+
+#[tokio::test]
+async fn signing_out_everywhere_revokes_the_keys_when_asked_and_mails_it() {
+    let app = spawn_app().await;
+    let ada = app.register("ada@example.com").await;
+    app.set_tier(ada.user_id, "pro");
+    let key = create(&app, &ada, json!({"name": "script"})).await.body["key"]
+        .as_str()
+        .expect("key")
+        .to_string();
+    let logout_all = |path: &'static str| {
+        let app = &app;
+        async move {
+            let session = app.login("ada@example.com", crate::helpers::PASSWORD).await;
+            let token = session.body["access_token"]
+                .as_str()
+                .expect("token")
+                .to_string();
+            app.request("POST", path, Some(&token), None).await
+        }
+    };
+    assert_eq!(logout_all("/api/v1/auth/logout-all").await.status, 204);
+    assert_eq!(app.ask(&key, json!({"question": "Hi?"})).await.status, 200);
+    assert_eq!(
+        logout_all("/api/v1/auth/logout-all?revoke_api_keys=true")
+            .await
+            .status,
+        204
+    );
+    app.ask(&key, json!({"question": "Hi?"}))
+        .await
+        .assert_error(401, "invalid_token");
+    let mails = app
+        .mail
+        .wait_for("ada@example.com", 2, std::time::Duration::from_secs(10))
+        .await;
+    let notice = mails.last().expect("mail");
+    assert!(
+        notice.subject().contains("API keys were revoked"),
+        "{}",
+        notice.subject()
+    );
+    assert!(notice.text().contains("(1 in all)"), "{}", notice.text());
+}
+
+#[tokio::test]
+async fn a_password_reset_revokes_every_key_and_its_mail_says_so() {
+    let app = spawn_app().await;
+    let ada = app.register("ada@example.com").await;
+    app.set_tier(ada.user_id, "pro");
+    let key = create(&app, &ada, json!({"name": "script"})).await.body["key"]
+        .as_str()
+        .expect("key")
+        .to_string();
+    app.mail
+        .wait_for("ada@example.com", 1, std::time::Duration::from_secs(10))
+        .await;
+    app.post(
+        "/api/v1/auth/forgot-password",
+        json!({"email": "ada@example.com"}),
+    )
+    .await;
+    let mails = app
+        .mail
+        .wait_for("ada@example.com", 2, std::time::Duration::from_secs(10))
+        .await;
+    let prefix = format!("{}/reset-password?token=", app.address);
+    let link = mails[1].link(&prefix).expect("link");
+    let token = link.rsplit("token=").next().expect("token");
+    let reset = app
+        .post(
+            "/api/v1/auth/reset-password",
+            json!({"token": token, "new_password": "a brand new passphrase 2026"}),
+        )
+        .await;
+    assert_eq!(reset.status, 204, "{}", reset.body);
+    app.ask(&key, json!({"question": "Hi?"}))
+        .await
+        .assert_error(401, "invalid_token");
+    let mails = app
+        .mail
+        .wait_for("ada@example.com", 3, std::time::Duration::from_secs(10))
+        .await;
+    assert!(
+        mails[2]
+            .text()
+            .contains("1 personal API key(s) were revoked too"),
+        "{}",
+        mails[2].text()
+    );
+}

@@ -173,7 +173,15 @@ fn security(props: &SecurityProps) -> Html {
     let everywhere = {
         let done = done.clone();
         Callback::from(move |_: MouseEvent| {
-            services::request(WorkerRequest::LogoutEverywhere, done(""));
+            let revoke_api_keys = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id("revoke-api-keys"))
+                .and_then(|e| wasm_bindgen::JsCast::dyn_into::<HtmlInputElement>(e).ok())
+                .is_some_and(|input| input.checked());
+            services::request(
+                WorkerRequest::LogoutEverywhere { revoke_api_keys },
+                done(""),
+            );
         })
     };
     let delete = Callback::from(move |e: SubmitEvent| {
@@ -198,7 +206,11 @@ fn security(props: &SecurityProps) -> Html {
                     aria-describedby={described} aria-invalid={invalid} /></label>
                 <button type="submit">{ "Change password" }</button>
             </form>
-            <button onclick={everywhere}>{ "Sign out everywhere" }</button>
+            <div class="row">
+                <button onclick={everywhere}>{ "Sign out everywhere" }</button>
+                <label class="small"><input id="revoke-api-keys" type="checkbox" />
+                    { " and revoke my personal API keys" }</label>
+            </div>
             <details class="danger-zone">
                 <summary>{ "Delete account" }</summary>
                 <p>{ "This deletes your account, conversations, resumes and saved jobs for good, and cancels any subscription at once. It cannot be undone." }</p>

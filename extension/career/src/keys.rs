@@ -5,8 +5,8 @@
 
 use shared_types::extension::CareerRequest;
 use shared_types::{
-    ApiKeyInfo, BYOK_PROVIDERS, CreateApiKeyRequest, CreatedApiKey, ErrorBody, ErrorCode,
-    ProviderKeyInfo, ProviderKeySettings, ProviderKeyStatus, ProviderKeys,
+    ApiKeyInfo, ApiKeyScope, BYOK_PROVIDERS, CreateApiKeyRequest, CreatedApiKey, ErrorBody,
+    ErrorCode, ProviderKeyInfo, ProviderKeySettings, ProviderKeyStatus, ProviderKeys,
 };
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -209,6 +209,7 @@ fn api_keys_view() -> Html {
     let error = use_state(|| None::<ErrorBody>);
     let copied = use_state(|| false);
     let (name, expiry) = (use_node_ref(), use_node_ref());
+    let (with_resume, with_conversations) = (use_node_ref(), use_node_ref());
     let reload = {
         let keys = keys.clone();
         Callback::from(move |_: ()| {
@@ -228,6 +229,10 @@ fn api_keys_view() -> Html {
             copied.clone(),
         );
         let (name, expiry) = (name.clone(), expiry.clone());
+        let opted = [
+            (with_resume.clone(), ApiKeyScope::Resume),
+            (with_conversations.clone(), ApiKeyScope::Conversations),
+        ];
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let Some(field) = name.cast::<HtmlInputElement>() else {
@@ -236,9 +241,15 @@ fn api_keys_view() -> Html {
             let days = expiry
                 .cast::<HtmlSelectElement>()
                 .and_then(|s| s.value().parse::<u32>().ok());
+            let scopes = opted
+                .iter()
+                .filter(|(box_, _)| box_.cast::<HtmlInputElement>().is_some_and(|b| b.checked()))
+                .map(|(_, scope)| *scope)
+                .collect();
             let request = CreateApiKeyRequest {
                 name: field.value().trim().to_string(),
                 expires_in_days: days,
+                scopes,
             };
             let (created, error, reload, copied) = (
                 created.clone(),
@@ -294,6 +305,7 @@ fn api_keys_view() -> Html {
                                 k.last_used_at.as_deref().map_or("never used".into(), |at| format!("used {}", day(at))),
                                 k.expires_at.as_deref().map_or(String::new(), |at| format!(" · expires {}", day(at)))) }
                         </p>
+                        <p class="small muted" data-testid="api-key-scopes">{ reach(&k.scopes) }</p>
                     </li>
                 }) }
             </ul>
@@ -333,9 +345,31 @@ fn api_keys_view() -> Html {
                     <option value="90">{ "90 days" }</option>
                     <option value="365">{ "1 year" }</option>
                 </select>
+                <fieldset class="scopes">
+                    <legend class="small">{ "Besides asking, it may:" }</legend>
+                    <label class="small"><input ref={with_resume} type="checkbox" />{ " use my resume in its questions" }</label>
+                    <label class="small"><input ref={with_conversations} type="checkbox" />{ " continue my saved conversations (and read them back)" }</label>
+                </fieldset>
                 <button type="submit" class="primary">{ "Create key" }</button>
             </form>
         </>
+    }
+}
+
+/// What a key may reach, in words.
+fn reach(scopes: &[ApiKeyScope]) -> String {
+    let extra: Vec<&str> = scopes
+        .iter()
+        .filter_map(|s| match s {
+            ApiKeyScope::Ask => None,
+            ApiKeyScope::Resume => Some("your resume"),
+            ApiKeyScope::Conversations => Some("your conversations"),
+        })
+        .collect();
+    if extra.is_empty() {
+        "Asks only".into()
+    } else {
+        format!("Asks, with {}", extra.join(" and "))
     }
 }
 

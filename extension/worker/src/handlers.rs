@@ -151,8 +151,13 @@ pub async fn handle(request: WorkerRequest, sender: &JsValue) -> Result<Value, E
             authed::<Value>(base, call).await?;
             json(status(base).await)
         }
-        WorkerRequest::LogoutEverywhere => {
-            authed::<Value>(base, Call::new("POST", "/api/v1/auth/logout-all")).await?;
+        WorkerRequest::LogoutEverywhere { revoke_api_keys } => {
+            let path = if revoke_api_keys {
+                "/api/v1/auth/logout-all?revoke_api_keys=true"
+            } else {
+                "/api/v1/auth/logout-all"
+            };
+            authed::<Value>(base, Call::new("POST", path)).await?;
             session::clear().await;
             json(status(base).await)
         }
