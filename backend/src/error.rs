@@ -164,6 +164,9 @@ impl From<crate::auth::AuthError> for ApiError {
             A::Locked { retry_after } => {
                 Self::new(ErrorCode::AccountLocked, message).retry_after(retry_after.as_secs())
             }
+            A::TooMany { retry_after, .. } => {
+                Self::new(ErrorCode::RateLimited, message).retry_after(retry_after.as_secs())
+            }
             A::InvalidToken => Self::new(ErrorCode::InvalidToken, message),
             A::InvalidLink => Self::new(ErrorCode::InvalidLink, message),
             A::LinkExpired => Self::new(ErrorCode::LinkExpired, message),

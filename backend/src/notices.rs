@@ -180,12 +180,11 @@ impl Notices {
             | Notice::SubscriptionEnded(tier) => tier,
             Notice::QuotaWarning { .. } | Notice::QuotaReached { .. } => user.tier(),
         };
-        let mut fields = vec![
-            ("name", Value::from(user.full_name.clone())),
-            ("email", Value::from(user.email.as_str())),
+        let mut fields = crate::mail::account_fields(user);
+        fields.extend([
             ("plan", Value::from(plan_name(plan))),
             ("link", Value::from(self.mailer.templates().link("/plans"))),
-        ];
+        ]);
         let resets = Value::from(Period::current().end.format("%-d %B %Y").to_string());
         match notice {
             Notice::QuotaWarning { used, allowance } => fields.extend([

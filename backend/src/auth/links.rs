@@ -16,7 +16,7 @@ use super::{Accounts, AuthError, actor, blocking, password, tokens};
 use crate::audit::{self, Action, Event, Origin};
 use crate::db::account_tokens::{self, Purpose};
 use crate::db::models::UserRow;
-use crate::db::{self, Db, refresh_tokens, sign_in_throttle, users};
+use crate::db::{self, Db, mail_queue, refresh_tokens, sign_in_throttle, users};
 use crate::mail::Kind;
 
 /// How long a verification link works.
@@ -76,6 +76,7 @@ impl Accounts {
         origin: &Origin,
     ) -> Result<(), AuthError> {
         let now = db::now();
+        check_email_change_limits(conn, user.id, email, now)?;
         users::set_email(conn, user.id, email, now).map_err(|e| match e {
             diesel::result::Error::DatabaseError(
                 diesel::result::DatabaseErrorKind::UniqueViolation,
@@ -274,16 +275,52 @@ fn use_token(
     Ok((link, user))
 }
 
+/// Address changes one account may make in a day.
+const EMAIL_CHANGES_PER_DAY: i64 = 3;
+/// Mails one address may be sent in an hour, counted before it is named as
+/// a new address (a link and a notice each time would let anyone flood it).
+const MAILS_PER_ADDRESS_PER_HOUR: i64 = 3;
+
+/// Refuses a change of address past either limit, with the time until the
+/// oldest counted one leaves its window.
+fn check_email_change_limits(
+    conn: &mut Db,
+    id: i64,
+    email: &str,
+    now: NaiveDateTime,
+) -> Result<(), AuthError> {
+    let wait = |first: Option<NaiveDateTime>, window: chrono::TimeDelta| {
+        first
+            .and_then(|at| (at + window - now).to_std().ok())
+            .unwrap_or(std::time::Duration::from_secs(60))
+    };
+    let day = chrono::TimeDelta::days(1);
+    let (changes, first) =
+        db::audit::count_about_since(conn, id, Action::EmailChanged.as_str(), now - day)?;
+    if changes >= EMAIL_CHANGES_PER_DAY {
+        return Err(AuthError::TooMany {
+            what: "You changed your address 3 times today",
+            retry_after: wait(first, day),
+        });
+    }
+    let hour = chrono::TimeDelta::hours(1);
+    let (mails, first) = mail_queue::sent_to_since(conn, email, now - hour)?;
+    if mails >= MAILS_PER_ADDRESS_PER_HOUR {
+        return Err(AuthError::TooMany {
+            what: "That address was sent several mails in the last hour",
+            retry_after: wait(first, hour),
+        });
+    }
+    Ok(())
+}
+
 /// What every account mail's template gets.
 fn fields(
     user: &UserRow,
     link: Option<String>,
     valid_for: Option<&str>,
 ) -> Vec<(&'static str, Value)> {
-    let mut fields = vec![
-        ("name", Value::from(user.full_name.clone())),
-        ("email", Value::from(user.email.as_str())),
-    ];
+    let mut fields = crate::mail::account_fields(user);
     if let Some(link) = link {
         fields.push(("link", Value::from(link)));
     }

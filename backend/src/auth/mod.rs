@@ -52,6 +52,14 @@ pub enum AuthError {
         /// Time until the next attempt is taken.
         retry_after: Duration,
     },
+    /// Too many of something that mails an address the caller chose.
+    #[error("{what}; try again in {} minute(s).", .retry_after.as_secs().div_ceil(60).max(1))]
+    TooMany {
+        /// What there were too many of, in words.
+        what: &'static str,
+        /// Time until one more is allowed.
+        retry_after: Duration,
+    },
     /// An admin suspended the account.
     #[error("This account is suspended. Contact the service's support to restore it.")]
     Suspended,

@@ -21,6 +21,22 @@ pub fn signed_in_from(conn: &mut Db, id: i64, ip: &str, since: NaiveDateTime) ->
     .get_result(conn)
 }
 
+/// How many `action` rows about user `id` since `since`, and the earliest's time.
+pub fn count_about_since(
+    conn: &mut Db,
+    id: i64,
+    action: &str,
+    since: NaiveDateTime,
+) -> QueryResult<(i64, Option<NaiveDateTime>)> {
+    a::audit_log
+        .filter(a::target_type.eq("user"))
+        .filter(a::target_id.eq(id.to_string()))
+        .filter(a::action.eq(action))
+        .filter(a::at.ge(since))
+        .select((diesel::dsl::count_star(), diesel::dsl::min(a::at)))
+        .first(conn)
+}
+
 /// Appends one row.
 pub fn insert(conn: &mut Db, row: &NewAuditRow) -> QueryResult<usize> {
     diesel::insert_into(a::audit_log).values(row).execute(conn)

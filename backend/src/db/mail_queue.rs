@@ -123,6 +123,19 @@ pub fn give_up(conn: &mut Db, id: i64, error: &str, now: NaiveDateTime) -> Query
         .execute(conn)
 }
 
+/// Mail queued to `recipient` since `since`, and the time of the earliest.
+pub fn sent_to_since(
+    conn: &mut Db,
+    recipient: &str,
+    since: NaiveDateTime,
+) -> QueryResult<(i64, Option<NaiveDateTime>)> {
+    mq::mail_queue
+        .filter(mq::recipient.eq(recipient))
+        .filter(mq::created_at.ge(since))
+        .select((diesel::dsl::count_star(), diesel::dsl::min(mq::created_at)))
+        .first(conn)
+}
+
 /// Deletes the record of mail sent or given up before `before`.
 pub fn delete_done(conn: &mut Db, before: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(mq::mail_queue.filter(mq::sent_at.lt(before).or(mq::failed_at.lt(before))))

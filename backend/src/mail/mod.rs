@@ -16,7 +16,22 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Notify;
 
 use crate::db::mail_queue::{self, NewMail, QueuedMail};
+use crate::db::models::UserRow;
 use crate::db::{self, Db, DbError, Pool};
+
+/// The fields every mail about an account gets: its address, and the name
+/// the user wrote only once they have proved the address is theirs, so that
+/// no one can send words of their own to an address that is not theirs.
+pub fn account_fields(user: &UserRow) -> Vec<(&'static str, minijinja::Value)> {
+    let name = user
+        .full_name
+        .clone()
+        .filter(|_| user.email_verified_at.is_some());
+    vec![
+        ("name", minijinja::Value::from(name)),
+        ("email", minijinja::Value::from(user.email.as_str())),
+    ]
+}
 pub use templates::{Kind, Templates};
 
 /// How long one try may take before it counts as failed. lettre's own

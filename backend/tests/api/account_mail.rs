@@ -373,3 +373,64 @@ async fn changing_the_address_verifies_the_new_one_and_tells_the_old_one() {
     );
     assert_eq!(app.login("ada@new.example", PASSWORD).await.status, 200);
 }
+
+#[tokio::test]
+async fn address_changes_are_limited_and_mail_to_an_unproved_address_carries_no_user_words() {
+    let app = spawn_app().await;
+    let spam = "URGENT your bank account is locked call 555";
+    let change = |token: String, email: String| {
+        let app = &app;
+        async move {
+            let body = json!({"email": email, "current_password": PASSWORD});
+            app.request("PATCH", "/api/v1/users/me", Some(&token), Some(body))
+                .await
+        }
+    };
+    let ada = app.register("ada@example.com").await;
+    let named = app
+        .request(
+            "PATCH",
+            "/api/v1/users/me",
+            Some(&ada.access),
+            Some(json!({"full_name": spam})),
+        )
+        .await;
+    assert_eq!(named.status, 200, "{}", named.body);
+    for i in 1..=3 {
+        let reply = change(ada.access.clone(), format!("victim{i}@example.net")).await;
+        assert_eq!(reply.status, 200, "change {i}: {}", reply.body);
+    }
+    let fourth = change(ada.access.clone(), "victim4@example.net".into()).await;
+    fourth.assert_error(429, "rate_limited");
+    let wait: u64 = fourth
+        .header("retry-after")
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After");
+    assert!((86_000..=86_400).contains(&wait), "{wait}");
+    // Each victim got a link, and none of the name the caller wrote.
+    for i in 1..=3 {
+        let mails = app
+            .mail
+            .wait_for(&format!("victim{i}@example.net"), 1, WAIT)
+            .await;
+        assert!(
+            mails
+                .iter()
+                .all(|m| !m.text().contains("URGENT") && !m.html().contains("URGENT"))
+        );
+    }
+
+    // One address named by account after account is mailed 3 times an hour at most.
+    let target = "target@example.net".to_string();
+    for (i, user) in ["bob", "cy"].iter().enumerate() {
+        let s = app.register(&format!("{user}@example.com")).await;
+        let there = change(s.access.clone(), target.clone()).await;
+        assert_eq!(there.status, 200, "{user} to target: {}", there.body);
+        let away = change(s.access.clone(), format!("{user}{i}@example.org")).await;
+        assert_eq!(away.status, 200, "{user} away: {}", away.body);
+    }
+    let dee = app.register("dee@example.com").await;
+    let refused = change(dee.access.clone(), target.clone()).await;
+    refused.assert_error(429, "rate_limited");
+    assert_eq!(app.mail.wait_for(&target, 4, WAIT).await.len(), 4);
+}
