@@ -49,11 +49,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(account_pages::configure)
         .service(
             web::scope("/v1")
-                .service(
-                    web::resource("/chat/completions")
-                        .app_data(web::PayloadConfig::new(openai_compat::BODY_LIMIT_BYTES))
-                        .post(openai_compat::chat_completions),
-                )
+                .service(web::resource("/chat/completions").post(openai_compat::chat_completions))
                 .service(web::resource("/models").get(openai_compat::models))
                 .service(web::resource("/models/{id}").get(openai_compat::model)),
         )

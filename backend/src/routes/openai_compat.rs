@@ -235,13 +235,47 @@ async fn caller(req: &HttpRequest) -> Result<Caller, OpenAiError> {
     Ok(Caller::from_request(req, &mut Payload::None).await?)
 }
 
-/// Answers a chat completion.
+/// Reads the body, refusing it past [`BODY_LIMIT_BYTES`] (at once when its
+/// declared length is already too long).
+async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> Result<Bytes, ApiError> {
+    use futures_util::StreamExt;
+    let too_large = || {
+        ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!(
+                "The request body is larger than {} KB.",
+                BODY_LIMIT_BYTES / 1024
+            ),
+        )
+    };
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > BODY_LIMIT_BYTES) {
+        return Err(too_large());
+    }
+    let mut body = bytes::BytesMut::with_capacity(declared.unwrap_or(0));
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk
+            .map_err(|e| ApiError::invalid(format!("The request body could not be read: {e}")))?;
+        if body.len() + chunk.len() > BODY_LIMIT_BYTES {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// Answers a chat completion. The caller's key is checked before the body
+/// is read, so an anonymous client cannot make the server take in 2 MB.
 pub async fn chat_completions(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, OpenAiError> {
     let user = caller(&req).await?;
+    let body = read_body(&req, payload).await?;
     let request: ChatCompletionRequest = serde_json::from_slice(&body)
         .map_err(|e| ApiError::invalid(format!("The JSON body is invalid: {e}")))?;
     let (call, stream, include_usage) = completion(request)?;

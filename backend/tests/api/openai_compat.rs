@@ -289,3 +289,75 @@ async fn a_failure_after_the_answer_began_is_one_error_event_and_own_keys_apply(
     });
     assert_eq!(byok.last(), Some(&(true, "api".to_string())));
 }
+
+/// Sends the head of a POST that announces `length` bytes, and `sent` of
+/// them; the status line of what comes back within 3 s (`None`: nothing).
+async fn partial_post(app: &TestApp, auth: &str, length: usize, sent: usize) -> Option<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = app.address.trim_start_matches("http://");
+    let mut socket = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("connect");
+    let head = format!(
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: {address}\r\nAuthorization: {auth}\r\n\
+         Content-Type: application/json\r\nContent-Length: {length}\r\n\r\n"
+    );
+    socket.write_all(head.as_bytes()).await.expect("head");
+    socket.write_all(&vec![b' '; sent]).await.expect("body");
+    let mut reply = vec![0u8; 1024];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(3), socket.read(&mut reply));
+    match read.await {
+        Ok(Ok(n)) if n > 0 => Some(
+            String::from_utf8_lossy(&reply[..n])
+                .lines()
+                .next()?
+                .to_string(),
+        ),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn the_key_is_checked_before_the_body_is_read() {
+    let (app, _plans) = spawn_app_with_plans("").await;
+    // 1 MB announced, 1 KB sent: a wrong key is refused without waiting for the rest.
+    let wrong = format!("Bearer aim_{}_{}", "0".repeat(16), "0".repeat(64));
+    let status = partial_post(&app, &wrong, 1024 * 1024, 1024).await;
+    assert_eq!(status.as_deref(), Some("HTTP/1.1 401 Unauthorized"));
+    let status = partial_post(&app, "Bearer nonsense", 1024 * 1024, 1024).await;
+    assert_eq!(status.as_deref(), Some("HTTP/1.1 401 Unauthorized"));
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_refused_with_413() {
+    let (app, _plans) = spawn_app_with_plans("").await;
+    let ada = app.register("ada@example.com").await;
+    app.set_tier(ada.user_id, "pro");
+    let key = app
+        .request(
+            "POST",
+            "/api/v1/api-keys",
+            Some(&ada.access),
+            Some(json!({"name": "sdk"})),
+        )
+        .await
+        .body["key"]
+        .as_str()
+        .expect("key")
+        .to_string();
+    let status = partial_post(&app, &format!("Bearer {key}"), 3 * 1024 * 1024, 0).await;
+    assert_eq!(status.as_deref(), Some("HTTP/1.1 413 Payload Too Large"));
+    let huge = json!({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "x".repeat(2_100_000)}]});
+    let reply = app
+        .client
+        .post(format!("{}/v1/chat/completions", app.address))
+        .bearer_auth(&key)
+        .header("transfer-encoding", "chunked")
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter([
+            Ok::<_, std::io::Error>(huge.to_string().into_bytes()),
+        ])))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(reply.status(), 413);
+}
