@@ -173,6 +173,7 @@ impl From<crate::auth::AuthError> for ApiError {
             A::AlreadyVerified => Self::new(ErrorCode::AlreadyVerified, message),
             A::EmailUnverified => Self::new(ErrorCode::EmailUnverified, message),
             A::Suspended => Self::suspended(),
+            A::Busy(_) => Self::new(ErrorCode::ServiceUnavailable, message).retry_after(5),
             A::Db(db) => db.into(),
             A::Internal(cause) => Self::internal(cause),
         }

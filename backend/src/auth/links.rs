@@ -12,7 +12,7 @@ use minijinja::Value;
 use shared_types::validation;
 use shared_types::{User, UserId};
 
-use super::{Accounts, AuthError, actor, blocking, password, tokens};
+use super::{Accounts, AuthError, actor, tokens};
 use crate::audit::{self, Action, Event, Origin};
 use crate::db::account_tokens::{self, Purpose};
 use crate::db::models::UserRow;
@@ -212,7 +212,9 @@ impl Accounts {
         }
         validation::validate_password(&new_password, &link.email)
             .map_err(AuthError::WeakPassword)?;
-        let phc = blocking(move || password::hash(&new_password))
+        let phc = self
+            .hasher
+            .hash(new_password)
             .await?
             .map_err(AuthError::Internal)?;
         let (origin, this) = (origin.clone(), self.clone());

@@ -83,6 +83,9 @@ pub enum AuthError {
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbError),
+    /// Every password-hashing slot stayed busy.
+    #[error(transparent)]
+    Busy(#[from] password::Busy),
     /// Something that should not fail did.
     #[error("{0}")]
     Internal(String),
@@ -101,6 +104,7 @@ pub struct Accounts {
     tokens: std::sync::Arc<AccessTokens>,
     rules: AuthSettings,
     mailer: crate::mail::Mailer,
+    hasher: password::Hasher,
 }
 
 impl Accounts {
@@ -116,6 +120,7 @@ impl Accounts {
             tokens,
             rules,
             mailer,
+            hasher: password::Hasher::for_this_machine(),
         }
     }
 
@@ -132,7 +137,9 @@ impl Accounts {
             None => None,
         };
         let password = req.password;
-        let hash = blocking(move || password::hash(&password))
+        let hash = self
+            .hasher
+            .hash(password)
             .await?
             .map_err(AuthError::Internal)?;
         let refresh_ttl = self.rules.refresh_token_ttl;
@@ -194,14 +201,14 @@ impl Accounts {
             .await?;
         let password = req.password;
         let Some(user) = found else {
-            blocking(move || password::verify_dummy(&password)).await?;
+            self.hasher.verify_dummy(password).await?;
             let refused = AuthError::InvalidCredentials;
             return Err(self
                 .count_failure(keys, None, &email, origin, "unknown_email", refused)
                 .await?);
         };
         let phc = user.password_hash.clone();
-        if !blocking(move || password::verify(&password, &phc)).await? {
+        if !self.hasher.verify(password, phc).await? {
             let refused = AuthError::InvalidCredentials;
             return Err(self
                 .count_failure(keys, Some(&user), &email, origin, "wrong_password", refused)
@@ -402,7 +409,8 @@ impl Accounts {
                 validation::validate_password(&new_password, &email)
                     .map_err(AuthError::WeakPassword)?;
                 Some(
-                    blocking(move || password::hash(&new_password))
+                    self.hasher
+                        .hash(new_password)
                         .await?
                         .map_err(AuthError::Internal)?,
                 )
@@ -466,7 +474,7 @@ impl Accounts {
         self.check_throttle(&keys, Some(row), &row.email, origin)
             .await?;
         let phc = row.password_hash.clone();
-        if blocking(move || password::verify(&password, &phc)).await? {
+        if self.hasher.verify(password, phc).await? {
             return self
                 .pool
                 .write(move |conn| Self::clear_throttle(conn, &keys))
@@ -560,15 +568,6 @@ fn to_chrono(d: Duration) -> chrono::TimeDelta {
     chrono::TimeDelta::from_std(d).unwrap_or(chrono::TimeDelta::MAX)
 }
 
-/// Runs CPU-heavy work (password hashing) off the async workers.
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, AuthError> {
-    actix_web::rt::task::spawn_blocking(f)
-        .await
-        .map_err(|e| AuthError::Internal(format!("blocking task failed: {e}")))
-}
-
 /// Creates an admin, or promotes an existing account to admin. For a new
 /// account `password` is asked for; an existing account keeps its password.
 pub fn create_or_promote_admin(
@@ -595,7 +594,8 @@ pub fn create_or_promote_admin(
     }
     let password = password().map_err(AuthError::InvalidInput)?;
     validation::validate_password(&password, &email).map_err(AuthError::WeakPassword)?;
-    let hash = password::hash(&password).map_err(AuthError::Internal)?;
+    let hash =
+        password::hash(&mut password::Memory::default(), &password).map_err(AuthError::Internal)?;
     let now = db::now();
     let row = conn.transaction(|conn| {
         let row = users::insert(

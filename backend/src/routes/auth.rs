@@ -75,6 +75,7 @@ async fn limit_per_ip(
     (status = 409, description = "email_taken", body = ErrorBody),
     (status = 413, description = "payload_too_large", body = ErrorBody),
     (status = 429, description = "rate_limited", body = ErrorBody),
+    (status = 503, description = "service_unavailable: every password check is busy (Retry-After)", body = ErrorBody),
 ))]
 pub async fn register(
     state: web::Data<AppState>,
@@ -92,6 +93,7 @@ pub async fn register(
     (status = 400, description = "invalid_request or invalid_email", body = ErrorBody),
     (status = 401, description = "invalid_credentials", body = ErrorBody),
     (status = 429, description = "account_locked or rate_limited, with Retry-After", body = ErrorBody),
+    (status = 503, description = "service_unavailable: every password check is busy (Retry-After)", body = ErrorBody),
 ))]
 pub async fn login(
     state: web::Data<AppState>,
