@@ -262,6 +262,7 @@ impl From<crate::resumes::ResumeError> for ApiError {
             R::LimitReached(_) => Self::new(ErrorCode::ResumeLimitReached, message),
             R::Unsupported(_) => Self::new(ErrorCode::UnsupportedMediaType, message),
             R::Unreadable(_) => Self::new(ErrorCode::UnreadableDocument, message),
+            R::Busy(_) => Self::new(ErrorCode::RateLimited, message).retry_after(5),
             R::AccountGone => Self::new(ErrorCode::InvalidToken, message),
             R::Db(db) => db.into(),
         }

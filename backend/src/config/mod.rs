@@ -290,6 +290,10 @@ impl Settings {
             settings.extractor.timeout = Duration::from_secs(secs.max(1));
             settings.extractor.cpu_seconds = secs.max(1);
         }
+        if let Some(n) = get("MENTOR_EXTRACT_CONCURRENCY") {
+            settings.extractor.concurrent =
+                parse::<usize>("MENTOR_EXTRACT_CONCURRENCY", &n)?.max(1);
+        }
         if let Some(mb) = get("MENTOR_EXTRACT_MEMORY_MB") {
             let mb: u64 = parse("MENTOR_EXTRACT_MEMORY_MB", &mb)?;
             settings.extractor.memory_bytes = mb.max(64) * 1024 * 1024;

@@ -7,6 +7,7 @@
 //! its text changes. A resume's text never goes to the log.
 
 pub mod extract;
+pub mod gate;
 pub mod sandbox;
 
 use diesel::Connection;
@@ -40,6 +41,12 @@ pub enum ResumeError {
     /// The file has no usable text.
     #[error("{0}")]
     Unreadable(Failure),
+    /// Too many files are being read right now (the user's, or all).
+    #[error("{}", match .0 {
+        gate::Refused::UserBusy => "Your other files are still being read; send this one when they are done.",
+        gate::Refused::MachineBusy => "Many files are being read right now; try again in a few seconds.",
+    })]
+    Busy(gate::Refused),
     /// A valid token for an account deleted since.
     #[error("This account no longer exists.")]
     AccountGone,
@@ -59,6 +66,7 @@ impl From<diesel::result::Error> for ResumeError {
 pub struct Resumes {
     pool: Pool,
     limits: sandbox::Limits,
+    gate: gate::Gate,
     max_per_user: u32,
 }
 
@@ -89,9 +97,15 @@ fn title_of(
 impl Resumes {
     /// Wires the service.
     pub fn new(pool: Pool, limits: sandbox::Limits, max_per_user: u32) -> Self {
+        let gate = gate::Gate::new(
+            limits.concurrent,
+            limits.per_user,
+            std::time::Duration::from_secs(5),
+        );
         Self {
             pool,
             limits,
+            gate,
             max_per_user,
         }
     }
@@ -150,6 +164,7 @@ impl Resumes {
         self.check_room(user).await?;
         let extracted = match format {
             ResumeFormat::Pdf | ResumeFormat::Docx => {
+                let _turn = self.gate.enter(user.0).await.map_err(ResumeError::Busy)?;
                 sandbox::run(&self.limits, format, bytes).await
             }
             _ => extract::extract(format, &bytes),

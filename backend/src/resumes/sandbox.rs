@@ -30,17 +30,23 @@ pub struct Limits {
     pub memory_bytes: u64,
     /// CPU seconds the child may use.
     pub cpu_seconds: u64,
+    /// Children that may run at once on this replica.
+    pub concurrent: usize,
+    /// Of those, how many for one user.
+    pub per_user: usize,
 }
 
 impl Limits {
     /// 512 MiB, 10 s of CPU, 15 s of wall clock, running the current
-    /// executable.
+    /// executable; one child per core at once, two of them for one user.
     pub fn new(program: PathBuf) -> Self {
         Self {
             program,
             timeout: Duration::from_secs(15),
             memory_bytes: 512 * 1024 * 1024,
             cpu_seconds: 10,
+            concurrent: std::thread::available_parallelism().map_or(1, usize::from),
+            per_user: 2,
         }
     }
 }

@@ -110,6 +110,7 @@ async fn read_multipart(mut form: Multipart) -> Result<Upload, ApiError> {
         (status = 413, description = "payload_too_large", body = ErrorBody),
         (status = 415, description = "unsupported_media_type", body = ErrorBody),
         (status = 422, description = "unreadable_document: encrypted, scanned, empty or garbled", body = ErrorBody),
+        (status = 429, description = "rate_limited: the user's other files, or too many files at once on the server, are being read (Retry-After)", body = ErrorBody),
     ))]
 pub async fn create(
     req: HttpRequest,

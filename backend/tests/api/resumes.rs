@@ -605,3 +605,55 @@ fn many_pages(pages: usize) -> Vec<u8> {
     );
     pdf
 }
+
+#[tokio::test]
+async fn extractions_at_once_are_capped_per_user_and_per_machine() {
+    // A reader that takes a second, then fails (as a slow, hostile file would).
+    let dir = tempfile::tempdir().expect("dir");
+    let slow = dir.path().join("slow-reader");
+    std::fs::write(&slow, "#!/bin/sh\ncat >/dev/null\nsleep 1\nexit 1\n").expect("script");
+    std::fs::set_permissions(&slow, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    let app = spawn_app_with(|s| {
+        s.extractor.program = slow.clone();
+        s.extractor.concurrent = 2;
+        s.extractor.per_user = 1;
+    })
+    .await;
+    let (ada, bob, cy) = (
+        app.register("ada@example.com").await,
+        app.register("bob@example.com").await,
+        app.register("cy@example.com").await,
+    );
+    let upload = |token: String| {
+        let app = &app;
+        async move {
+            app.upload_resume(&token, "cv.pdf", fixture("one-column.pdf"), None)
+                .await
+        }
+    };
+    // Ada sends two at once: one is read, the other refused at once.
+    let (first, second) = tokio::join!(upload(ada.access.clone()), upload(ada.access.clone()));
+    let mut codes = [first.error().to_string(), second.error().to_string()];
+    codes.sort();
+    assert_eq!(codes, ["rate_limited", "unreadable_document"]);
+    let refused = if first.status == 429 { &first } else { &second };
+    assert_eq!(refused.header("retry-after"), Some("5"));
+
+    // Three users at once on two slots: the third waits for a slot (the
+    // wait is 5 s, a read 1 s) and is read too.
+    let started = std::time::Instant::now();
+    let (a, b, c) = tokio::join!(
+        upload(ada.access.clone()),
+        upload(bob.access.clone()),
+        upload(cy.access.clone())
+    );
+    for reply in [&a, &b, &c] {
+        reply.assert_error(422, "unreadable_document");
+    }
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(1900),
+        "{:?}",
+        started.elapsed()
+    );
+}
