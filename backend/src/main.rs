@@ -160,6 +160,12 @@ fn main() -> ExitCode {
 fn serve() -> Result<(), String> {
     let settings = Settings::from_env().map_err(|e| e.to_string())?;
     telemetry::init(settings.log_json);
+    // Not dumpable: no other process of this user (an extraction child
+    // before it confines itself, say) may read this one's memory or its
+    // /proc/<pid>/environ, which holds the secrets. Core dumps go too.
+    if let Err(e) = nix::sys::prctl::set_dumpable(false) {
+        tracing::warn!(error = %e, "could not make the server undumpable");
+    }
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(settings)
             .await

@@ -6,6 +6,7 @@
 //! the newest left). The skills of a resume are found when it is stored or
 //! its text changes. A resume's text never goes to the log.
 
+pub mod confine;
 pub mod extract;
 pub mod gate;
 pub mod sandbox;

@@ -3,8 +3,9 @@
 //! stdin and writes `Result<Extracted, Failure>` as JSON on stdout.
 //!
 //! The child limits itself before reading anything (address space, CPU
-//! seconds, no files written, few descriptors) and starts with an empty
-//! environment, so it never holds the server's secrets. The parent kills it
+//! seconds, no files written, few descriptors), starts with an empty
+//! environment, so it never holds the server's secrets, and confines itself
+//! ([`super::confine`]: no file, socket or ptrace, not dumpable). The parent kills it
 //! when the wall-clock limit passes, reads at most a bounded amount of its
 //! output, and maps a crash, an out-of-memory abort or silence to a clear
 //! [`Failure`]. The child's stderr is discarded: it may quote the document.
@@ -49,6 +50,28 @@ impl Limits {
             per_user: 2,
         }
     }
+}
+
+/// What the child writes on stdout.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Reply {
+    /// Whether Landlock held (the seccomp filter always does, or no reply).
+    landlock: bool,
+    result: Result<Extracted, Failure>,
+}
+
+/// The child's exit code when it could not confine itself.
+const UNCONFINED: u8 = 4;
+
+/// Logs once that this kernel has no Landlock.
+fn warn_without_landlock() {
+    static WARNED: std::sync::Once = std::sync::Once::new();
+    WARNED.call_once(|| {
+        tracing::warn!(
+            "Landlock is not available on this kernel: the extraction child is confined by \
+             seccomp (no open, socket or ptrace), rlimits and an empty environment only"
+        );
+    });
 }
 
 const MEMORY_ENV: &str = "MENTOR_EXTRACT_MEMORY_BYTES";
@@ -103,10 +126,21 @@ pub async fn run(
     };
     let status = tokio::time::timeout(Duration::from_secs(2), child.wait()).await;
     if !matches!(status, Ok(Ok(s)) if s.success()) {
+        if let Ok(Ok(s)) = status
+            && s.code() == Some(i32::from(UNCONFINED))
+        {
+            tracing::error!(
+                "the extraction child could not confine itself (seccomp or prctl refused); no document is read"
+            );
+        }
         let _ = child.kill().await;
         return Err(Failure::Crashed);
     }
-    serde_json::from_slice::<Result<Extracted, Failure>>(&output).map_err(|_| Failure::Crashed)?
+    let reply = serde_json::from_slice::<Reply>(&output).map_err(|_| Failure::Crashed)?;
+    if !reply.landlock {
+        warn_without_landlock();
+    }
+    reply.result
 }
 
 /// The child's side: limits itself, reads stdin, extracts, writes JSON.
@@ -127,6 +161,9 @@ pub fn child_main(format: &str) -> ExitCode {
     if limited.is_err() {
         return ExitCode::from(3);
     }
+    let Ok(confinement) = super::confine::confine() else {
+        return ExitCode::from(UNCONFINED);
+    };
     let Ok(format) = format.parse::<ResumeFormat>() else {
         return ExitCode::from(2);
     };
@@ -137,8 +174,11 @@ pub fn child_main(format: &str) -> ExitCode {
     if read.is_err() || bytes.len() > RESUME_FILE_MAX_BYTES {
         return ExitCode::from(2);
     }
-    let result = extract::extract(format, &bytes);
-    let Ok(json) = serde_json::to_vec(&result) else {
+    let reply = Reply {
+        landlock: confinement.landlock,
+        result: extract::extract(format, &bytes),
+    };
+    let Ok(json) = serde_json::to_vec(&reply) else {
         return ExitCode::from(1);
     };
     let mut stdout = std::io::stdout().lock();
