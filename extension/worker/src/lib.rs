@@ -63,9 +63,17 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> JsValue {
     })
 }
 
-/// `runtime.onConnect`: takes over an `ask` port.
+/// `runtime.onConnect`: takes over an `ask` port opened by one of the
+/// extension's pages; a port from a content script (a web page's process)
+/// is closed at once, as `on_message` refuses its requests.
 #[wasm_bindgen]
 pub fn on_connect(port: mentor_browser::RawPort, queued: js_sys::Array) {
+    let sender = js_sys::Reflect::get(&port, &"sender".into()).unwrap_or(JsValue::UNDEFINED);
+    if senders::only_extension_pages(&sender).is_err() {
+        log("closed a port that a web page opened");
+        mentor_browser::Port::wrap(port).disconnect();
+        return;
+    }
     ask::accept(port, &queued);
 }
 

@@ -33,17 +33,44 @@ pub async fn save(settings: &ExtensionSettings) -> Result<(), wasm_bindgen::JsVa
     Area::Local.set(SETTINGS_KEY, settings).await
 }
 
-/// Checks and tidies a backend URL typed by the user.
+/// Checks and tidies a backend URL typed by the user: `https://`, or
+/// `http://` to this machine only (a password and tokens must not cross a
+/// network in the clear).
 pub fn normalise_backend_url(url: &str) -> Result<String, String> {
     let url = url.trim().trim_end_matches('/');
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .ok_or("The server address must start with https:// (or http:// for a local server).")?;
+    let (rest, plain) = match (url.strip_prefix("https://"), url.strip_prefix("http://")) {
+        (Some(rest), _) => (rest, false),
+        (None, Some(rest)) => (rest, true),
+        (None, None) => {
+            return Err(
+                "The server address must start with https:// (or http:// for a server on this computer)."
+                    .into(),
+            );
+        }
+    };
     if rest.is_empty() || rest.contains(char::is_whitespace) {
         return Err("That server address isn't valid.".into());
     }
+    if plain && !is_loopback(rest) {
+        return Err(
+            "Use https:// for a server on another computer: over http:// your password and session would cross the network unencrypted."
+                .into(),
+        );
+    }
     Ok(url.to_string())
+}
+
+/// Whether the host of `authority[/path]` is this machine.
+fn is_loopback(rest: &str) -> bool {
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]
@@ -60,6 +87,19 @@ mod tests {
             normalise_backend_url("http://127.0.0.1:8080"),
             Ok("http://127.0.0.1:8080".into())
         );
+        assert_eq!(
+            normalise_backend_url("http://[::1]:8080/"),
+            Ok("http://[::1]:8080".into())
+        );
+        assert!(normalise_backend_url("http://localhost:8080").is_ok());
+        for remote in [
+            "http://mentor.example",
+            "http://10.0.0.5:8080",
+            "http://127.0.0.1.evil.example",
+            "http://localhost.evil.example",
+        ] {
+            assert!(normalise_backend_url(remote).is_err(), "{remote}");
+        }
         assert!(normalise_backend_url("ftp://x").is_err());
         assert!(normalise_backend_url("https://").is_err());
         assert!(normalise_backend_url("javascript:alert(1)").is_err());
