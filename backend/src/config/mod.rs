@@ -98,7 +98,8 @@ pub struct Settings {
 pub enum AllowedOrigins {
     /// Any `chrome-extension://` or `moz-extension://` origin (the default).
     ExtensionsOnly,
-    /// Exactly these origins.
+    /// These origins; `moz-extension://*` stands for any Firefox extension
+    /// (Firefox gives each installation its own random origin).
     List(Vec<String>),
 }
 
@@ -109,7 +110,11 @@ impl AllowedOrigins {
             Self::ExtensionsOnly => {
                 origin.starts_with("chrome-extension://") || origin.starts_with("moz-extension://")
             }
-            Self::List(origins) => origins.iter().any(|o| o == origin),
+            Self::List(origins) => origins.iter().any(|o| {
+                o == origin
+                    || o.strip_suffix('*')
+                        .is_some_and(|scheme| scheme.ends_with("://") && origin.starts_with(scheme))
+            }),
         }
     }
 }

@@ -162,3 +162,22 @@ fn trusted_proxies_are_addresses_and_the_old_blanket_flag_is_refused() {
         assert!(err.to_string().contains(name), "{err}");
     }
 }
+
+#[test]
+fn an_origin_list_may_allow_any_firefox_installation() {
+    let s = settings(&[
+        ("JWT_SECRET", SECRET),
+        (
+            "MENTOR_ALLOWED_ORIGINS",
+            "chrome-extension://abcdefgh,moz-extension://*",
+        ),
+    ])
+    .expect("valid");
+    assert!(s.allowed_origins.allows("chrome-extension://abcdefgh"));
+    assert!(!s.allowed_origins.allows("chrome-extension://someoneelse"));
+    assert!(
+        s.allowed_origins
+            .allows("moz-extension://1b2c3d4e-0000-4000-8000-000000000000")
+    );
+    assert!(!s.allowed_origins.allows("https://moz-extension.example"));
+}
