@@ -12,7 +12,7 @@ use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 pub const DEFAULT_CSP: &str =
     "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
-/// A year, with subdomains, as the HSTS preload list asks.
+/// A year, subdomains included (no `preload`: that is the operator's choice).
 const HSTS: &str = "max-age=31536000; includeSubDomains";
 
 /// Adds each header that the response does not already have.
