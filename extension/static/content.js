@@ -10,7 +10,9 @@
   const JOB_HOSTS = /(^|\.)(linkedin\.com|indeed\.[a-z.]+|greenhouse\.io|lever\.co|myworkdayjobs\.com)$/;
   const MAX_HTML = 2_000_000;
   const MAX_TEXT = 50_000;
-  const COLLAPSED_KEY = "job_button_collapsed";
+  // What to show here, from the worker: content scripts run in the page's
+  // process, so the extension's storage (the session is there) is kept from
+  // them where the browser allows it.
   let settings = {};
   let button = null;
   let jobTab = null;
@@ -18,17 +20,19 @@
   // Where focus was before the panel opened, to give it back on close.
   let returnFocus = null;
 
-  api.storage.local.get(["settings", COLLAPSED_KEY]).then((r) => apply(r.settings, r[COLLAPSED_KEY]));
-  api.storage.onChanged.addListener((changes, area) => {
-    if (area !== "local") return;
-    if (changes.settings) apply(changes.settings.newValue, jobTab?.collapsed);
-    else if (changes[COLLAPSED_KEY]) apply(settings, changes[COLLAPSED_KEY].newValue);
-  });
+  const ask = (type, fields = {}) => api.runtime.sendMessage({ type, ...fields }).catch(() => null);
+  async function refresh() {
+    const reply = await ask("page_settings", { host: location.hostname });
+    if (reply?.status === "ok") apply(reply.data);
+  }
+  refresh();
+  // Options changed in another tab: picked up when the user comes back.
+  document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && refresh());
 
-  function apply(next, collapsed) {
+  function apply(next) {
     settings = next ?? {};
     if (settings.selection_button === false) hideButton();
-    showJobTab(Boolean(collapsed));
+    showJobTab(Boolean(settings.collapsed));
   }
 
   const selectedText = () => String(window.getSelection() || "").trim();
@@ -100,8 +104,7 @@
   function showJobTab(collapsed) {
     jobTab?.remove();
     jobTab = null;
-    const hidden = (settings.hidden_sites ?? []).includes(location.hostname);
-    if (settings.job_button === false || hidden || !looksLikeJob()) return;
+    if (settings.job_button === false || !looksLikeJob()) return;
     const { host, root } = shadowHost("ai-mentor-job-button",
       "position: fixed; right: 0; top: 38vh;");
     const tab = document.createElement("div");
@@ -122,16 +125,13 @@
   }
 
   function setCollapsed(collapsed) {
-    api.storage.local.set({ [COLLAPSED_KEY]: collapsed });
-    showJobTab(collapsed);
+    ask("set_job_tab_collapsed", { collapsed });
+    apply({ ...settings, collapsed });
   }
 
-  // Kept in the settings, which the worker owns the shape of.
   async function hideOnThisSite() {
-    const { settings: current = {} } = await api.storage.local.get("settings");
-    const sites = new Set(current.hidden_sites ?? []);
-    sites.add(location.hostname);
-    await api.storage.local.set({ settings: { ...current, hidden_sites: [...sites] } });
+    const reply = await ask("hide_on_site", { host: location.hostname });
+    if (reply?.status === "ok") apply({ ...settings, job_button: false });
   }
 
   function readablePage() {

@@ -5,6 +5,12 @@ import "./api.js";
 import init, * as worker from "./wasm/mentor_worker.js";
 
 const api = globalThis.extensionApi;
+// The refresh token and the server address live in storage.local: keep
+// content scripts (which run in web pages' processes) out of it where the
+// browser allows (Chrome; Firefox lets only storage.session be restricted,
+// and keeps it from content scripts already). They ask the worker instead.
+api.storage.local.setAccessLevel?.({ accessLevel: "TRUSTED_CONTEXTS" }).catch((e) =>
+  console.warn("AI Mentor: storage.local stays readable by content scripts:", e));
 const ready = init({ module_or_path: new URL("./wasm/mentor_worker_bg.wasm", import.meta.url) });
 
 api.runtime.onInstalled.addListener((details) => ready.then(() => worker.on_installed(details.reason)));

@@ -93,6 +93,25 @@ pub enum WorkerRequest {
     /// From the content script: the page the user wants to ask about.
     /// Answers [`PanelTicket`]; the panel then loads with the ticket.
     OpenPanel(PageSnapshot),
+    /// From the content script: what it shows on the site `host`. Answers
+    /// [`PageSettings`]. (Content scripts do not read the extension's
+    /// storage, which holds the session, where the browser can keep them out.)
+    PageSettings {
+        /// The page's host name.
+        host: String,
+    },
+    /// From the content script: no job button on the site `host` any more
+    /// (Options can bring it back). Answers `null`.
+    HideOnSite {
+        /// The page's host name.
+        host: String,
+    },
+    /// From the content script: the job button shown collapsed, or not.
+    /// Answers `null`.
+    SetJobTabCollapsed {
+        /// Collapsed to a sliver.
+        collapsed: bool,
+    },
     /// From the panel: what its ticket stands for. Answers [`PanelContext`].
     PanelContext {
         /// The ticket from [`PanelTicket`].
@@ -436,8 +455,19 @@ pub struct ExtensionSettings {
     pub hidden_sites: Vec<String>,
 }
 
-/// The `storage.local` key of [`ExtensionSettings`] (the content script reads it too).
+/// The `storage.local` key of [`ExtensionSettings`].
 pub const SETTINGS_KEY: &str = "settings";
+
+/// What the content script shows on one site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageSettings {
+    /// A button next to selected text.
+    pub selection_button: bool,
+    /// A button on job postings (off everywhere, or hidden on this site).
+    pub job_button: bool,
+    /// The job button collapsed to a sliver.
+    pub collapsed: bool,
+}
 
 fn yes() -> bool {
     true

@@ -20,7 +20,13 @@ use crate::{career, session, settings, tickets};
 
 /// The answer to `request` from `sender` (a `runtime.MessageSender`).
 pub async fn handle(request: WorkerRequest, sender: &JsValue) -> Result<Value, ErrorBody> {
-    if !matches!(request, WorkerRequest::OpenPanel(_)) {
+    if !matches!(
+        request,
+        WorkerRequest::OpenPanel(_)
+            | WorkerRequest::PageSettings { .. }
+            | WorkerRequest::HideOnSite { .. }
+            | WorkerRequest::SetJobTabCollapsed { .. }
+    ) {
         only_extension_pages(sender)?;
     }
     let base = settings::load().await.backend_url;
@@ -102,6 +108,17 @@ pub async fn handle(request: WorkerRequest, sender: &JsValue) -> Result<Value, E
         }
         WorkerRequest::ManageSubscription => {
             open_billing_page(base, Call::new("POST", "/api/v1/billing/portal")).await
+        }
+        WorkerRequest::PageSettings { host } => json(Ok(settings::for_page(&host).await)),
+        WorkerRequest::HideOnSite { host } => {
+            settings::hide_on(&host).await.map_err(backend::js_error)?;
+            Ok(Value::Null)
+        }
+        WorkerRequest::SetJobTabCollapsed { collapsed } => {
+            settings::set_job_tab_collapsed(collapsed)
+                .await
+                .map_err(backend::js_error)?;
+            Ok(Value::Null)
         }
         WorkerRequest::OpenPanel(snapshot) => {
             let context = panel::context_for(snapshot);

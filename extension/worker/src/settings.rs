@@ -1,7 +1,10 @@
 //! The user's settings, with the backend URL fixed at build time as default.
 
 use mentor_browser::storage::Area;
-use shared_types::extension::{ExtensionSettings, SETTINGS_KEY, Theme};
+use shared_types::extension::{ExtensionSettings, PageSettings, SETTINGS_KEY, Theme};
+
+/// Where the job button's collapsed state is kept.
+const COLLAPSED_KEY: &str = "job_button_collapsed";
 
 /// The backend used until the user sets another (`MENTOR_BACKEND_URL` at build time).
 pub const DEFAULT_BACKEND_URL: &str = match option_env!("MENTOR_BACKEND_URL") {
@@ -21,7 +24,6 @@ pub async fn load() -> ExtensionSettings {
             job_button: true,
             hidden_sites: Vec::new(),
         });
-    // The content script may store `hidden_sites` before anything else.
     if settings.backend_url.is_empty() {
         settings.backend_url = DEFAULT_BACKEND_URL.to_string();
     }
@@ -31,6 +33,30 @@ pub async fn load() -> ExtensionSettings {
 /// Stores `settings`.
 pub async fn save(settings: &ExtensionSettings) -> Result<(), wasm_bindgen::JsValue> {
     Area::Local.set(SETTINGS_KEY, settings).await
+}
+
+/// What the content script shows on the site `host`.
+pub async fn for_page(host: &str) -> PageSettings {
+    let settings = load().await;
+    PageSettings {
+        selection_button: settings.selection_button,
+        job_button: settings.job_button && !settings.hidden_sites.iter().any(|s| s == host),
+        collapsed: Area::Local.get(COLLAPSED_KEY).await.unwrap_or(false),
+    }
+}
+
+/// Hides the job button on the site `host`.
+pub async fn hide_on(host: &str) -> Result<(), wasm_bindgen::JsValue> {
+    let mut settings = load().await;
+    if !settings.hidden_sites.iter().any(|s| s == host) {
+        settings.hidden_sites.push(host.to_string());
+    }
+    save(&settings).await
+}
+
+/// Keeps whether the job button is collapsed.
+pub async fn set_job_tab_collapsed(collapsed: bool) -> Result<(), wasm_bindgen::JsValue> {
+    Area::Local.set(COLLAPSED_KEY, &collapsed).await
 }
 
 /// Checks and tidies a backend URL typed by the user: `https://`, or
