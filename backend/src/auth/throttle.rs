@@ -2,9 +2,10 @@
 //!
 //! Failed passwords (at sign-in, and when confirming a change or a deletion)
 //! are counted per address tried and per client IP. Past
-//! [`AuthSettings::throttle_after`] failures of an address (or
+//! [`super::AuthSettings::throttle_after`] failures of an address (or
 //! [`IP_THRESHOLD`] of an IP), each further failure blocks that key for a
-//! growing time, 1 s doubling up to [`AuthSettings::max_wait`]. While a key
+//! growing time, 1 s doubling up to [`super::AuthSettings::max_wait`] (a minute
+//! for an IP, which many people may share). While a key
 //! is blocked, attempts answer 429 with `Retry-After` without a password
 //! check, except from a *known client*: an IP that signed in to the account
 //! within [`KNOWN_CLIENT_DAYS`], whose right password still works. An address
@@ -17,13 +18,16 @@ use diesel::Connection;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::{Accounts, AuthError, AuthSettings, actor, to_chrono};
+use super::{Accounts, AuthError, actor, to_chrono};
 use crate::audit::{self, Action, Actor, Event, Origin};
 use crate::db::models::UserRow;
 use crate::db::{self, Db, sign_in_throttle};
 
 /// Failures from one IP (across addresses) before each further one blocks it.
 pub const IP_THRESHOLD: i32 = 20;
+/// The longest an IP waits: many people may share one address (an office,
+/// a campus), so it slows guessing without shutting them out for long.
+const IP_MAX_WAIT: Duration = Duration::from_secs(60);
 /// A key's failures are forgotten this long after its last one.
 const FORGET_AFTER: Duration = Duration::from_secs(24 * 3600);
 /// How recent a sign-in from an IP makes it a known client of the account.
@@ -136,13 +140,14 @@ impl Accounts {
                     let forget_before = now - to_chrono(FORGET_AFTER);
                     let failures =
                         sign_in_throttle::record_failure(conn, &keys.account, now, forget_before)?;
-                    let mut longest =
-                        block(conn, &keys.account, failures, rules.throttle_after, &rules)?;
+                    let (threshold, max) = (rules.throttle_after, rules.max_wait);
+                    let mut longest = block(conn, &keys.account, failures, threshold, max)?;
                     if let Some(ip_key) = &keys.ip {
                         let ip_failures =
                             sign_in_throttle::record_failure(conn, ip_key, now, forget_before)?;
-                        longest =
-                            longest.max(block(conn, ip_key, ip_failures, IP_THRESHOLD, &rules)?);
+                        let ip_max = max.min(IP_MAX_WAIT);
+                        let ip_wait = block(conn, ip_key, ip_failures, IP_THRESHOLD, ip_max)?;
+                        longest = longest.max(ip_wait);
                     }
                     let on = |event: Event| match user_id {
                         Some(id) => event.on_user(id),
@@ -186,9 +191,9 @@ fn block(
     key: &str,
     failures: i32,
     threshold: i32,
-    rules: &AuthSettings,
+    max_wait: Duration,
 ) -> Result<Option<Duration>, AuthError> {
-    let Some(wait) = wait(failures, threshold, rules.max_wait) else {
+    let Some(wait) = wait(failures, threshold, max_wait) else {
         return Ok(None);
     };
     sign_in_throttle::block(conn, key, db::now() + to_chrono(wait))?;
