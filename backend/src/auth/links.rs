@@ -88,21 +88,8 @@ impl Accounts {
         audit::record(conn, origin, event)?;
         let moved = users::find(conn, user.id)?.ok_or(AuthError::InvalidToken)?;
         self.queue_verification(conn, &moved)?;
-        let notice = self
-            .mailer
-            .templates()
-            .render(
-                Kind::EmailChanged,
-                &[
-                    fields(user, None, None),
-                    vec![("new_email", Value::from(email))],
-                ]
-                .concat(),
-            )
-            .map_err(AuthError::Internal)?;
-        self.mailer
-            .queue(conn, &user.email, Kind::EmailChanged, notice, None)?;
-        Ok(())
+        let extra = [("new_email", Value::from(email))];
+        self.notify(conn, user, Kind::EmailChanged, &extra)
     }
 
     /// Queues the notice that the user's `keys` API keys were revoked.
@@ -112,15 +99,25 @@ impl Accounts {
         user: &UserRow,
         keys: usize,
     ) -> Result<(), AuthError> {
-        let mut fields = fields(user, None, None);
-        fields.push(("keys_revoked", Value::from(keys)));
+        let extra = [("keys_revoked", Value::from(keys))];
+        self.notify(conn, user, Kind::ApiKeysRevoked, &extra)
+    }
+
+    /// Queues a notice to `user` about their account (no link, no expiry),
+    /// with `extra` fields besides the account's.
+    fn notify(
+        &self,
+        conn: &mut Db,
+        user: &UserRow,
+        kind: Kind,
+        extra: &[(&'static str, Value)],
+    ) -> Result<(), AuthError> {
         let notice = self
             .mailer
             .templates()
-            .render(Kind::ApiKeysRevoked, &fields)
+            .render(kind, &[fields(user, None, None), extra.to_vec()].concat())
             .map_err(AuthError::Internal)?;
-        self.mailer
-            .queue(conn, &user.email, Kind::ApiKeysRevoked, notice, None)?;
+        self.mailer.queue(conn, &user.email, kind, notice, None)?;
         Ok(())
     }
 
@@ -240,16 +237,8 @@ impl Accounts {
                             "api_keys_revoked": keys_revoked,
                         }));
                     audit::record(conn, &origin, event)?;
-                    let mut fields = fields(&user, None, None);
-                    fields.push(("keys_revoked", Value::from(keys_revoked)));
-                    let notice = this
-                        .mailer
-                        .templates()
-                        .render(Kind::PasswordResetDone, &fields)
-                        .map_err(AuthError::Internal)?;
-                    this.mailer
-                        .queue(conn, &user.email, Kind::PasswordResetDone, notice, None)?;
-                    Ok(())
+                    let extra = [("keys_revoked", Value::from(keys_revoked))];
+                    this.notify(conn, &user, Kind::PasswordResetDone, &extra)
                 })
             })
             .await?;

@@ -48,16 +48,9 @@ pub fn hash(memory: &mut Memory, password: &str) -> Result<String, String> {
     let mut salt_bytes = [0u8; 64];
     let salt_bytes = salt.decode_b64(&mut salt_bytes).map_err(|e| fail(&e))?;
     let params = params();
-    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
     let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
-    argon2
-        .hash_password_into_with_memory(
-            password.as_bytes(),
-            salt_bytes,
-            &mut out,
-            memory.blocks(params.block_count()),
-        )
-        .map_err(|e| fail(&e))?;
+    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    run(&argon2, &params, memory, password, salt_bytes, &mut out).map_err(|e| fail(&e))?;
     let phc = PasswordHash {
         algorithm: Algorithm::Argon2id.ident(),
         version: Some(Version::V0x13.into()),
@@ -93,15 +86,25 @@ pub fn verify(memory: &mut Memory, password: &str, phc: &str) -> bool {
     };
     let mut out = vec![0u8; expected.len()];
     let argon2 = Argon2::new(algorithm, version, params.clone());
-    argon2
-        .hash_password_into_with_memory(
-            password.as_bytes(),
-            salt_bytes,
-            &mut out,
-            memory.blocks(params.block_count()),
-        )
-        .is_ok()
+    run(&argon2, &params, memory, password, salt_bytes, &mut out).is_ok()
         && Output::new(&out).is_ok_and(|out| out == expected)
+}
+
+/// One argon2 computation into `out`, in `memory`.
+fn run(
+    argon2: &Argon2<'_>,
+    params: &Params,
+    memory: &mut Memory,
+    password: &str,
+    salt: &[u8],
+    out: &mut [u8],
+) -> argon2::Result<()> {
+    argon2.hash_password_into_with_memory(
+        password.as_bytes(),
+        salt,
+        out,
+        memory.blocks(params.block_count()),
+    )
 }
 
 /// A hash to verify against when the email is unknown, so that an unknown

@@ -269,15 +269,20 @@ async fn a_key_reaches_the_resume_and_conversations_only_with_those_scopes() {
         .assert_error(400, "invalid_request");
 }
 
+/// Registers Ada on the pro plan; her one key, which asks only.
+async fn pro_user_with_key(app: &TestApp) -> String {
+    let ada = app.register("ada@example.com").await;
+    app.set_tier(ada.user_id, "pro");
+    create(app, &ada, json!({"name": "script"})).await.body["key"]
+        .as_str()
+        .expect("key")
+        .to_string()
+}
+
 #[tokio::test]
 async fn signing_out_everywhere_revokes_the_keys_when_asked_and_mails_it() {
     let app = spawn_app().await;
-    let ada = app.register("ada@example.com").await;
-    app.set_tier(ada.user_id, "pro");
-    let key = create(&app, &ada, json!({"name": "script"})).await.body["key"]
-        .as_str()
-        .expect("key")
-        .to_string();
+    let key = pro_user_with_key(&app).await;
     let logout_all = |path: &'static str| {
         let app = &app;
         async move {
@@ -316,12 +321,7 @@ async fn signing_out_everywhere_revokes_the_keys_when_asked_and_mails_it() {
 #[tokio::test]
 async fn a_password_reset_revokes_every_key_and_its_mail_says_so() {
     let app = spawn_app().await;
-    let ada = app.register("ada@example.com").await;
-    app.set_tier(ada.user_id, "pro");
-    let key = create(&app, &ada, json!({"name": "script"})).await.body["key"]
-        .as_str()
-        .expect("key")
-        .to_string();
+    let key = pro_user_with_key(&app).await;
     app.mail
         .wait_for("ada@example.com", 1, std::time::Duration::from_secs(10))
         .await;
