@@ -13,7 +13,7 @@ use shared_types::{AuditEntry, AuditPage};
 
 use crate::db::audit::{self as queries, Filter};
 use crate::db::models::NewAuditRow;
-use crate::db::{self, Db, DbError, Pool};
+use crate::db::{self, Db, DbError, Pool, Scope};
 
 /// The most entries one page holds.
 pub const MAX_PAGE: i64 = 500;
@@ -212,7 +212,9 @@ pub fn record(conn: &mut Db, origin: &Origin, event: Event) -> QueryResult<()> {
 pub async fn list(pool: &Pool, filter: Filter, limit: i64) -> Result<AuditPage, DbError> {
     let limit = limit.clamp(1, MAX_PAGE);
     let rows = pool
-        .read(move |conn| queries::list(conn, &filter, limit + 1).map_err(DbError::from))
+        .read(Scope::System, move |conn| {
+            queries::list(conn, &filter, limit + 1).map_err(DbError::from)
+        })
         .await?;
     let entries: Vec<AuditEntry> = rows.iter().map(Into::into).collect();
     let (entries, next_before) = db::split_page(entries, limit, |e| e.id);
@@ -225,6 +227,8 @@ pub async fn list(pool: &Pool, filter: Filter, limit: i64) -> Result<AuditPage, 
 /// Deletes entries older than `retention_days`; returns how many went.
 pub async fn prune(pool: &Pool, retention_days: u32) -> Result<usize, DbError> {
     let cutoff: NaiveDateTime = db::now() - chrono::TimeDelta::days(i64::from(retention_days));
-    pool.write(move |conn| queries::prune(conn, cutoff).map_err(DbError::from))
-        .await
+    pool.write(Scope::System, move |conn| {
+        queries::prune(conn, cutoff).map_err(DbError::from)
+    })
+    .await
 }

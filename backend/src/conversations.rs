@@ -4,7 +4,7 @@ use shared_types::{
     Conversation, ConversationId, ConversationPage, ConversationSummary, Message, UserId,
 };
 
-use crate::db::{self, DbError, Pool, conversations};
+use crate::db::{self, DbError, Pool, Scope, conversations};
 
 /// The most conversations one page holds.
 pub const MAX_PAGE: i64 = 100;
@@ -18,7 +18,7 @@ pub async fn list(
 ) -> Result<ConversationPage, DbError> {
     let limit = limit.clamp(1, MAX_PAGE);
     let rows = pool
-        .read(move |conn| {
+        .read(Scope::User(user.0), move |conn| {
             conversations::list(conn, user.0, before.map(|b| b.0), limit + 1).map_err(DbError::from)
         })
         .await?;
@@ -36,7 +36,7 @@ pub async fn get(
     user: UserId,
     id: ConversationId,
 ) -> Result<Option<Conversation>, DbError> {
-    pool.read(move |conn| {
+    pool.read(Scope::User(user.0), move |conn| {
         let Some(row) = conversations::find_owned(conn, user.0, id.0)? else {
             return Ok(None);
         };
@@ -54,6 +54,8 @@ pub async fn get(
 
 /// Deletes one of the user's conversations; whether it existed.
 pub async fn delete(pool: &Pool, user: UserId, id: ConversationId) -> Result<bool, DbError> {
-    pool.write(move |conn| Ok(conversations::delete_owned(conn, user.0, id.0)? == 1))
-        .await
+    pool.write(Scope::User(user.0), move |conn| {
+        Ok(conversations::delete_owned(conn, user.0, id.0)? == 1)
+    })
+    .await
 }

@@ -12,7 +12,7 @@ use futures_util::future::LocalBoxFuture;
 use shared_types::{ApiKeyScope, ErrorCode, Role, Tier, UserId};
 
 use crate::audit::Origin;
-use crate::db::{DbError, users};
+use crate::db::{DbError, Scope, users};
 use crate::error::ApiError;
 use crate::keys::api_keys;
 use crate::state::AppState;
@@ -183,7 +183,9 @@ impl FromRequest for AdminUser {
             let id = user.id.0;
             let row = state
                 .pool
-                .read(move |conn| users::find(conn, id).map_err(DbError::from))
+                .read(Scope::User(id), move |conn| {
+                    users::find(conn, id).map_err(DbError::from)
+                })
                 .await?;
             match row {
                 Some(row) if row.role() == Role::Admin => Ok(AdminUser {

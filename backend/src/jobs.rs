@@ -13,7 +13,7 @@ use shared_types::{
 };
 
 use crate::db::models::JobPostingFields;
-use crate::db::{self, DbError, Pool, jobs, resumes};
+use crate::db::{self, DbError, Pool, Scope, jobs, resumes};
 use crate::skills;
 
 /// The most jobs one page holds.
@@ -142,7 +142,7 @@ impl Jobs {
     ) -> Result<(Job, bool), JobError> {
         let fields = fields_of(job)?;
         let attempt = |fields: JobPostingFields| {
-            self.pool.write(move |conn| {
+            self.pool.write(Scope::User(user.0), move |conn| {
                 conn.transaction(|conn| {
                     let existing = match &fields.url {
                         Some(url) => jobs::find_by_url(conn, user.0, url)?,
@@ -194,7 +194,9 @@ impl Jobs {
         let limit = limit.clamp(1, MAX_PAGE);
         let rows = self
             .pool
-            .read(move |conn| jobs::list(conn, user.0, &filter, limit + 1).map_err(DbError::from))
+            .read(Scope::User(user.0), move |conn| {
+                jobs::list(conn, user.0, &filter, limit + 1).map_err(DbError::from)
+            })
             .await?;
         let summaries: Vec<JobSummary> = rows.iter().map(Into::into).collect();
         let (jobs, next_before) = db::split_page(summaries, limit, |j| j.id);
@@ -204,7 +206,7 @@ impl Jobs {
     /// One of the user's jobs.
     pub async fn get(&self, user: UserId, id: i64) -> Result<Job, JobError> {
         self.pool
-            .read(move |conn| {
+            .read(Scope::User(user.0), move |conn| {
                 let row = jobs::find_owned(conn, user.0, id)?.ok_or(JobError::NotFound)?;
                 Ok((&row).into())
             })
@@ -217,7 +219,7 @@ impl Jobs {
         check_len("notes", notes.as_deref(), 10_000)?;
         let status = change.status.map(JobStatus::as_str);
         self.pool
-            .write(move |conn| {
+            .write(Scope::User(user.0), move |conn| {
                 let notes = notes.as_deref().map(|n| (!n.is_empty()).then_some(n));
                 if jobs::update_tracking(conn, user.0, id, status, notes, db::now())? == 0 {
                     return Err(JobError::NotFound);
@@ -232,7 +234,9 @@ impl Jobs {
     pub async fn delete(&self, user: UserId, id: i64) -> Result<(), JobError> {
         let deleted = self
             .pool
-            .write(move |conn| jobs::delete_owned(conn, user.0, &[id]).map_err(DbError::from))
+            .write(Scope::User(user.0), move |conn| {
+                jobs::delete_owned(conn, user.0, &[id]).map_err(DbError::from)
+            })
             .await?;
         if deleted == 0 {
             return Err(JobError::NotFound);
@@ -249,7 +253,7 @@ impl Jobs {
         }
         let deleted = self
             .pool
-            .write(move |conn| {
+            .write(Scope::User(user.0), move |conn| {
                 jobs::delete_owned(conn, user.0, &request.ids).map_err(DbError::from)
             })
             .await?;
@@ -265,7 +269,7 @@ impl Jobs {
     ) -> Result<SkillsAnalysis, JobError> {
         let (jobs_skills, resume) = self
             .pool
-            .read(move |conn| {
+            .read(Scope::User(user.0), move |conn| {
                 let skills =
                     jobs::skills(conn, user.0, status.map(JobStatus::as_str), ids.as_deref())?;
                 let resume = resumes::active(conn, user.0)?;
@@ -287,7 +291,7 @@ impl Jobs {
     pub async fn match_saved(&self, user: UserId, id: i64) -> Result<MatchResult, JobError> {
         let (job, resume) = self
             .pool
-            .read(move |conn| {
+            .read(Scope::User(user.0), move |conn| {
                 let job = jobs::find_owned(conn, user.0, id)?.ok_or(JobError::NotFound)?;
                 let resume = resumes::active(conn, user.0)?.ok_or(JobError::NoActiveResume)?;
                 Ok::<_, JobError>((job, resume))
@@ -315,7 +319,9 @@ impl Jobs {
         check_len("description", Some(&text), JOB_DESCRIPTION_MAX_CHARS)?;
         let resume = self
             .pool
-            .read(move |conn| resumes::active(conn, user.0)?.ok_or(JobError::NoActiveResume))
+            .read(Scope::User(user.0), move |conn| {
+                resumes::active(conn, user.0)?.ok_or(JobError::NoActiveResume)
+            })
             .await?;
         let posting: Vec<PostingSkill> = skills::extract(&text).iter().map(Into::into).collect();
         Ok(match_resume(&posting, resume.id, &resume.text))

@@ -13,7 +13,7 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 
 use crate::ai::catalogue::Catalogue;
-use crate::db::{DbError, Pool, model_settings, users};
+use crate::db::{DbError, Pool, Scope, model_settings, users};
 
 /// How often each replica re-reads the settings.
 pub const REFRESH: Duration = Duration::from_secs(2);
@@ -56,7 +56,7 @@ impl Live {
     /// Reads the overrides and the suspended accounts again.
     pub async fn reload(&self, pool: &Pool) -> Result<(), DbError> {
         let (overrides, suspended) = pool
-            .read(|conn| {
+            .read(Scope::System, |conn| {
                 Ok::<_, DbError>((model_settings::all(conn)?, users::suspended_ids(conn)?))
             })
             .await?;

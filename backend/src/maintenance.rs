@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use crate::db::{
-    self, DbError, Pool, account_tokens, data_exports, mail_queue, notices, sign_in_throttle,
+    self, DbError, Pool, Scope, account_tokens, data_exports, mail_queue, notices, sign_in_throttle,
 };
 use crate::lifecycle::retention;
 use crate::lifecycle::retention::Retention;
@@ -25,7 +25,7 @@ pub fn spawn_hourly(pool: Pool, audit_retention_days: u32, conversations: Retent
                 Err(e) => tracing::warn!(error = %e, "could not delete expired refresh tokens"),
             }
             let housekeeping = pool
-                .write(|conn| {
+                .write(Scope::System, |conn| {
                     let now = db::now();
                     let links =
                         account_tokens::delete_stale(conn, now - chrono::Duration::days(1))?;

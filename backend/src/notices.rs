@@ -8,7 +8,7 @@ use minijinja::Value;
 use shared_types::{SubscriptionStatus, Tier};
 
 use crate::db::models::UserRow;
-use crate::db::{self, Db, DbError, Pool, notices, users};
+use crate::db::{self, Db, DbError, Pool, Scope, notices, users};
 use crate::mail::{Kind, Mailer};
 use crate::quota::Period;
 
@@ -157,7 +157,9 @@ impl Notices {
             let queueing = this.clone();
             let queued = this
                 .pool
-                .write(move |conn| queueing.queue(conn, user_id, notice, &key))
+                .write(Scope::System, move |conn| {
+                    queueing.queue(conn, user_id, notice, &key)
+                })
                 .await;
             match queued {
                 Ok(true) => this.wake(),

@@ -7,7 +7,7 @@ use chrono::TimeDelta;
 use shared_types::money::format_pico_usd;
 use shared_types::{DailyUsage, Plan, UsageReport, UserId};
 
-use crate::db::{self, DbError, Pool, quota, usage_events};
+use crate::db::{self, DbError, Pool, Scope, quota, usage_events};
 use crate::quota::Period;
 
 /// Builds the user's report under `plan`.
@@ -20,7 +20,7 @@ pub async fn report(pool: &Pool, user: UserId, plan: &Plan) -> Result<UsageRepor
     let from = since.min(period.start);
     let key = period.key.clone();
     let ((used, granted), events) = pool
-        .read(move |conn| {
+        .read(Scope::User(user.0), move |conn| {
             Ok::<_, DbError>((
                 quota::used(conn, user.0, &key)?,
                 usage_events::since(conn, user.0, from)?,

@@ -16,7 +16,7 @@ use crate::billing::{MonthlyPrice, money};
 use crate::db::admin_analytics::{
     self as q, LedgerGroup, PriceGroup, Span, StartedGroup, TtftCount,
 };
-use crate::db::{self, DbError, Pool, usage_rollup};
+use crate::db::{self, DbError, Pool, Scope, usage_rollup};
 
 /// The longest range one request covers.
 pub const MAX_DAYS: i64 = 366;
@@ -105,7 +105,7 @@ where
 {
     let (start, end) = (range.start(), range.end());
     let raw = pool
-        .read(move |conn| {
+        .read(Scope::System, move |conn| {
             // One snapshot, so that a fold committing meanwhile is counted
             // once: in the rollups or past the watermark, not both.
             db::read_snapshot(conn, |conn| {

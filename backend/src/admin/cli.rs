@@ -11,7 +11,7 @@ use super::analytics::{self, Range};
 use super::users::{self, By, ListQuery};
 use crate::ai::catalogue::Catalogue;
 use crate::audit::{Actor, Origin};
-use crate::db::{DbError, Pool, users as user_rows};
+use crate::db::{DbError, Pool, Scope, users as user_rows};
 
 /// The system at the command line, for the audit log.
 fn by_operator() -> By {
@@ -32,7 +32,9 @@ pub async fn resolve(pool: &Pool, who: &str) -> Result<i64, AdminError> {
     }
     let email = who.trim().to_lowercase();
     let found = pool
-        .read(move |conn| user_rows::find_by_email(conn, &email).map_err(DbError::from))
+        .read(Scope::System, move |conn| {
+            user_rows::find_by_email(conn, &email).map_err(DbError::from)
+        })
         .await?;
     found
         .map(|row| row.id)

@@ -14,7 +14,7 @@ use crate::ai::catalogue::{ModelSpec, price_pico_per_1k};
 use crate::audit::{self, Action, Event};
 use crate::db::admin_analytics::{self, Span};
 use crate::db::model_settings::ModelOverride;
-use crate::db::{self, DbError, Pool, model_settings, usage_rollup};
+use crate::db::{self, DbError, Pool, Scope, model_settings, usage_rollup};
 use crate::live::Live;
 use crate::quota::Period;
 
@@ -30,7 +30,7 @@ pub async fn list(
 ) -> Result<Vec<AdminModel>, AdminError> {
     let month = Period::current().start.date();
     let (overrides, usage) = pool
-        .read(move |conn| {
+        .read(Scope::System, move |conn| {
             db::read_snapshot(conn, |conn| {
                 let span = Span {
                     from: month,
@@ -113,7 +113,7 @@ pub async fn update(
         ));
     }
     let id = id.to_string();
-    pool.write(move |conn| {
+    pool.write(Scope::System, move |conn| {
         conn.transaction(|conn| {
             let previous = model_settings::all(conn)?
                 .into_iter()

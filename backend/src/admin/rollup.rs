@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::Connection;
 
-use crate::db::{self, DbError, Pool, usage_rollup};
+use crate::db::{self, DbError, Pool, Scope, usage_rollup};
 
 /// How often the task looks for new ledger rows.
 pub const EVERY: Duration = Duration::from_secs(10);
@@ -25,7 +25,7 @@ pub async fn fold_pending(pool: &Pool, settled_before: NaiveDateTime) -> Result<
     let mut total = 0;
     loop {
         let folded = pool
-            .write(move |conn| {
+            .write(Scope::System, move |conn| {
                 conn.transaction(|conn| {
                     usage_rollup::lock(conn)?;
                     let after = usage_rollup::watermark(conn)?;

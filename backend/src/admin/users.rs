@@ -15,7 +15,9 @@ use crate::billing::Billing;
 use crate::db::admin_users::{self, Filter, Sort};
 use crate::db::models::UserRow;
 use crate::db::usage_events;
-use crate::db::{self, DbError, Pool, quota, refresh_tokens, subscriptions, usage_rollup, users};
+use crate::db::{
+    self, DbError, Pool, Scope, quota, refresh_tokens, subscriptions, usage_rollup, users,
+};
 use crate::lifecycle::deletion::{self, DeletedBy};
 use crate::quota::Period;
 
@@ -99,7 +101,7 @@ pub async fn list(pool: &Pool, query: ListQuery) -> Result<AdminUserPage, AdminE
         watermark: 0,
     };
     let mut rows = pool
-        .read(move |conn| {
+        .read(Scope::System, move |conn| {
             db::read_snapshot(conn, |conn| {
                 let watermark = usage_rollup::watermark(conn)?;
                 admin_users::list(
@@ -149,7 +151,7 @@ pub async fn detail(
     let period = Period::current();
     let (key, start) = (period.key.clone(), period.start);
     let (row, (used, granted), month, all, sessions, recent, latest) = pool
-        .read(move |conn| {
+        .read(Scope::System, move |conn| {
             let row = users::find(conn, id)?.ok_or_else(not_found)?;
             let now = db::now();
             Ok::<_, AdminError>((
@@ -228,7 +230,7 @@ pub async fn update(pool: &Pool, by: By, id: i64, patch: AdminUserPatch) -> Resu
             "You cannot suspend your own account.".into(),
         ));
     }
-    pool.write(move |conn| {
+    pool.write(Scope::System, move |conn| {
         conn.transaction(|conn| {
             let before = users::find(conn, id)?.ok_or_else(not_found)?;
             let now = db::now();
@@ -279,7 +281,7 @@ pub async fn grant(pool: &Pool, by: By, id: i64, questions: u32) -> Result<u32, 
         )));
     }
     let period = Period::current().key;
-    pool.write(move |conn| {
+    pool.write(Scope::System, move |conn| {
         conn.transaction(|conn| {
             users::find(conn, id)?.ok_or_else(not_found)?;
             let extra = i32::try_from(questions).unwrap_or(i32::MAX);
@@ -296,7 +298,7 @@ pub async fn grant(pool: &Pool, by: By, id: i64, questions: u32) -> Result<u32, 
 
 /// Revokes every session of the user; returns how many were live.
 pub async fn revoke_sessions(pool: &Pool, by: By, id: i64) -> Result<usize, AdminError> {
-    pool.write(move |conn| {
+    pool.write(Scope::System, move |conn| {
         conn.transaction(|conn| {
             users::find(conn, id)?.ok_or_else(not_found)?;
             let revoked = refresh_tokens::revoke_all(conn, id, db::now())?;

@@ -42,7 +42,7 @@ use tokio::sync::mpsc;
 use crate::ai::catalogue::{Catalogue, ModelSpec};
 use crate::ai::router::AiRouter;
 use crate::ai::{ChatMessage, ChatRequest, ChatRole, ProviderErrorKind};
-use crate::db::{DbError, Pool, asks, conversations};
+use crate::db::{DbError, Pool, Scope, asks, conversations};
 use crate::keys::provider_keys::{Byok, SealedKeys, UserKey};
 use crate::live::Live;
 use crate::metrics::Metrics;
@@ -184,7 +184,7 @@ impl AskService {
     pub async fn stop(&self, user: UserId, message: MessageId) -> Result<bool, DbError> {
         let marked = self
             .pool
-            .write(move |conn| {
+            .write(Scope::User(user.0), move |conn| {
                 conversations::request_stop(conn, user.0, message.0).map_err(DbError::from)
             })
             .await?;

@@ -11,7 +11,9 @@ use super::{AskError, AskService, Asking, Loaded, Reservation, Reserving, Route,
 use crate::ai::catalogue::{Catalogue, ModelSpec};
 use crate::ai::{ChatMessage, ChatRole};
 use crate::db::models::NewUsageEvent;
-use crate::db::{self, asks, conversations, open_asks, quota as quota_db, usage_events, users};
+use crate::db::{
+    self, Scope, asks, conversations, open_asks, quota as quota_db, usage_events, users,
+};
 use crate::keys::provider_keys::Byok;
 use crate::quota::Period;
 
@@ -67,6 +69,7 @@ impl AskService {
         let this = self.clone();
         self.pool
             .read_then_write(
+                Scope::User(asking.user.0),
                 move |conn| {
                     let loaded = load(
                         conn,
@@ -120,7 +123,7 @@ impl AskService {
             (r.user_id, r.period.clone(), r.limit, r.via, next.clone());
         let counted = self
             .pool
-            .write(move |conn| {
+            .write(Scope::User(user_id), move |conn| {
                 conn.transaction(|conn| {
                     usage_events::insert(conn, &ledger)?;
                     let reserve = asks::Reserve {
@@ -167,7 +170,7 @@ impl AskService {
         let ledger = failed_row(&r, model.as_ref(), outcome, started_at);
         let result = self
             .pool
-            .write(move |conn| {
+            .write(Scope::User(r.user_id), move |conn| {
                 conn.transaction(|conn| {
                     forget(conn, &r)?;
                     usage_events::insert(conn, &ledger)?;
@@ -187,7 +190,9 @@ impl AskService {
     pub(super) async fn discard(&self, r: Reservation) {
         let result = self
             .pool
-            .write(move |conn| conn.transaction(|conn| forget(conn, &r)))
+            .write(Scope::User(r.user_id), move |conn| {
+                conn.transaction(|conn| forget(conn, &r))
+            })
             .await;
         if let Err(e) = result {
             tracing::error!(error = %e, "could not undo a reservation");

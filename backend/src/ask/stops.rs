@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use crate::db::{DbError, Pool, conversations};
+use crate::db::{DbError, Pool, Scope, conversations};
 
 /// How often a replica looks for stops asked of its answers elsewhere.
 pub const WATCH_EVERY: Duration = Duration::from_millis(500);
@@ -88,7 +88,9 @@ impl Stops {
             return Ok(());
         }
         let stopped = pool
-            .read(move |conn| conversations::stop_requested(conn, &ids).map_err(DbError::from))
+            .read(Scope::System, move |conn| {
+                conversations::stop_requested(conn, &ids).map_err(DbError::from)
+            })
             .await?;
         for id in stopped {
             self.signal(id);

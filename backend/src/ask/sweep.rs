@@ -13,7 +13,7 @@ use chrono::{NaiveDateTime, TimeDelta};
 use diesel::Connection;
 
 use crate::db::models::NewUsageEvent;
-use crate::db::{self, DbError, Pool, open_asks, quota as quota_db, usage_events};
+use crate::db::{self, DbError, Pool, Scope, open_asks, quota as quota_db, usage_events};
 
 /// How old an open ask must be to count as abandoned.
 pub const ABANDONED_AFTER: TimeDelta = TimeDelta::minutes(10);
@@ -27,7 +27,7 @@ pub async fn sweep(pool: &Pool, cutoff: NaiveDateTime) -> Result<usize, DbError>
     let mut total = 0;
     loop {
         let swept = pool
-            .write(move |conn| {
+            .write(Scope::System, move |conn| {
                 conn.transaction(|conn| {
                     let now = db::now();
                     let taken = open_asks::take_older_than(conn, cutoff, BATCH)?;

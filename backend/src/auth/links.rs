@@ -16,7 +16,7 @@ use super::{Accounts, AuthError, actor, tokens};
 use crate::audit::{self, Action, Event, Origin};
 use crate::db::account_tokens::{self, Purpose};
 use crate::db::models::UserRow;
-use crate::db::{self, Db, mail_queue, refresh_tokens, sign_in_throttle, users};
+use crate::db::{self, Db, Scope, mail_queue, refresh_tokens, sign_in_throttle, users};
 use crate::mail::Kind;
 
 /// How long a verification link works.
@@ -126,7 +126,7 @@ impl Accounts {
         let origin = origin.clone();
         let row = self
             .pool
-            .write(move |conn| {
+            .write(Scope::System, move |conn| {
                 conn.transaction(|conn| {
                     let now = db::now();
                     let (link, user) = use_token(conn, &token, Purpose::VerifyEmail, now)?;
@@ -150,7 +150,7 @@ impl Accounts {
     pub async fn resend_verification(&self, id: UserId) -> Result<(), AuthError> {
         let this = self.clone();
         self.pool
-            .write(move |conn| {
+            .write(Scope::User(id.0), move |conn| {
                 conn.transaction(|conn| {
                     let user = users::find(conn, id.0)?.ok_or(AuthError::InvalidToken)?;
                     if user.email_verified_at.is_some() {
@@ -170,7 +170,7 @@ impl Accounts {
         let this = self.clone();
         let queued = self
             .pool
-            .write(move |conn| {
+            .write(Scope::System, move |conn| {
                 conn.transaction(|conn| match users::find_by_email(conn, &email)? {
                     Some(user) => this
                         .queue_link(conn, &user, Purpose::ResetPassword)
@@ -199,7 +199,9 @@ impl Accounts {
         let hash = tokens::hash_refresh_token(&token);
         let link = self
             .pool
-            .read(move |conn| account_tokens::find(conn, &hash)?.ok_or(AuthError::InvalidLink))
+            .read(Scope::System, move |conn| {
+                account_tokens::find(conn, &hash)?.ok_or(AuthError::InvalidLink)
+            })
             .await?;
         if link.purpose != Purpose::ResetPassword.as_str() {
             return Err(AuthError::InvalidLink);
@@ -216,7 +218,7 @@ impl Accounts {
             .map_err(AuthError::Internal)?;
         let (origin, this) = (origin.clone(), self.clone());
         self.pool
-            .write(move |conn| {
+            .write(Scope::System, move |conn| {
                 conn.transaction(|conn| {
                     let now = db::now();
                     let (link, user) = use_token(conn, &token, Purpose::ResetPassword, now)?;

@@ -10,7 +10,7 @@ use shared_types::{UpdateMeRequest, User, UserId};
 use super::{Accounts, AuthError, actor, throttle};
 use crate::audit::{self, Action, Event, Origin};
 use crate::db::models::UserRow;
-use crate::db::{self, refresh_tokens, users};
+use crate::db::{self, Scope, refresh_tokens, users};
 
 impl Accounts {
     /// Refuses unless the user verified their address.
@@ -77,7 +77,7 @@ impl Accounts {
         let (this, email_changes) = (self.clone(), new_email.is_some());
         let row = self
             .pool
-            .write(move |conn| {
+            .write(Scope::User(id.0), move |conn| {
                 conn.transaction(|conn| {
                     let now = db::now();
                     if let Some(name) = &full_name {
@@ -134,7 +134,7 @@ impl Accounts {
         if self.hasher.verify(password, phc).await? {
             return self
                 .pool
-                .write(move |conn| Self::clear_throttle(conn, &keys))
+                .write(Scope::System, move |conn| Self::clear_throttle(conn, &keys))
                 .await;
         }
         let refused = AuthError::WrongPassword;

@@ -20,7 +20,7 @@ use shared_types::{LoginRequest, RegisterRequest, Role, TokenResponse, User, Use
 
 use crate::audit::{self, Action, Actor, Event, Origin};
 use crate::db::models::{NewRefreshToken, NewUser, UserRow};
-use crate::db::{self, Db, DbError, Pool, refresh_tokens, users};
+use crate::db::{self, Db, DbError, Pool, Scope, refresh_tokens, users};
 pub use settings::AuthSettings;
 use tokens::AccessTokens;
 
@@ -146,7 +146,7 @@ impl Accounts {
         let this = self.clone();
         let (user, refresh) = self
             .pool
-            .write(move |conn| {
+            .write(Scope::System, move |conn| {
                 conn.transaction(|conn| {
                     let now = db::now();
                     let user = users::insert(
@@ -192,7 +192,9 @@ impl Accounts {
         let found = {
             let email = email.clone();
             self.pool
-                .read(move |conn| users::find_by_email(conn, &email).map_err(AuthError::from))
+                .read(Scope::System, move |conn| {
+                    users::find_by_email(conn, &email).map_err(AuthError::from)
+                })
                 .await?
         };
         let keys = throttle::Keys::new(&email, origin);
@@ -224,7 +226,7 @@ impl Accounts {
         let origin = origin.clone();
         let (user, refresh) = self
             .pool
-            .write(move |conn| {
+            .write(Scope::System, move |conn| {
                 conn.transaction(|conn| {
                     let user = users::record_login(conn, user.id, db::now())?;
                     Self::clear_throttle(conn, &keys)?;
@@ -245,7 +247,9 @@ impl Accounts {
     async fn audit(&self, origin: &Origin, event: Event) -> Result<(), AuthError> {
         let origin = origin.clone();
         self.pool
-            .write(move |conn| audit::record(conn, &origin, event).map_err(AuthError::from))
+            .write(Scope::System, move |conn| {
+                audit::record(conn, &origin, event).map_err(AuthError::from)
+            })
             .await
     }
 
@@ -261,7 +265,7 @@ impl Accounts {
         let refresh_ttl = self.rules.refresh_token_ttl;
         let (user, refresh) = self
             .pool
-            .write(move |conn| {
+            .write(Scope::System, move |conn| {
                 // Write first: SQLite then takes the write lock at once instead
                 // of upgrading a read lock, which could fail under contention.
                 let rotated = conn.transaction(|conn| {
@@ -305,6 +309,7 @@ impl Accounts {
         let hash = tokens::hash_refresh_token(&token);
         self.pool
             .write(
+                Scope::System,
                 move |conn| match refresh_tokens::revoke_live_by_hash(conn, &hash, db::now())? {
                     Some(_) => Ok(()),
                     None => Err(AuthError::InvalidToken),
@@ -324,7 +329,7 @@ impl Accounts {
         let (origin, this) = (origin.clone(), self.clone());
         let mailed = self
             .pool
-            .write(move |conn| {
+            .write(Scope::User(id.0), move |conn| {
                 conn.transaction(|conn| {
                     let row = users::find(conn, id.0)?.ok_or(AuthError::InvalidToken)?;
                     let revoked = refresh_tokens::revoke_all(conn, row.id, db::now())?;
@@ -357,7 +362,9 @@ impl Accounts {
 
     async fn load(&self, id: UserId) -> Result<UserRow, AuthError> {
         self.pool
-            .read(move |conn| users::find(conn, id.0)?.ok_or(AuthError::InvalidToken))
+            .read(Scope::User(id.0), move |conn| {
+                users::find(conn, id.0)?.ok_or(AuthError::InvalidToken)
+            })
             .await
     }
 
@@ -393,8 +400,10 @@ fn actor(user: &UserRow) -> Actor {
 /// Deletes refresh tokens past their expiry (they can no longer be used);
 /// returns how many went.
 pub async fn delete_expired_sessions(pool: &Pool) -> Result<usize, DbError> {
-    pool.write(|conn| refresh_tokens::delete_expired(conn, db::now()).map_err(DbError::from))
-        .await
+    pool.write(Scope::System, |conn| {
+        refresh_tokens::delete_expired(conn, db::now()).map_err(DbError::from)
+    })
+    .await
 }
 
 /// A refresh token just issued, and the session family it belongs to.

@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 use super::{Accounts, AuthError, actor, to_chrono};
 use crate::audit::{self, Action, Actor, Event, Origin};
 use crate::db::models::UserRow;
-use crate::db::{self, Db, sign_in_throttle};
+use crate::db::{self, Db, Scope, sign_in_throttle};
 
 /// Failures from one IP (across addresses) before each further one blocks it.
 pub const IP_THRESHOLD: i32 = 20;
@@ -85,7 +85,7 @@ impl Accounts {
         let (user_id, ip) = (user.map(|u| u.id), origin.ip.clone());
         let blocked = self
             .pool
-            .read(move |conn| {
+            .read(Scope::System, move |conn| {
                 let now = db::now();
                 let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
                 let Some(until) = sign_in_throttle::blocked_until(conn, &refs, now)? else {
@@ -134,7 +134,7 @@ impl Accounts {
         let (who, user_id, origin) = (who(user, email), user.map(|u| u.id), origin.clone());
         let waited = self
             .pool
-            .write(move |conn| {
+            .write(Scope::System, move |conn| {
                 conn.transaction(|conn| {
                     let now = db::now();
                     let forget_before = now - to_chrono(FORGET_AFTER);

@@ -24,7 +24,7 @@ use tokio::sync::RwLock;
 use crate::ai::catalogue::Catalogue;
 use crate::audit::{self, Action, Actor, Event, Origin};
 use crate::db::subscriptions::{self as db, SubscriptionChange};
-use crate::db::{self as database, Db, Pool, users};
+use crate::db::{self as database, Db, Pool, Scope, users};
 use crate::notices::{self, Notice, Notices};
 use stripe::{Checkout, Stripe, StripeError};
 use subscription::SubscriptionFacts;
@@ -170,7 +170,9 @@ impl Billing {
         let seen = id.clone();
         if self
             .pool
-            .read(move |conn| Ok::<_, BillingError>(db::event_seen(conn, &seen)?))
+            .read(Scope::System, move |conn| {
+                Ok::<_, BillingError>(db::event_seen(conn, &seen)?)
+            })
             .await?
         {
             return Ok(Delivery::Repeated);
@@ -211,7 +213,7 @@ impl Billing {
         let notices = self.notices.clone();
         let (delivery, noticed) = self
             .pool
-            .write(move |conn| {
+            .write(Scope::System, move |conn| {
                 conn.transaction(|conn| {
                     let now = database::now();
                     if !db::record_event(conn, &id, &kind, now)? {
@@ -314,7 +316,9 @@ impl Billing {
 
     async fn user(&self, user_id: i64) -> Result<database::models::UserRow, BillingError> {
         self.pool
-            .read(move |conn| Ok::<_, BillingError>(users::find(conn, user_id)?))
+            .read(Scope::User(user_id), move |conn| {
+                Ok::<_, BillingError>(users::find(conn, user_id)?)
+            })
             .await?
             .ok_or(BillingError::AccountGone)
     }
@@ -328,7 +332,9 @@ impl Billing {
         let created = self.stripe.create_customer(user_id, &user.email).await?;
         let stored = self
             .pool
-            .write(move |conn| Ok::<_, BillingError>(db::set_customer(conn, user_id, &created)?))
+            .write(Scope::User(user_id), move |conn| {
+                Ok::<_, BillingError>(db::set_customer(conn, user_id, &created)?)
+            })
             .await?;
         stored.ok_or_else(|| BillingError::Internal("the customer id was not stored".into()))
     }
@@ -444,7 +450,7 @@ fn apply(
 
 /// The user's tier and latest subscription.
 pub async fn status(pool: &Pool, user_id: i64) -> Result<BillingStatus, BillingError> {
-    pool.read(move |conn| {
+    pool.read(Scope::User(user_id), move |conn| {
         let user = users::find(conn, user_id)?.ok_or(BillingError::AccountGone)?;
         let latest = db::for_user(conn, user_id)?.into_iter().next();
         Ok(BillingStatus {

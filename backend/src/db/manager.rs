@@ -58,11 +58,13 @@ fn sqlite_path(url: &str) -> &str {
         .unwrap_or(url)
 }
 
-/// A pooled connection, and whether it was found dead after a failed call
-/// (then the pool drops it instead of reusing it).
+/// A pooled connection, whether it was found dead after a failed call
+/// (then the pool drops it instead of reusing it), and the scope its
+/// session is in (`None`: not known).
 pub struct Conn {
     pub(super) db: Db,
     pub(super) dead: bool,
+    pub(super) scope: Option<super::Scope>,
 }
 
 impl std::ops::Deref for Conn {
@@ -83,7 +85,11 @@ impl ManageConnection for DbManager {
     type Error = r2d2::Error;
 
     fn connect(&self) -> Result<Conn, r2d2::Error> {
-        self.open().map(|db| Conn { db, dead: false })
+        self.open().map(|db| Conn {
+            db,
+            dead: false,
+            scope: None,
+        })
     }
 
     fn is_valid(&self, conn: &mut Conn) -> Result<(), r2d2::Error> {

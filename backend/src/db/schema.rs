@@ -58,6 +58,7 @@ diesel::table! {
     messages (id) {
         id -> BigInt,
         conversation_id -> BigInt,
+        user_id -> BigInt,
         role -> Text,
         content -> Text,
         model -> Nullable<Text>,

@@ -17,7 +17,7 @@ use crate::ai::catalogue::Catalogue;
 use crate::audit::{self, Action, Actor, Event, Origin};
 use crate::db::api_keys::{self as db, ApiKeyRow, NewApiKey};
 use crate::db::models::UserRow;
-use crate::db::{self as database, DbError, Pool, users};
+use crate::db::{self as database, DbError, Pool, Scope, users};
 
 /// What every key starts with.
 pub const PREFIX: &str = "aim_";
@@ -160,7 +160,7 @@ pub async fn create(
     let scopes = stored_scopes(&request.scopes);
     let origin = origin.clone();
     let row = pool
-        .write(move |conn| {
+        .write(Scope::User(user_id), move |conn| {
             conn.transaction(|conn| {
                 // Lock the user's row first, so concurrent creates count in turn.
                 users::touch(conn, user_id)?;
@@ -206,7 +206,9 @@ pub async fn create(
 /// The user's keys, newest first.
 pub async fn list(pool: &Pool, user_id: i64) -> Result<Vec<ApiKeyInfo>, KeyError> {
     let rows = pool
-        .read(move |conn| db::list(conn, user_id).map_err(KeyError::from))
+        .read(Scope::User(user_id), move |conn| {
+            db::list(conn, user_id).map_err(KeyError::from)
+        })
         .await?;
     Ok(rows.iter().map(info).collect())
 }
@@ -214,7 +216,7 @@ pub async fn list(pool: &Pool, user_id: i64) -> Result<Vec<ApiKeyInfo>, KeyError
 /// Deletes one of the user's keys: it stops working at once.
 pub async fn delete(pool: &Pool, user_id: i64, id: i64, origin: &Origin) -> Result<(), KeyError> {
     let origin = origin.clone();
-    pool.write(move |conn| {
+    pool.write(Scope::User(user_id), move |conn| {
         conn.transaction(|conn| {
             if !db::delete_owned(conn, user_id, id)? {
                 return Err(KeyError::NotFound);
@@ -237,7 +239,9 @@ pub async fn authenticate(pool: &Pool, key: &str) -> Result<(UserRow, Vec<ApiKey
     let (public_id, secret) = parse(key).ok_or(KeyError::Invalid)?;
     let public_id = public_id.to_string();
     let found = pool
-        .read(move |conn| db::find_with_user(conn, &public_id).map_err(KeyError::from))
+        .read(Scope::System, move |conn| {
+            db::find_with_user(conn, &public_id).map_err(KeyError::from)
+        })
         .await?;
     let (row, user) = found.ok_or(KeyError::Invalid)?;
     let matches: bool = hash(secret)
@@ -253,7 +257,9 @@ pub async fn authenticate(pool: &Pool, key: &str) -> Result<(UserRow, Vec<ApiKey
         let pool = pool.clone();
         tokio::spawn(async move {
             let touched = pool
-                .write(move |conn| db::touch(conn, row.id, now).map_err(DbError::from))
+                .write(Scope::System, move |conn| {
+                    db::touch(conn, row.id, now).map_err(DbError::from)
+                })
                 .await;
             if let Err(e) = touched {
                 tracing::warn!(error = %e, "could not stamp an API key's last use");

@@ -20,7 +20,7 @@ use crate::ai::{ProviderError, ProviderErrorKind};
 use crate::audit::{self, Action, Actor, Event, Origin};
 use crate::db::models::UserRow;
 use crate::db::provider_keys::{self as db, DataKeyRow, ProviderKeyRow};
-use crate::db::{self as database, Db, DbError, Pool, users};
+use crate::db::{self as database, Db, DbError, Pool, Scope, users};
 
 /// The shortest and longest key accepted.
 const KEY_CHARS: std::ops::RangeInclusive<usize> = 8..=512;
@@ -157,7 +157,7 @@ impl Byok {
         let plans = byok_plans(catalogue);
         let (user, rows) = self
             .pool
-            .read(move |conn| {
+            .read(Scope::User(user_id), move |conn| {
                 let user = users::find(conn, user_id)?.ok_or(ByokError::NotFound)?;
                 Ok::<_, ByokError>((user, db::list(conn, user_id)?))
             })
@@ -197,7 +197,9 @@ impl Byok {
         let plans = byok_plans(catalogue);
         let tier = self
             .pool
-            .read(move |conn| Ok::<_, ByokError>(users::find(conn, user_id)?.map(|u| u.tier())))
+            .read(Scope::User(user_id), move |conn| {
+                Ok::<_, ByokError>(users::find(conn, user_id)?.map(|u| u.tier()))
+            })
             .await?
             .ok_or(ByokError::NotFound)?;
         if !plans.contains(&tier) {
@@ -219,7 +221,7 @@ impl Byok {
         let provider = provider.to_string();
         let row = self
             .pool
-            .write(move |conn| {
+            .write(Scope::User(user_id), move |conn| {
                 conn.transaction(|conn| {
                     // Lock the user's row, so two first saves make one data key.
                     users::touch(conn, user_id)?;
@@ -257,7 +259,7 @@ impl Byok {
         let key = {
             let provider = provider.clone();
             self.pool
-                .read(move |conn| {
+                .read(Scope::User(user_id), move |conn| {
                     let sealed = sealed(conn, &vault, user_id)?.ok_or(ByokError::NotFound)?;
                     sealed.open(&provider)?.ok_or(ByokError::NotFound)
                 })
@@ -275,7 +277,9 @@ impl Byok {
             .await?;
         let row = self
             .pool
-            .read(move |conn| db::find(conn, user_id, &provider)?.ok_or(ByokError::NotFound))
+            .read(Scope::User(user_id), move |conn| {
+                db::find(conn, user_id, &provider)?.ok_or(ByokError::NotFound)
+            })
             .await?;
         Ok(info(&row))
     }
@@ -311,7 +315,7 @@ impl Byok {
     ) -> Result<(), ByokError> {
         let (provider, ciphertext) = (provider.to_string(), ciphertext.to_string());
         self.pool
-            .write(move |conn| {
+            .write(Scope::User(user_id), move |conn| {
                 db::set_status(
                     conn,
                     user_id,
@@ -337,7 +341,7 @@ impl Byok {
         let provider = known(provider)?.to_string();
         let origin = origin.clone();
         self.pool
-            .write(move |conn| {
+            .write(Scope::User(user_id), move |conn| {
                 conn.transaction(|conn| {
                     if !db::delete(conn, user_id, &provider)? {
                         return Err(ByokError::NotFound);
@@ -361,7 +365,9 @@ impl Byok {
     ) -> Result<ProviderKeys, ByokError> {
         self.vault()?;
         self.pool
-            .write(move |conn| Ok::<_, ByokError>(users::set_byok_fallback(conn, user_id, on)?))
+            .write(Scope::User(user_id), move |conn| {
+                Ok::<_, ByokError>(users::set_byok_fallback(conn, user_id, on)?)
+            })
             .await?;
         self.list(user_id, catalogue).await
     }

@@ -12,7 +12,7 @@ use serde_json::json;
 use super::LifecycleError;
 use crate::audit::{self, Action, Actor, Event, Origin};
 use crate::billing::Billing;
-use crate::db::{Pool, users};
+use crate::db::{Pool, Scope, users};
 
 /// Who deletes the account.
 pub enum DeletedBy {
@@ -35,7 +35,9 @@ pub async fn delete_account(
     by: DeletedBy,
 ) -> Result<bool, LifecycleError> {
     let Some(user) = pool
-        .read(move |conn| Ok::<_, LifecycleError>(users::find(conn, id)?))
+        .read(Scope::System, move |conn| {
+            Ok::<_, LifecycleError>(users::find(conn, id)?)
+        })
         .await?
     else {
         return Ok(false);
@@ -51,7 +53,7 @@ pub async fn delete_account(
         }
     }
     let tier = user.tier();
-    pool.write(move |conn| {
+    pool.write(Scope::System, move |conn| {
         conn.transaction(|conn| {
             users::delete(conn, &user)?;
             // The event names nobody: the account is gone, and so is the

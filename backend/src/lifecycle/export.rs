@@ -22,7 +22,7 @@ use shared_types::{ApiKeyInfo, DataExport, ExportState, LedgerEntry, ProviderKey
 
 use super::LifecycleError;
 use crate::db::data_exports::{self as queries, ExportRow, Gathered};
-use crate::db::{self, DbError, Pool, rfc3339};
+use crate::db::{self, DbError, Pool, Scope, rfc3339};
 use crate::keys::{api_keys, provider_keys};
 
 /// How long a download link works.
@@ -56,7 +56,7 @@ impl Exports {
     pub async fn start(&self, user_id: i64) -> Result<DataExport, LifecycleError> {
         let started = self
             .pool
-            .write(move |conn| {
+            .write(Scope::User(user_id), move |conn| {
                 let now = db::now();
                 let id = queries::start(conn, user_id, now, now + LEASE, now - ONE_PER)?;
                 let latest = queries::latest(conn, user_id, now)?;
@@ -89,14 +89,16 @@ impl Exports {
     pub async fn status(&self, user_id: i64) -> Result<DataExport, LifecycleError> {
         let row = self
             .pool
-            .read(move |conn| Ok::<_, DbError>(queries::latest(conn, user_id, db::now())?))
+            .read(Scope::User(user_id), move |conn| {
+                Ok::<_, DbError>(queries::latest(conn, user_id, db::now())?)
+            })
             .await?
             .ok_or(LifecycleError::NoExport)?;
         if row.state == "pending" && row.claimed_until < db::now() {
             let id = row.id;
             let reclaimed = self
                 .pool
-                .write(move |conn| {
+                .write(Scope::User(user_id), move |conn| {
                     let now = db::now();
                     Ok::<_, DbError>(queries::reclaim(conn, id, now, now + LEASE)?)
                 })
@@ -132,7 +134,9 @@ impl Exports {
             return Err(LifecycleError::LinkExpired);
         }
         self.pool
-            .read(move |conn| Ok::<_, DbError>(queries::archive(conn, id, db::now())?))
+            .read(Scope::System, move |conn| {
+                Ok::<_, DbError>(queries::archive(conn, id, db::now())?)
+            })
             .await?
             .ok_or(LifecycleError::LinkExpired)
     }
@@ -141,7 +145,7 @@ impl Exports {
         let pool = self.pool.clone();
         tokio::spawn(async move {
             let built = pool
-                .read(move |conn| {
+                .read(Scope::User(user_id), move |conn| {
                     let gathered = conn.transaction(|conn| queries::gather(conn, user_id))?;
                     Ok::<_, DbError>(gathered.map(|g| archive(&g)))
                 })
@@ -149,7 +153,7 @@ impl Exports {
             let outcome: Result<(), String> = match built {
                 Ok(Some(Ok(zip))) => {
                     let size = zip.len();
-                    pool.write(move |conn| {
+                    pool.write(Scope::User(user_id), move |conn| {
                         let now = db::now();
                         Ok::<_, DbError>(queries::finish(conn, id, &zip, now, now + VALID_FOR)?)
                     })
@@ -167,7 +171,9 @@ impl Exports {
                 // If this write fails too, the export stays pending and is
                 // built again once its lease runs out.
                 let _ = pool
-                    .write(move |conn| Ok::<_, DbError>(queries::fail(conn, id)?))
+                    .write(Scope::User(user_id), move |conn| {
+                        Ok::<_, DbError>(queries::fail(conn, id)?)
+                    })
                     .await;
             }
         });

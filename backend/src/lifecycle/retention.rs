@@ -4,7 +4,7 @@
 
 use shared_types::Tier;
 
-use crate::db::{self, DbError, Pool, conversations};
+use crate::db::{self, DbError, Pool, Scope, conversations};
 
 /// How long conversations are kept, by the owner's plan, in days since
 /// their last message (`None`: for ever). `MENTOR_RETENTION_FREE_DAYS`
@@ -54,7 +54,7 @@ pub async fn apply(pool: &Pool, retention: Retention) -> Result<usize, DbError> 
         };
         loop {
             let went = pool
-                .write(move |conn| {
+                .write(Scope::System, move |conn| {
                     let now = db::now();
                     let before = now - chrono::Duration::days(i64::from(days));
                     Ok::<_, DbError>(conversations::delete_stale(conn, tier, before, now, BATCH)?)

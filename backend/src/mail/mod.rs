@@ -17,7 +17,7 @@ use tokio::sync::Notify;
 
 use crate::db::mail_queue::{self, NewMail, QueuedMail};
 use crate::db::models::UserRow;
-use crate::db::{self, Db, DbError, Pool};
+use crate::db::{self, Db, DbError, Pool, Scope};
 
 /// The fields every mail about an account gets: its address, and the name
 /// the user wrote only once they have proved the address is theirs, so that
@@ -184,7 +184,7 @@ impl Mailer {
         loop {
             let due = self
                 .pool
-                .write(|conn| {
+                .write(Scope::System, |conn| {
                     let now = db::now();
                     let lease = now + LEASE;
                     let mut taken = Vec::new();
@@ -216,7 +216,7 @@ impl Mailer {
             );
             return self
                 .pool
-                .write(move |conn| {
+                .write(Scope::System, move |conn| {
                     mail_queue::give_up(conn, id, "expired before it could be sent", db::now())
                         .map_err(DbError::from)
                 })
@@ -227,7 +227,7 @@ impl Mailer {
             Ok(()) => {
                 tracing::info!(id, kind, attempts, "mail sent");
                 self.pool
-                    .write(move |conn| {
+                    .write(Scope::System, move |conn| {
                         mail_queue::mark_sent(conn, id, db::now()).map_err(DbError::from)
                     })
                     .await?;
@@ -235,7 +235,7 @@ impl Mailer {
             Err(failure) if failure.permanent || attempts >= MAX_ATTEMPTS => {
                 tracing::error!(id, kind, attempts, error = %failure.reason, "mail given up");
                 self.pool
-                    .write(move |conn| {
+                    .write(Scope::System, move |conn| {
                         mail_queue::give_up(conn, id, &failure.reason, db::now())
                             .map_err(DbError::from)
                     })
@@ -247,7 +247,7 @@ impl Mailer {
                 let at = db::now()
                     + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1));
                 self.pool
-                    .write(move |conn| {
+                    .write(Scope::System, move |conn| {
                         mail_queue::retry_at(conn, id, &failure.reason, at).map_err(DbError::from)
                     })
                     .await?;

@@ -17,7 +17,7 @@ use shared_types::{
 };
 
 use crate::db::models::NewResume;
-use crate::db::{self, DbError, Pool, resumes};
+use crate::db::{self, DbError, Pool, Scope, resumes};
 use crate::skills;
 use extract::{Extracted, Failure, Refusal};
 
@@ -177,7 +177,7 @@ impl Resumes {
     async fn check_room(&self, user: UserId) -> Result<(), ResumeError> {
         let max = self.max_per_user;
         self.pool
-            .read(move |conn| {
+            .read(Scope::User(user.0), move |conn| {
                 if resumes::count(conn, user.0)? >= i64::from(max) {
                     return Err(ResumeError::LimitReached(max));
                 }
@@ -196,7 +196,7 @@ impl Resumes {
         let max = self.max_per_user;
         let skills = skills_json(&extracted.text);
         self.pool
-            .write(move |conn| {
+            .write(Scope::User(user.0), move |conn| {
                 conn.transaction(|conn| {
                     let count = resumes::count(conn, user.0)?;
                     if count >= i64::from(max) {
@@ -237,7 +237,9 @@ impl Resumes {
     pub async fn list(&self, user: UserId) -> Result<Vec<ResumeSummary>, ResumeError> {
         let rows = self
             .pool
-            .read(move |conn| resumes::list(conn, user.0).map_err(DbError::from))
+            .read(Scope::User(user.0), move |conn| {
+                resumes::list(conn, user.0).map_err(DbError::from)
+            })
             .await?;
         Ok(rows.iter().map(Into::into).collect())
     }
@@ -245,7 +247,7 @@ impl Resumes {
     /// One of the user's resumes.
     pub async fn get(&self, user: UserId, id: i64) -> Result<Resume, ResumeError> {
         self.pool
-            .read(move |conn| {
+            .read(Scope::User(user.0), move |conn| {
                 let row = resumes::find_owned(conn, user.0, id)?.ok_or(ResumeError::NotFound)?;
                 Ok((&row).into())
             })
@@ -284,7 +286,7 @@ impl Resumes {
             None => None,
         };
         self.pool
-            .write(move |conn| {
+            .write(Scope::User(user.0), move |conn| {
                 conn.transaction(|conn| {
                     resumes::find_owned(conn, user.0, id)?.ok_or(ResumeError::NotFound)?;
                     let now = db::now();
@@ -307,7 +309,7 @@ impl Resumes {
     /// Makes a resume the active one.
     pub async fn activate(&self, user: UserId, id: i64) -> Result<Resume, ResumeError> {
         self.pool
-            .write(move |conn| {
+            .write(Scope::User(user.0), move |conn| {
                 conn.transaction(|conn| {
                     resumes::find_owned(conn, user.0, id)?.ok_or(ResumeError::NotFound)?;
                     resumes::activate(conn, user.0, id)?;
@@ -322,7 +324,7 @@ impl Resumes {
     /// Deletes a resume; the newest left becomes active if it was.
     pub async fn delete(&self, user: UserId, id: i64) -> Result<(), ResumeError> {
         self.pool
-            .write(move |conn| {
+            .write(Scope::User(user.0), move |conn| {
                 conn.transaction(|conn| {
                     let was_active =
                         resumes::delete_owned(conn, user.0, id)?.ok_or(ResumeError::NotFound)?;

@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 use diesel::connection::SimpleConnection;
 use serde_json::json;
 
-use crate::db::DbError;
+use crate::db::{DbError, Scope};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -22,7 +22,7 @@ pub async fn health() -> HttpResponse {
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     state
         .pool
-        .read(|conn| {
+        .read(Scope::System, |conn| {
             conn.batch_execute("SELECT 1")
                 .map_err(|e| DbError::Unavailable(e.to_string()))
         })

@@ -25,6 +25,7 @@ mod quota;
 mod refresh;
 mod register;
 mod resumes;
+mod row_security;
 mod security_headers;
 mod throttle;
 mod tokens;

@@ -177,11 +177,11 @@ statement! {
 }
 statement! {
     SQLITE_TURN = (
-        "conversation_id, question, at",
-        "INSERT INTO messages (conversation_id, role, content, model, status, created_at)
-        SELECT conversation_id, 'user', question, NULL, 'complete', at FROM p
+        "conversation_id, user_id, question, at",
+        "INSERT INTO messages (conversation_id, user_id, role, content, model, status, created_at)
+        SELECT conversation_id, user_id, 'user', question, NULL, 'complete', at FROM p
         UNION ALL
-        SELECT conversation_id, 'assistant', '', NULL, 'writing', at FROM p
+        SELECT conversation_id, user_id, 'assistant', '', NULL, 'writing', at FROM p
         RETURNING id, role",
     );
 }
@@ -262,6 +262,7 @@ pub(super) fn reserve_on_sqlite(
     };
     let params = (
         bound::<BigInt, _>(conversation_id),
+        bound::<BigInt, _>(r.user_id),
         bound::<Text, _>(turn.question.as_str()),
         bound::<Timestamp, _>(r.now),
     );

@@ -110,8 +110,8 @@ statement! {
         UNION ALL
         SELECT p.continuing FROM p, go WHERE p.storing AND p.continuing IS NOT NULL
     ), turn AS (
-        INSERT INTO messages (conversation_id, role, content, model, status, created_at)
-        SELECT target.id, m.role, CASE WHEN m.role = 'user' THEN p.question ELSE '' END, NULL, m.status, p.at
+        INSERT INTO messages (conversation_id, user_id, role, content, model, status, created_at)
+        SELECT target.id, p.user_id, m.role, CASE WHEN m.role = 'user' THEN p.question ELSE '' END, NULL, m.status, p.at
         FROM p, target, (VALUES ('user', 'complete'), ('assistant', 'writing')) AS m (role, status)
         RETURNING id, role
     )
@@ -268,8 +268,8 @@ statement! {
         SELECT s.n, s.continuing FROM s JOIN go ON go.n = s.n
         WHERE s.storing AND s.continuing IS NOT NULL
     ), turn AS (
-        INSERT INTO messages (conversation_id, role, content, model, status, created_at)
-        SELECT t.id, m.role, CASE WHEN m.role = 'user' THEN s.question ELSE '' END, NULL, m.status, s.at
+        INSERT INTO messages (conversation_id, user_id, role, content, model, status, created_at)
+        SELECT t.id, s.user_id, m.role, CASE WHEN m.role = 'user' THEN s.question ELSE '' END, NULL, m.status, s.at
         FROM s JOIN target t ON t.n = s.n,
             (VALUES ('user', 'complete'), ('assistant', 'writing')) AS m (role, status)
         RETURNING id, role, conversation_id

@@ -28,7 +28,7 @@ use std::sync::mpsc;
 use diesel::{PgConnection, QueryResult, r2d2};
 use tokio::sync::oneshot;
 
-use super::{Db, DbError, DbManager, Reachability, call};
+use super::{Db, DbError, DbManager, Reachability, Scope, call};
 use crate::db::asks::{self, Reserve, ReserveError, Reserved, Settle};
 
 /// The most writes in one group.
@@ -40,6 +40,8 @@ pub(super) trait Groupable: Send + Sized + 'static {
     type Answer: Send + 'static;
     /// The name of the thread that writes them.
     const THREAD: &'static str;
+    /// Whose write it is: a group runs in its users' scope.
+    fn user_id(&self) -> i64;
     /// Whether the two may be written in one group.
     fn fits_with(&self, _other: &Self) -> bool {
         true
@@ -53,6 +55,11 @@ pub(super) trait Groupable: Send + Sized + 'static {
 impl Groupable for Settle {
     type Answer = (i32, i32);
     const THREAD: &'static str = "pg-settler";
+
+    /// Every ask's ledger row names its user (0, no user's rows, if not).
+    fn user_id(&self) -> i64 {
+        self.ledger.user_id.unwrap_or_default()
+    }
 
     fn alone(&self, conn: &mut Db) -> Result<(i32, i32), DbError> {
         asks::settle(conn, self).map_err(DbError::from)
@@ -68,6 +75,10 @@ impl Groupable for Settle {
 impl Groupable for Reserve {
     type Answer = Result<Reserved, ReserveError>;
     const THREAD: &'static str = "pg-reserver";
+
+    fn user_id(&self) -> i64 {
+        self.user_id
+    }
 
     /// One quota row is counted once per statement.
     fn fits_with(&self, other: &Self) -> bool {
@@ -191,7 +202,10 @@ fn write_group<W: Groupable>(
     reachability: &Reachability,
     group: Vec<Job<W>>,
 ) {
-    let alone = |write: &W| call(pool, waits, reachability, |conn| write.alone(conn));
+    let alone = |write: &W| {
+        let scope = Scope::User(write.user_id());
+        call(pool, waits, reachability, &scope, |conn| write.alone(conn))
+    };
     let (writes, replies): (Vec<W>, Vec<_>) =
         group.into_iter().map(|job| (job.write, job.reply)).unzip();
     if let [write] = writes.as_slice() {
@@ -200,7 +214,8 @@ fn write_group<W: Groupable>(
         }
         return;
     }
-    let together = call(pool, waits, reachability, |conn| match conn {
+    let scope = Scope::Users(writes.iter().map(W::user_id).collect());
+    let together = call(pool, waits, reachability, &scope, |conn| match conn {
         Db::Pg(pg) => W::together(pg, &writes).map_err(DbError::from),
         Db::Sqlite(_) => Err(DbError::Unavailable(
             "writes are grouped on PostgreSQL only".into(),
@@ -248,6 +263,9 @@ mod tests {
     impl Groupable for ByUser {
         type Answer = ();
         const THREAD: &'static str = "test";
+        fn user_id(&self) -> i64 {
+            self.0
+        }
         fn fits_with(&self, other: &Self) -> bool {
             self.0 != other.0
         }

@@ -14,7 +14,7 @@ use diesel::prelude::*;
 use diesel::r2d2::{self, R2D2Connection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-use super::{Conn, Db, DbError, DbKind, DbManager, asks, wal};
+use super::{Conn, Db, DbError, DbKind, DbManager, Scope, asks, scope, wal};
 use groups::{Groupable, Grouper};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -170,15 +170,21 @@ impl Pool {
         out
     }
 
-    /// Takes a connection that may write, waiting at most the pool's timeout.
+    /// Takes a connection that may write, in the system scope, waiting at
+    /// most the pool's timeout: for the command line and start-up.
     pub fn get(&self) -> Result<r2d2::PooledConnection<DbManager>, DbError> {
-        self.writer
+        let mut conn = self
+            .writer
             .get()
-            .map_err(|e| DbError::Unavailable(e.to_string()))
+            .map_err(|e| DbError::Unavailable(e.to_string()))?;
+        let conn_ref = &mut *conn;
+        scope::enter(&mut conn_ref.db, &mut conn_ref.scope, &Scope::System)?;
+        Ok(conn)
     }
 
-    /// Runs `f`, which only reads, with a connection on the blocking pool.
-    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    /// Runs `f`, which only reads, in `scope`, with a connection on the
+    /// blocking pool.
+    pub async fn read<T, E, F>(&self, scope: Scope, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut Db) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
@@ -188,15 +194,16 @@ impl Pool {
             self.readers.clone(),
             self.waits.clone(),
             self.reachability.clone(),
+            scope,
             f,
         )
         .await
     }
 
-    /// Runs `f`, which may write: on SQLite in the writer thread's next
+    /// Runs `f`, which may write, in `scope`: on SQLite in the writer thread's next
     /// group ([`batch`]), on PostgreSQL with a connection on the blocking
     /// pool. Resolves once what `f` wrote is committed.
-    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    pub async fn write<T, E, F>(&self, scope: Scope, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut Db) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
@@ -209,6 +216,7 @@ impl Pool {
             self.writer.clone(),
             self.waits.clone(),
             self.reachability.clone(),
+            scope,
             f,
         )
         .await
@@ -239,7 +247,9 @@ impl Pool {
         write: W,
     ) -> Result<W::Answer, DbError> {
         if self.kind == DbKind::Sqlite {
-            return self.write(move |conn| write.alone(conn)).await;
+            return self
+                .write(Scope::User(write.user_id()), move |conn| write.alone(conn))
+                .await;
         }
         let grouper = match grouper.get() {
             Some(grouper) => grouper,
@@ -261,11 +271,16 @@ impl Pool {
     }
 
     /// Runs `read` on a reader, then `write` with what it returned as a
-    /// write, in one trip to the blocking pool (on PostgreSQL, on one
+    /// write, both in `scope`, in one trip to the blocking pool (on PostgreSQL, on one
     /// connection; on SQLite the blocking thread queues the write for the
     /// writer thread): for a request that reads what it needs to decide,
     /// then writes.
-    pub async fn read_then_write<R, T, E, F, G>(&self, read: F, write: G) -> Result<T, E>
+    pub async fn read_then_write<R, T, E, F, G>(
+        &self,
+        scope: Scope,
+        read: F,
+        write: G,
+    ) -> Result<T, E>
     where
         F: FnOnce(&mut Db) -> Result<R, E> + Send + 'static,
         G: FnOnce(&mut Db, R) -> Result<T, E> + Send + 'static,
@@ -277,7 +292,7 @@ impl Pool {
         let (waits, reachability) = (self.waits.clone(), self.reachability.clone());
         if let Some(batcher) = self.batcher.clone() {
             let pending = Self::blocking(move || {
-                let read = call(&readers, waits.as_ref(), &reachability, read)?;
+                let read = call(&readers, waits.as_ref(), &reachability, &scope, read)?;
                 Ok::<_, E>(batcher.queue(waits, move |conn| write(conn, read)))
             })
             .await?;
@@ -286,13 +301,13 @@ impl Pool {
         let same = self.kind == DbKind::Postgres;
         Self::blocking(move || {
             if same {
-                return call(&writer, waits.as_ref(), &reachability, |conn| {
+                return call(&writer, waits.as_ref(), &reachability, &scope, |conn| {
                     let read = read(conn)?;
                     write(conn, read)
                 });
             }
-            let read = call(&readers, waits.as_ref(), &reachability, read)?;
-            call(&writer, waits.as_ref(), &reachability, |conn| {
+            let read = call(&readers, waits.as_ref(), &reachability, &scope, read)?;
+            call(&writer, waits.as_ref(), &reachability, &scope, |conn| {
                 write(conn, read)
             })
         })
@@ -303,6 +318,7 @@ impl Pool {
         pool: r2d2::Pool<DbManager>,
         waits: Option<prometheus::Histogram>,
         reachability: Reachability,
+        scope: Scope,
         f: F,
     ) -> Result<T, E>
     where
@@ -310,7 +326,7 @@ impl Pool {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        Self::blocking(move || call(&pool, waits.as_ref(), &reachability, f)).await
+        Self::blocking(move || call(&pool, waits.as_ref(), &reachability, &scope, f)).await
     }
 
     /// Runs `f` on the blocking pool.
@@ -344,12 +360,18 @@ impl Pool {
                 tokio::time::sleep(wait).await;
                 // Between the writer thread's groups: a checkpoint cannot
                 // run inside a transaction.
-                let checkpoint = Self::run(writer.clone(), None, reachability.clone(), |conn| {
-                    match conn {
-                        Db::Sqlite(c) => wal::checkpoint(c).map_err(DbError::Query),
-                        Db::Pg(_) => Ok(wal::Checkpoint::default()), // not started there
-                    }
-                })
+                let checkpoint = Self::run(
+                    writer.clone(),
+                    None,
+                    reachability.clone(),
+                    Scope::System,
+                    |conn| {
+                        match conn {
+                            Db::Sqlite(c) => wal::checkpoint(c).map_err(DbError::Query),
+                            Db::Pg(_) => Ok(wal::Checkpoint::default()), // not started there
+                        }
+                    },
+                )
                 .await;
                 wait = match checkpoint {
                     Ok(done) if done.busy != 0 => AGAIN,
@@ -409,13 +431,15 @@ fn checkout(
 }
 
 /// Takes a connection from `pool` (waiting briefly while the database is
-/// out of reach) and runs `f` on it, on the calling (blocking) thread.
+/// out of reach) and runs `f` on it in `scope`, on the calling (blocking)
+/// thread.
 /// A failed query must leave `f` as an `Err`: only then is the connection
 /// checked, and dropped if the server closed it.
 fn call<T, E, F>(
     pool: &r2d2::Pool<DbManager>,
     waits: Option<&prometheus::Histogram>,
     reachability: &Reachability,
+    scope: &Scope,
     f: F,
 ) -> Result<T, E>
 where
@@ -428,7 +452,10 @@ where
         waits.observe(started.elapsed().as_secs_f64());
     }
     let mut conn = conn?;
-    let result = f(&mut conn.db);
+    let conn = &mut *conn;
+    let result = scope::enter(&mut conn.db, &mut conn.scope, scope)
+        .map_err(|e| E::from(DbError::Query(e)))
+        .and_then(|()| f(&mut conn.db));
     // A failed call may have met a connection the server closed:
     // then the call is answered as the database being unavailable
     // (503), and the connection is dropped.

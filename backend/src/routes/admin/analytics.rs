@@ -9,7 +9,7 @@ use shared_types::{Analytics, ErrorBody};
 
 use super::{csv_file, wants_csv};
 use crate::admin::analytics::{self, Range};
-use crate::db::{DbError, usage_events};
+use crate::db::{DbError, Scope, usage_events};
 use crate::error::ApiError;
 use crate::extractors::AdminUser;
 use crate::state::AppState;
@@ -108,7 +108,7 @@ pub async fn ledger(
         async move {
             let after = after?;
             let rows = pool
-                .read(move |conn| {
+                .read(Scope::System, move |conn| {
                     usage_events::between(conn, from, to, after, LEDGER_CHUNK)
                         .map_err(DbError::from)
                 })

@@ -1,0 +1,70 @@
+-- Row-level security: a second wall behind the queries' own owner filters.
+--
+-- The app's login role owns the tables and so passes every policy (the
+-- owner is exempt unless FORCE is set): that is the system scope, for admin
+-- and background work. A user's request runs as `mentor_user`, which the
+-- policies below confine to the rows of the users named in the session's
+-- `mentor.user_ids` (a bigint array literal, set by `db::scope`). A query
+-- that forgot its `user_id = ...` filter still sees that user's rows only.
+
+-- The role is the cluster's, shared by databases; make it once. Another
+-- database's migration may make it at the same time.
+DO $$
+BEGIN
+  BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'mentor_user') THEN
+      CREATE ROLE mentor_user NOLOGIN;
+    END IF;
+  EXCEPTION WHEN duplicate_object OR unique_violation THEN
+    NULL;
+  END;
+  IF NOT pg_has_role(current_user, 'mentor_user', 'MEMBER') THEN
+    EXECUTE format('GRANT mentor_user TO %I', current_user);
+  END IF;
+EXCEPTION WHEN insufficient_privilege THEN
+  RAISE EXCEPTION 'the role % may not create the role mentor_user or join it', current_user
+    USING HINT = format('As a superuser, run: CREATE ROLE mentor_user NOLOGIN; GRANT mentor_user TO %I; then start again.', current_user);
+END $$;
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO mentor_user;
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO mentor_user;
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO mentor_user;
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO mentor_user;
+
+-- The users the session may reach: none when unset.
+CREATE FUNCTION mentor_scope_users() RETURNS bigint[]
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT coalesce(nullif(current_setting('mentor.user_ids', true), ''), '{}')::bigint[]
+$$;
+
+ALTER TABLE conversations ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_rows ON conversations TO mentor_user
+  USING (user_id = ANY (mentor_scope_users()));
+
+ALTER TABLE messages ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_rows ON messages TO mentor_user
+  USING (user_id = ANY (mentor_scope_users()));
+
+ALTER TABLE resumes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_rows ON resumes TO mentor_user
+  USING (user_id = ANY (mentor_scope_users()));
+
+ALTER TABLE jobs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_rows ON jobs TO mentor_user
+  USING (user_id = ANY (mentor_scope_users()));
+
+ALTER TABLE api_keys ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_rows ON api_keys TO mentor_user
+  USING (user_id = ANY (mentor_scope_users()));
+
+ALTER TABLE provider_keys ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_rows ON provider_keys TO mentor_user
+  USING (user_id = ANY (mentor_scope_users()));
+
+ALTER TABLE user_data_keys ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_rows ON user_data_keys TO mentor_user
+  USING (user_id = ANY (mentor_scope_users()));
+
+ALTER TABLE data_exports ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_rows ON data_exports TO mentor_user
+  USING (user_id = ANY (mentor_scope_users()));
