@@ -24,7 +24,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "Rust tests (SQLite)"
 cargo test --workspace --locked
 
-step "API tests (PostgreSQL)"
+step "API and command-line tests (PostgreSQL)"
 # Each test makes its own database (about 170 of them, 1.5 GB in all); drop
 # them before (an interrupted run's) and after.
 drop_test_databases() {
@@ -32,7 +32,7 @@ drop_test_databases() {
     while read -r db; do psql "$pg_url" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"; done
 }
 drop_test_databases
-MENTOR_TEST_POSTGRES_URL="$pg_url" cargo test -p mentor-backend --test api --locked
+MENTOR_TEST_POSTGRES_URL="$pg_url" cargo test -p mentor-backend --test api --test cli --locked
 drop_test_databases
 
 step "Deployment files, validated offline (hadolint, Compose schema, kustomize + Kubernetes schemas)"

@@ -8,7 +8,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use mentor::db::models::NewUser;
-use mentor::db::{Pool, users};
+use mentor::db::{Pool, Scope, users};
 use serde_json::{Value, json};
 
 const SECRET: &str = "cli-test-secret-0123456789abcdef-0123456789";
@@ -240,6 +240,91 @@ fn migrate_applies_the_migrations_once() {
     let second = mentor(dir.path()).arg("migrate").output().expect("run");
     assert!(second.status.success());
     assert!(String::from_utf8_lossy(&second.stdout).contains("up to date"));
+}
+
+/// On PostgreSQL, a login role that may not create roles (as on managed
+/// databases) is told what a superuser must run for row-level security;
+/// once it has, it migrates and switches between the scopes.
+#[test]
+fn a_postgres_login_role_that_may_not_make_roles_is_told_what_to_run() {
+    use diesel::connection::SimpleConnection;
+    use diesel::{Connection, PgConnection};
+    let Ok(admin_url) = std::env::var("MENTOR_TEST_POSTGRES_URL") else {
+        return;
+    };
+    let mut admin = PgConnection::establish(&admin_url).expect("PostgreSQL");
+    let name = format!("mentor_owner_{}", std::process::id());
+    // One by one: several in one batch run as one transaction, which
+    // CREATE DATABASE refuses.
+    let run = |admin: &mut PgConnection, statements: &[&str]| {
+        for sql in statements {
+            admin.batch_execute(sql).expect(sql);
+        }
+    };
+    run(
+        &mut admin,
+        &[
+            &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            &format!("DROP ROLE IF EXISTS {name}"),
+            &format!("CREATE ROLE {name} LOGIN NOSUPERUSER NOCREATEROLE"),
+            &format!("CREATE DATABASE {name} OWNER {name}"),
+            "DO $$ BEGIN CREATE ROLE mentor_user NOLOGIN; \
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$",
+        ],
+    );
+    let (head, _) = admin_url.split_once("://").expect("a URL");
+    let rest = admin_url.rsplit_once('@').map_or("", |(_, rest)| rest);
+    let host = rest.split('/').next().unwrap_or_default();
+    let url = format!("{head}://{name}@{host}/{name}");
+    let migrate = || {
+        Command::new(env!("CARGO_BIN_EXE_mentor"))
+            .env_clear()
+            .env("DATABASE_URL", &url)
+            .arg("migrate")
+            .output()
+            .expect("run")
+    };
+
+    let refused = migrate();
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "CREATE ROLE mentor_user NOLOGIN; GRANT mentor_user TO {name};"
+        )),
+        "{stderr}"
+    );
+
+    run(&mut admin, &[&format!("GRANT mentor_user TO {name}")]);
+    let applied = migrate();
+    assert!(
+        applied.status.success(),
+        "{}",
+        String::from_utf8_lossy(&applied.stderr)
+    );
+    let pool = Pool::new(&url, 1).expect("pool");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    for scope in [Scope::User(1), Scope::System, Scope::Users(vec![1, 2])] {
+        let count = runtime.block_on(pool.read(scope.clone(), |conn| {
+            mentor::db::execute_sql(
+                conn,
+                diesel::sql_query("SELECT count(*) FROM conversations"),
+            )
+            .map_err(mentor::db::DbError::from)
+        }));
+        assert!(count.is_ok(), "{scope:?}: {count:?}");
+    }
+    drop(pool);
+    run(
+        &mut admin,
+        &[
+            &format!("DROP DATABASE {name} WITH (FORCE)"),
+            &format!("DROP ROLE {name}"),
+        ],
+    );
 }
 
 #[test]

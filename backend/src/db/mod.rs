@@ -6,6 +6,8 @@
 //! thread pool (SQLite's writes: on its writer thread), and an ask's
 //! reservation and settle through [`Pool::reserve`] and [`Pool::settle`]
 //! (PostgreSQL's: grouped); `pool` says how. `manager` opens connections.
+//! Each call names whose rows it may reach ([`Scope`]): on PostgreSQL,
+//! row-level security holds it to them (`scope`).
 
 pub mod account_tokens;
 pub mod admin_analytics;

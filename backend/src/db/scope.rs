@@ -18,9 +18,15 @@
 
 use diesel::QueryResult;
 use diesel::prelude::*;
-use diesel::sql_types::Text;
+use diesel::sql_types::{Bool, Text};
 
 use super::Db;
+
+diesel::define_sql_function! {
+    /// PostgreSQL's `set_config`: sets a setting, for the session when
+    /// `is_local` is false.
+    fn set_config(setting_name: Text, new_value: Text, is_local: Bool) -> Text;
+}
 
 /// Whose rows a call may reach.
 #[derive(Debug, Clone, PartialEq, Eq)]

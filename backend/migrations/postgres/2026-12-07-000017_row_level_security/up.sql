@@ -22,8 +22,8 @@ BEGIN
     EXECUTE format('GRANT mentor_user TO %I', current_user);
   END IF;
 EXCEPTION WHEN insufficient_privilege THEN
-  RAISE EXCEPTION 'the role % may not create the role mentor_user or join it', current_user
-    USING HINT = format('As a superuser, run: CREATE ROLE mentor_user NOLOGIN; GRANT mentor_user TO %I; then start again.', current_user);
+  RAISE EXCEPTION 'row-level security needs the role mentor_user, which the role % may not create or join. As a superuser, run: CREATE ROLE mentor_user NOLOGIN; GRANT mentor_user TO %; then migrate again.',
+    current_user, quote_ident(current_user);
 END $$;
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO mentor_user;
