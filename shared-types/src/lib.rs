@@ -46,6 +46,7 @@ pub mod keys;
 pub mod models;
 pub mod money;
 pub mod plans;
+pub mod resume_document;
 pub mod sse;
 pub mod usage;
 pub mod validation;

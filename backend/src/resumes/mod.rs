@@ -7,6 +7,7 @@
 //! its text changes. A resume's text never goes to the log.
 
 pub mod confine;
+pub mod document;
 pub mod extract;
 pub mod gate;
 pub mod sandbox;
