@@ -5,6 +5,7 @@
 pub mod dates;
 pub mod headings;
 pub mod parse;
+pub mod validate;
 
 use shared_types::resume_document::{EntryIds, ResumeDocument};
 
@@ -83,7 +84,7 @@ mod tests {
             "$schema": "https://raw.githubusercontent.com/jsonresume/resume-schema/v1.0.0/schema.json",
             "basics": {"name": "Ada", "image": "https://example.com/ada.png",
                        "location": {"city": "London", "countryCode": "GB"}},
-            "work": [{"name": "Engines Ltd", "location": "London", "startDate": "1842-01",
+            "work": [{"name": "Engines Ltd", "location": {"city": "London"}, "startDate": "1842-01",
                       "highlights": ["Wrote the first program"]}],
             "interests": [{"name": "Poetry"}],
             "references": [{"name": "C. Babbage", "reference": "Able."}],

@@ -196,3 +196,15 @@ fn text_without_headings_gives_the_person_and_no_invented_sections() {
     assert!(doc.work.is_empty() && doc.education.is_empty() && doc.skills.is_empty());
     assert!(parse("").basics.is_empty());
 }
+
+/// What the parser builds, with its ids, passes the schema's checks.
+#[test]
+fn the_parsers_documents_are_valid() {
+    for text in [ONE_COLUMN, "Jane Doe\njane@example.com", ""] {
+        let mut doc = parse(text);
+        crate::resumes::document::assign_ids(&mut doc);
+        let value = serde_json::to_value(&doc).expect("json");
+        let read = crate::resumes::document::validate::validate(&value);
+        assert_eq!(read.as_ref().ok(), Some(&doc), "{read:?}");
+    }
+}
