@@ -37,34 +37,14 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
   SELECT coalesce(nullif(current_setting('mentor.user_ids', true), ''), '{}')::bigint[]
 $$;
 
-ALTER TABLE conversations ENABLE ROW LEVEL SECURITY;
-CREATE POLICY own_rows ON conversations TO mentor_user
-  USING (user_id = ANY (mentor_scope_users()));
-
-ALTER TABLE messages ENABLE ROW LEVEL SECURITY;
-CREATE POLICY own_rows ON messages TO mentor_user
-  USING (user_id = ANY (mentor_scope_users()));
-
-ALTER TABLE resumes ENABLE ROW LEVEL SECURITY;
-CREATE POLICY own_rows ON resumes TO mentor_user
-  USING (user_id = ANY (mentor_scope_users()));
-
-ALTER TABLE jobs ENABLE ROW LEVEL SECURITY;
-CREATE POLICY own_rows ON jobs TO mentor_user
-  USING (user_id = ANY (mentor_scope_users()));
-
-ALTER TABLE api_keys ENABLE ROW LEVEL SECURITY;
-CREATE POLICY own_rows ON api_keys TO mentor_user
-  USING (user_id = ANY (mentor_scope_users()));
-
-ALTER TABLE provider_keys ENABLE ROW LEVEL SECURITY;
-CREATE POLICY own_rows ON provider_keys TO mentor_user
-  USING (user_id = ANY (mentor_scope_users()));
-
-ALTER TABLE user_data_keys ENABLE ROW LEVEL SECURITY;
-CREATE POLICY own_rows ON user_data_keys TO mentor_user
-  USING (user_id = ANY (mentor_scope_users()));
-
-ALTER TABLE data_exports ENABLE ROW LEVEL SECURITY;
-CREATE POLICY own_rows ON data_exports TO mentor_user
-  USING (user_id = ANY (mentor_scope_users()));
+-- Each owned table: its rows are its user's. The same list is in down.sql.
+DO $$
+DECLARE t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['conversations', 'messages', 'resumes', 'jobs', 'api_keys',
+                           'provider_keys', 'user_data_keys', 'data_exports'] LOOP
+    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+    EXECUTE format('CREATE POLICY own_rows ON %I TO mentor_user '
+                   'USING (user_id = ANY (mentor_scope_users()))', t);
+  END LOOP;
+END $$;

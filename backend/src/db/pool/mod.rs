@@ -177,8 +177,10 @@ impl Pool {
             .writer
             .get()
             .map_err(|e| DbError::Unavailable(e.to_string()))?;
-        let conn_ref = &mut *conn;
-        scope::enter(&mut conn_ref.db, &mut conn_ref.scope, &Scope::System)?;
+        let Conn {
+            db, scope: current, ..
+        } = &mut *conn;
+        scope::enter(db, current, &Scope::System)?;
         Ok(conn)
     }
 
@@ -200,9 +202,9 @@ impl Pool {
         .await
     }
 
-    /// Runs `f`, which may write, in `scope`: on SQLite in the writer thread's next
-    /// group ([`batch`]), on PostgreSQL with a connection on the blocking
-    /// pool. Resolves once what `f` wrote is committed.
+    /// Runs `f`, which may write, in `scope`: on SQLite in the writer
+    /// thread's next group ([`batch`]), on PostgreSQL with a connection on
+    /// the blocking pool. Resolves once what `f` wrote is committed.
     pub async fn write<T, E, F>(&self, scope: Scope, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut Db) -> Result<T, E> + Send + 'static,
