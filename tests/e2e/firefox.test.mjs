@@ -107,9 +107,12 @@ test("in Firefox, a new user signs up and gets an answer", async () => {
 test("in Firefox, an answer survives the popup closing, and the draft comes back", async () => {
   await backend.slowAnswers(700);
   await open("popup.html");
+  // Typed at once, while the popup may still be restoring the last
+  // conversation: the question is kept and asked once it is on screen.
   await (await page.waitForSelector("textarea")).type("Still there?");
   await page.keyboard.press("Enter");
-  await page.waitForSelector("[data-testid=answer] ::-p-text(Hello)");
+  await page.waitForSelector(".turn:last-child ::-p-text(Still there?)");
+  await page.waitForSelector(".turn:last-child [data-testid=answer] ::-p-text(Hello)");
   await open("options.html"); // the popup's page goes away mid-answer
   await open("popup.html");
   await page.waitForSelector("::-p-text(Still there?)");

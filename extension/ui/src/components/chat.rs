@@ -42,8 +42,8 @@ struct ChatState {
     loads: u32,
     /// An answer just finished, for screen readers (announced once).
     announce: String,
-    /// A stored conversation is being loaded: the question box waits, so a
-    /// question typed meanwhile is neither sent to a new conversation nor
+    /// A stored conversation is being loaded: a question sent meanwhile
+    /// waits for it, so it is neither sent to a new conversation nor
     /// replaced by the loaded one.
     opening: bool,
 }
@@ -214,14 +214,20 @@ pub fn chat(props: &ChatProps) -> Html {
         });
     }
     // The conversation and draft of last time; kept as they change, once
-    // restored.
+    // restored. What is typed before the restore ends is kept over the
+    // saved draft, and a question sent meanwhile waits for it (`queued`).
     let restored = use_state(|| false);
+    let typed = use_mut_ref(|| false);
+    let queued = use_state(|| None::<String>);
     {
         let (load, draft, restored) = (load.clone(), draft.clone(), restored.clone());
+        let typed = typed.clone();
         use_effect_with(props.remember, move |remember| {
             if *remember {
                 services::saved_chat(move |saved| {
-                    draft.set(saved.draft);
+                    if !*typed.borrow() {
+                        draft.set(saved.draft);
+                    }
                     if let Some(id) = saved.conversation {
                         load.emit(id);
                     }
@@ -230,8 +236,9 @@ pub fn chat(props: &ChatProps) -> Html {
             }
         });
     }
-    // Until the last conversation is restored, and while one loads,
-    // nothing is asked.
+    // Until the last conversation is restored, and while one loads, a
+    // question waits in `queued` and goes to that conversation once it is on
+    // screen.
     let waiting = state.opening || (props.remember && !*restored);
     {
         let keep = props.remember && *restored;
@@ -284,9 +291,14 @@ pub fn chat(props: &ChatProps) -> Html {
     let ask = {
         let (state, port, draft) = (state.clone(), port.clone(), draft.clone());
         let (context, on_quota) = (props.context.clone(), props.on_quota.clone());
+        let queued = queued.clone();
         Callback::from(move |(question, page): (String, Option<AskContext>)| {
             let question = question.trim().to_string();
-            if question.is_empty() || state.streaming || waiting {
+            if question.is_empty() || state.streaming {
+                return;
+            }
+            if waiting {
+                queued.set(Some(question));
                 return;
             }
             let first = state.conversation.is_none();
@@ -323,6 +335,17 @@ pub fn chat(props: &ChatProps) -> Html {
         })
     };
     let send = ask.reform(|question: String| (question, None));
+    {
+        let (send, queued) = (send.clone(), queued.clone());
+        use_effect_with((waiting, queued.is_some()), move |&(waiting, is_queued)| {
+            if !waiting && is_queued {
+                if let Some(question) = (*queued).clone() {
+                    queued.set(None);
+                    send.emit(question);
+                }
+            }
+        });
+    }
     let ask_about_page = {
         let (ask, state) = (ask.clone(), state.clone());
         Callback::from(move |question: String| {
@@ -364,6 +387,7 @@ pub fn chat(props: &ChatProps) -> Html {
     let oninput = {
         let draft = draft.clone();
         Callback::from(move |e: InputEvent| {
+            *typed.borrow_mut() = true;
             draft.set(e.target_unchecked_into::<HtmlTextAreaElement>().value())
         })
     };
@@ -451,12 +475,12 @@ pub fn chat(props: &ChatProps) -> Html {
             <div class="composer">
                 <textarea placeholder={if state.conversation.is_some() { "Ask a follow-up…" } else { "Ask a question…" }}
                           aria-label="Your question" rows="3" value={(*draft).clone()} autofocus={true}
-                          readonly={waiting} aria-busy={waiting.to_string()} {oninput} {onkeydown} />
+                          aria-busy={waiting.to_string()} {oninput} {onkeydown} />
                 <div class="actions">
                     if state.streaming {
                         <button onclick={stop}>{ "Stop" }</button>
                     } else {
-                        <button class="primary" onclick={submit} disabled={waiting || draft.trim().is_empty()}>{ "Ask" }</button>
+                        <button class="primary" onclick={submit} disabled={draft.trim().is_empty() || queued.is_some()}>{ "Ask" }</button>
                         if !state.turns.is_empty() {
                             <button class="link" onclick={new_chat}>{ "New conversation" }</button>
                         }
