@@ -12,7 +12,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use shared_types::{ErrorBody, ErrorCode};
+use shared_types::{DocumentErrorBody, ErrorBody, ErrorCode, FieldProblem};
 
 use crate::db::DbError;
 
@@ -23,6 +23,8 @@ pub struct ApiError {
     message: String,
     headers: Vec<(&'static str, String)>,
     request_id: Option<String>,
+    /// For `invalid_document`: each value that breaks the schema.
+    problems: Vec<FieldProblem>,
 }
 
 impl ApiError {
@@ -33,6 +35,25 @@ impl ApiError {
             message: message.into(),
             headers: Vec::new(),
             request_id: None,
+            problems: Vec::new(),
+        }
+    }
+
+    /// 422 `invalid_document`, with where each problem is.
+    pub fn invalid_document(problems: Vec<FieldProblem>) -> Self {
+        let message = match problems.as_slice() {
+            [one] => format!(
+                "The document is not valid JSON Resume: {} ({}).",
+                one.message, one.pointer
+            ),
+            many => format!(
+                "The document is not valid JSON Resume: {} problems, listed in `problems`.",
+                many.len()
+            ),
+        };
+        Self {
+            problems,
+            ..Self::new(ErrorCode::InvalidDocument, message)
         }
     }
 
@@ -117,10 +138,18 @@ impl ResponseError for ApiError {
         if let Some(id) = &self.request_id {
             response.insert_header(("x-request-id", id.as_str()));
         }
-        let mut response = response.json(ErrorBody {
-            error: self.code,
-            message: self.message.clone(),
-        });
+        let mut response = if self.problems.is_empty() {
+            response.json(ErrorBody {
+                error: self.code,
+                message: self.message.clone(),
+            })
+        } else {
+            response.json(DocumentErrorBody {
+                error: self.code,
+                message: self.message.clone(),
+                problems: self.problems.clone(),
+            })
+        };
         // Also here, for the errors that middleware raise, which leave
         // without passing `startup`'s last step (HSTS is added there).
         crate::security_headers::add(response.headers_mut(), false);
@@ -264,6 +293,8 @@ impl From<crate::resumes::ResumeError> for ApiError {
             R::Unreadable(_) => Self::new(ErrorCode::UnreadableDocument, message),
             R::Busy(_) => Self::new(ErrorCode::RateLimited, message).retry_after(5),
             R::AccountGone => Self::new(ErrorCode::InvalidToken, message),
+            R::InvalidDocument(problems) => Self::invalid_document(problems),
+            R::Render(cause) => Self::internal(cause),
             R::Db(db) => db.into(),
         }
     }

@@ -54,8 +54,10 @@ pub enum ResumeFormat {
     Markdown,
     /// Text pasted in.
     Pasted,
+    /// A JSON Resume file, imported.
+    JsonResume,
 }
-string_enum!(ResumeFormat { Pdf => "pdf", Docx => "docx", Txt => "txt", Markdown => "markdown", Pasted => "pasted" });
+string_enum!(ResumeFormat { Pdf => "pdf", Docx => "docx", Txt => "txt", Markdown => "markdown", Pasted => "pasted", JsonResume => "json_resume" });
 
 /// `POST /resumes` as JSON: pasted text.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

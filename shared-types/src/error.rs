@@ -67,6 +67,8 @@ pub enum ErrorCode {
     /// The document has no text that can be read (scanned, encrypted,
     /// empty, or garbled); paste the text instead.
     UnreadableDocument,
+    /// A JSON Resume document breaks the schema; `problems` says where.
+    InvalidDocument,
     /// The user already has as many resumes as allowed.
     ResumeLimitReached,
     /// The plan's job saves for today are used up.
@@ -119,7 +121,7 @@ impl ErrorCode {
             Self::LinkExpired => 410,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
-            Self::UnreadableDocument | Self::ProviderKeyInvalid => 422,
+            Self::UnreadableDocument | Self::InvalidDocument | Self::ProviderKeyInvalid => 422,
             Self::AccountLocked
             | Self::RateLimited
             | Self::QuotaExceeded
@@ -165,6 +167,7 @@ impl ErrorCode {
             Self::PaymentProviderError => "payment_provider_error",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::UnreadableDocument => "unreadable_document",
+            Self::InvalidDocument => "invalid_document",
             Self::ResumeLimitReached => "resume_limit_reached",
             Self::JobLimitReached => "job_limit_reached",
             Self::NoActiveResume => "no_active_resume",
@@ -195,6 +198,29 @@ pub struct ErrorBody {
     pub error: ErrorCode,
     /// A sentence for people; its wording may change.
     pub message: String,
+}
+
+/// A value of a document that breaks its schema, and where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FieldProblem {
+    /// The JSON pointer of the value ("/work/0/startDate").
+    pub pointer: String,
+    /// What is wrong, for a person.
+    pub message: String,
+}
+
+/// The body of an `invalid_document` error: [`ErrorBody`]'s fields and
+/// every problem found, not only the first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DocumentErrorBody {
+    /// `invalid_document`.
+    pub error: ErrorCode,
+    /// A sentence for people; its wording may change.
+    pub message: String,
+    /// Each value that breaks the schema.
+    pub problems: Vec<FieldProblem>,
 }
 
 #[cfg(test)]
@@ -231,6 +257,7 @@ mod tests {
             ErrorCode::PaymentProviderError,
             ErrorCode::UnsupportedMediaType,
             ErrorCode::UnreadableDocument,
+            ErrorCode::InvalidDocument,
             ErrorCode::ResumeLimitReached,
             ErrorCode::JobLimitReached,
             ErrorCode::NoActiveResume,

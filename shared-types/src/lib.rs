@@ -57,7 +57,7 @@ pub use auth::*;
 pub use billing::*;
 pub use career::*;
 pub use conversations::*;
-pub use error::{ErrorBody, ErrorCode};
+pub use error::{DocumentErrorBody, ErrorBody, ErrorCode, FieldProblem};
 pub use keys::*;
 pub use models::*;
 pub use plans::{Plan, Role, SubscriptionStatus, Tier};

@@ -23,7 +23,7 @@ pub struct ResumeDocument {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub work: Vec<Work>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub volunteer: Vec<Work>,
+    pub volunteer: Vec<Volunteer>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub education: Vec<Education>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -108,8 +108,7 @@ pub struct Profile {
     pub extra: Extra,
 }
 
-/// A job, or (as `volunteer`) an unpaid role; `name` is the employer
-/// (`organization` in volunteer entries, kept in `extra` there).
+/// A job; `name` is the employer.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Work {
@@ -123,6 +122,28 @@ pub struct Work {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_date: Option<String>,
     /// Absent while it goes on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub highlights: Vec<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// An unpaid role.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Volunteer {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_date: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_date: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

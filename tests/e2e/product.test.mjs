@@ -130,6 +130,9 @@ test("the draft comes back, and Stop marks the answer Stopped with Regenerate", 
   await page.getByText("And this one?").waitFor();
   assert.equal(await page.getByLabel("Your question").inputValue(), "A draft I have not sent");
 
+  // The last test's answer may still be being written on a busy machine:
+  // a question is taken once it is done (Ask is back).
+  await page.getByRole("button", { name: "Ask", exact: true }).waitFor();
   await page.getByLabel("Your question").fill("Stop me");
   await page.getByLabel("Your question").press("Enter");
   await page.getByTestId("answer").nth(2).filter({ hasText: "Hello" }).waitFor();

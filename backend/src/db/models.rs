@@ -293,6 +293,8 @@ pub struct ResumeRow {
     pub created_at: NaiveDateTime,
     /// Last change.
     pub updated_at: NaiveDateTime,
+    /// The structure (a JSON Resume document), once built.
+    pub document: Option<String>,
 }
 
 impl ResumeRow {
@@ -362,6 +364,8 @@ pub struct NewResume {
     pub created_at: NaiveDateTime,
     /// Same as `created_at`.
     pub updated_at: NaiveDateTime,
+    /// The structure, as a JSON Resume document.
+    pub document: Option<String>,
 }
 
 /// A stored job status; a value the CHECK constraint lets through always parses.

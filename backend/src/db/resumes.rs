@@ -59,13 +59,14 @@ pub fn set_title(conn: &mut Db, id: i64, title: &str, at: NaiveDateTime) -> Quer
         .execute(conn)
 }
 
-/// Replaces the text, with its word count and skills.
+/// Replaces the text, with its word count, skills and structure.
 pub fn set_text(
     conn: &mut Db,
     id: i64,
     text: &str,
     word_count: i32,
     skills: &str,
+    document: &str,
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(r::resumes.filter(r::id.eq(id)))
@@ -73,6 +74,7 @@ pub fn set_text(
             r::text.eq(text),
             r::word_count.eq(word_count),
             r::skills.eq(skills),
+            r::document.eq(document),
             r::warnings.eq("[]"),
             r::updated_at.eq(at),
         ))

@@ -134,6 +134,7 @@ diesel::table! {
         is_active -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        document -> Nullable<Text>,
     }
 }
 

@@ -272,7 +272,15 @@ fn files(d: &Gathered) -> Vec<(&'static str, Value)> {
             })
         })
         .collect();
-    let resumes: Vec<shared_types::Resume> = d.resumes.iter().map(Into::into).collect();
+    let resumes: Vec<Value> = d
+        .resumes
+        .iter()
+        .map(|row| {
+            let mut resume = json!(shared_types::Resume::from(row));
+            resume["document"] = json!(crate::resumes::documents::of_row(row));
+            resume
+        })
+        .collect();
     let jobs: Vec<shared_types::Job> = d.jobs.iter().map(Into::into).collect();
     let audit: Vec<shared_types::AuditEntry> = d
         .audit
@@ -329,7 +337,8 @@ const README: &str = "AI Mentor: your data, exported {date}
 
 account.json        your account (address, name, plan, settings)
 conversations.json  every conversation with its questions and answers
-resumes.json        your resumes, with the text read from each file
+resumes.json        your resumes, with the text read from each file and its
+                    structure (a JSON Resume document)
 saved_jobs.json     the jobs you saved, with your notes
 usage.json          each question asked (model, tokens, cost) and each month's count
 subscriptions.json  your subscriptions as Stripe reported them

@@ -8,6 +8,7 @@
 
 pub mod confine;
 pub mod document;
+pub mod documents;
 pub mod extract;
 pub mod gate;
 pub mod sandbox;
@@ -52,6 +53,12 @@ pub enum ResumeError {
     /// A valid token for an account deleted since.
     #[error("This account no longer exists.")]
     AccountGone,
+    /// A JSON Resume document that breaks the schema.
+    #[error("The document is not valid JSON Resume.")]
+    InvalidDocument(Vec<document::validate::Problem>),
+    /// A document could not be rendered (the cause is logged, not shown).
+    #[error("The document could not be rendered: {0}")]
+    Render(String),
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbError),
@@ -134,7 +141,8 @@ impl Resumes {
             other => ResumeError::Unreadable(other),
         })?;
         let title = title_of(title, || "Pasted resume".into())?;
-        self.store(user, title, ResumeFormat::Pasted, extracted)
+        let doc = documents::from_text(&extracted.text);
+        self.store(user, title, ResumeFormat::Pasted, extracted, doc)
             .await
     }
 
@@ -146,6 +154,14 @@ impl Resumes {
         file_name: Option<String>,
         bytes: Vec<u8>,
     ) -> Result<Resume, ResumeError> {
+        if file_name
+            .as_deref()
+            .is_some_and(|n| n.to_ascii_lowercase().ends_with(".json"))
+        {
+            let value = serde_json::from_slice(&bytes)
+                .map_err(|e| ResumeError::InvalidInput(format!("The file is not JSON: {e}")))?;
+            return self.import(user, title, value).await;
+        }
         let format = extract::detect(file_name.as_deref(), &bytes).map_err(|r| match r {
             Refusal::Unsupported(message) => ResumeError::Unsupported(message),
             Refusal::Unreadable(failure) => ResumeError::Unreadable(failure),
@@ -172,7 +188,8 @@ impl Resumes {
             _ => extract::extract(format, &bytes),
         }
         .map_err(ResumeError::Unreadable)?;
-        self.store(user, title, format, extracted).await
+        let doc = documents::from_text(&extracted.text);
+        self.store(user, title, format, extracted, doc).await
     }
 
     async fn check_room(&self, user: UserId) -> Result<(), ResumeError> {
@@ -193,9 +210,11 @@ impl Resumes {
         title: String,
         format: ResumeFormat,
         extracted: Extracted,
+        doc: shared_types::resume_document::ResumeDocument,
     ) -> Result<Resume, ResumeError> {
         let max = self.max_per_user;
         let skills = skills_json(&extracted.text);
+        let document = Some(documents::json_of(&doc));
         self.pool
             .write(Scope::User(user.0), move |conn| {
                 conn.transaction(|conn| {
@@ -216,6 +235,7 @@ impl Resumes {
                             warnings: serde_json::to_string(&extracted.warnings)
                                 .unwrap_or_else(|_| "[]".into()),
                             skills,
+                            document,
                             is_active: count == 0,
                             created_at: now,
                             updated_at: now,
@@ -255,7 +275,8 @@ impl Resumes {
             .await
     }
 
-    /// Changes the title and/or the text (its skills are found again).
+    /// Changes the title and/or the text (its skills and structure are
+    /// found again).
     pub async fn update(
         &self,
         user: UserId,
@@ -282,7 +303,8 @@ impl Resumes {
                     return Err(ResumeError::InvalidInput("The text is empty.".into()));
                 }
                 let skills = skills_json(&cleaned);
-                Some((cleaned, skills))
+                let doc = documents::json_of(&documents::from_text(&cleaned));
+                Some((cleaned, skills, doc))
             }
             None => None,
         };
@@ -294,10 +316,10 @@ impl Resumes {
                     if let Some(title) = &title {
                         resumes::set_title(conn, id, title, now)?;
                     }
-                    if let Some((text, skills)) = &text {
+                    if let Some((text, skills, doc)) = &text {
                         let words =
                             i32::try_from(extract::text::word_count(text)).unwrap_or(i32::MAX);
-                        resumes::set_text(conn, id, text, words, skills, now)?;
+                        resumes::set_text(conn, id, text, words, skills, doc, now)?;
                     }
                     let row =
                         resumes::find_owned(conn, user.0, id)?.ok_or(ResumeError::NotFound)?;

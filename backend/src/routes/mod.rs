@@ -16,6 +16,7 @@ pub mod models;
 pub mod openai_compat;
 pub mod openapi;
 pub mod provider_keys;
+pub mod resume_documents;
 pub mod resumes;
 pub mod usage;
 pub mod users;
@@ -98,6 +99,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .delete(resumes::delete),
                 )
                 .service(web::resource("/resumes/{id}/activate").post(resumes::activate))
+                .service(
+                    web::resource("/resumes/{id}/document")
+                        .app_data(json_config().limit(resumes::PASTE_LIMIT_BYTES))
+                        .get(resume_documents::get)
+                        .put(resume_documents::put),
+                )
                 .service(
                     web::resource("/jobs")
                         .app_data(json_config().limit(jobs::JOB_JSON_LIMIT_BYTES))

@@ -47,6 +47,8 @@ use utoipa::{Modify, OpenApi};
         super::resumes::update,
         super::resumes::activate,
         super::resumes::delete,
+        super::resume_documents::get,
+        super::resume_documents::put,
         super::jobs::save,
         super::jobs::list,
         super::jobs::get,

@@ -99,8 +99,34 @@ async fn read_multipart(mut form: Multipart) -> Result<Upload, ApiError> {
     })
 }
 
+/// Whether a JSON body is a JSON Resume document rather than pasted text:
+/// an object without `text` that has one of the schema's sections.
+fn is_json_resume(value: &serde_json::Value) -> bool {
+    const SECTIONS: &[&str] = &[
+        "$schema",
+        "basics",
+        "work",
+        "volunteer",
+        "education",
+        "awards",
+        "certificates",
+        "publications",
+        "skills",
+        "languages",
+        "interests",
+        "references",
+        "projects",
+        "meta",
+    ];
+    value.as_object().is_some_and(|fields| {
+        !fields.contains_key("text") && SECTIONS.iter().any(|s| fields.contains_key(*s))
+    })
+}
+
 /// Adds a resume: a file (multipart `file`, optional `title`) of PDF, DOCX,
-/// TXT or Markdown up to 5 MB, or pasted text as JSON `{title, text}`.
+/// TXT, Markdown or JSON Resume (`.json`) up to 5 MB; pasted text as JSON
+/// `{title, text}`; or a JSON Resume document as the JSON body (checked
+/// against the schema: 422 `invalid_document` lists each problem).
 #[utoipa::path(post, path = "/api/v1/resumes", tag = "resumes", security(("bearer" = [])),
     request_body(content = CreateResume, description = "JSON for pasted text, or multipart/form-data with `file` and an optional `title`"),
     responses(
@@ -109,7 +135,7 @@ async fn read_multipart(mut form: Multipart) -> Result<Upload, ApiError> {
         (status = 409, description = "resume_limit_reached", body = ErrorBody),
         (status = 413, description = "payload_too_large", body = ErrorBody),
         (status = 415, description = "unsupported_media_type", body = ErrorBody),
-        (status = 422, description = "unreadable_document: encrypted, scanned, empty or garbled", body = ErrorBody),
+        (status = 422, description = "unreadable_document: encrypted, scanned, empty or garbled; invalid_document: a JSON Resume that breaks the schema (with `problems`)", body = ErrorBody),
         (status = 429, description = "rate_limited: the user's other files, or too many files at once on the server, are being read (Retry-After)", body = ErrorBody),
     ))]
 pub async fn create(
@@ -144,16 +170,22 @@ pub async fn create(
                 )
             })?
             .map_err(|e| ApiError::invalid(format!("The body could not be read: {e}")))?;
-        let pasted: CreateResume = serde_json::from_slice(&body)
+        let value: serde_json::Value = serde_json::from_slice(&body)
             .map_err(|e| ApiError::invalid(format!("The JSON body is invalid: {e}")))?;
-        state
-            .resumes
-            .paste(user.id, pasted.title, pasted.text)
-            .await?
+        if is_json_resume(&value) {
+            state.resumes.import(user.id, None, value).await?
+        } else {
+            let pasted: CreateResume = serde_json::from_value(value)
+                .map_err(|e| ApiError::invalid(format!("The JSON body is invalid: {e}")))?;
+            state
+                .resumes
+                .paste(user.id, pasted.title, pasted.text)
+                .await?
+        }
     } else {
         return Err(ApiError::new(
             ErrorCode::UnsupportedMediaType,
-            "Send the resume as multipart/form-data (a file) or as JSON {title, text}.",
+            "Send the resume as multipart/form-data (a file), as JSON {title, text}, or as a JSON Resume document.",
         ));
     };
     Ok(HttpResponse::Created().json(resume))

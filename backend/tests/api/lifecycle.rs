@@ -386,6 +386,10 @@ async fn an_export_holds_all_of_the_users_data_and_nobody_elses() {
             .is_empty()
     );
     assert!(files["resumes.json"].contains("Analytical engines"));
+    assert!(
+        json("resumes.json")[0]["document"]["basics"]["name"].is_string(),
+        "each resume's structure goes with it"
+    );
     assert!(files["saved_jobs.json"].contains("Engine designer"));
     assert_eq!(json("usage.json")["asks"].as_array().map(Vec::len), Some(1));
     assert_eq!(json("usage.json")["months"][0]["questions"], 1);

@@ -24,6 +24,7 @@ mod provider_keys;
 mod quota;
 mod refresh;
 mod register;
+mod resume_documents;
 mod resumes;
 mod row_security;
 mod security_headers;

@@ -54,6 +54,7 @@ pub fn user_message(error: &ErrorBody) -> String {
         | ErrorCode::ServiceUnavailable
         | ErrorCode::UnsupportedMediaType
         | ErrorCode::UnreadableDocument
+        | ErrorCode::InvalidDocument
         | ErrorCode::ResumeLimitReached
         | ErrorCode::JobLimitReached
         | ErrorCode::ApiKeyLimitReached

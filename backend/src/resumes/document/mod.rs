@@ -5,6 +5,7 @@
 pub mod dates;
 pub mod headings;
 pub mod parse;
+pub mod render;
 pub mod validate;
 
 use shared_types::resume_document::{EntryIds, ResumeDocument};

@@ -10,14 +10,7 @@ use regex::Regex;
 use serde_json::Value;
 use shared_types::resume_document::ResumeDocument;
 
-/// A value that breaks the schema, and where.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Problem {
-    /// The JSON pointer of the value ("/work/0/startDate").
-    pub pointer: String,
-    /// What is wrong, for a person.
-    pub message: String,
-}
+pub use shared_types::FieldProblem as Problem;
 
 /// What a field holds.
 #[derive(Clone, Copy)]
@@ -28,13 +21,16 @@ enum Kind {
     Uri,
     Texts,
     Location,
+    /// An entry's place: a location, or text as the schema's v1.0.0 had it
+    /// (files written for it are still read).
+    Place,
     /// An array of objects with these fields.
     Items(&'static [(&'static str, Kind)]),
     /// An object with these fields.
     Object(&'static [(&'static str, Kind)]),
 }
 
-use Kind::{Date, Email, Items, Location, Object, Text, Texts, Uri};
+use Kind::{Date, Email, Items, Location, Object, Place, Text, Texts, Uri};
 
 const LOCATION: &[(&str, Kind)] = &[
     ("address", Text),
@@ -57,7 +53,7 @@ const BASICS: &[(&str, Kind)] = &[
 ];
 const WORK: &[(&str, Kind)] = &[
     ("name", Text),
-    ("location", Location),
+    ("location", Place),
     ("description", Text),
     ("position", Text),
     ("url", Uri),
@@ -68,7 +64,7 @@ const WORK: &[(&str, Kind)] = &[
 ];
 const VOLUNTEER: &[(&str, Kind)] = &[
     ("organization", Text),
-    ("location", Location),
+    ("location", Place),
     ("position", Text),
     ("url", Uri),
     ("startDate", Date),
@@ -78,7 +74,7 @@ const VOLUNTEER: &[(&str, Kind)] = &[
 ];
 const EDUCATION: &[(&str, Kind)] = &[
     ("institution", Text),
-    ("location", Location),
+    ("location", Place),
     ("url", Uri),
     ("area", Text),
     ("studyType", Text),
@@ -207,6 +203,8 @@ fn check(value: &Value, kind: Kind, pointer: &str, problems: &mut Vec<Problem>) 
             None => problem("must be a list of texts"),
         },
         Location => check(value, Object(LOCATION), pointer, problems),
+        Place if value.is_string() => {}
+        Place => check(value, Object(LOCATION), pointer, problems),
         Items(fields) => match value.as_array() {
             Some(items) => {
                 for (n, item) in items.iter().enumerate() {
@@ -244,7 +242,8 @@ mod tests {
         let doc = validate(&json!({
             "basics": {"name": "Ada", "email": "ada@example.com", "url": "https://ada.example",
                        "profiles": [{"network": "GitHub", "url": "https://github.com/ada"}]},
-            "work": [{"name": "Engines Ltd", "startDate": "1842-01", "endDate": "1843",
+            // An entry's place as text, as files written for v1.0.0 have it.
+            "work": [{"name": "Engines Ltd", "startDate": "1842-01", "endDate": "1843", "location": "London",
                       "highlights": ["Wrote the first program"]}],
             "interests": [{"name": "Poetry"}],
             "x-custom": {"anything": true}

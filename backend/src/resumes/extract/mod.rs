@@ -187,7 +187,10 @@ pub fn extract(format: ResumeFormat, bytes: &[u8]) -> Result<Extracted, Failure>
             text
         }
         ResumeFormat::Docx => docx::text(bytes)?,
-        ResumeFormat::Txt | ResumeFormat::Markdown | ResumeFormat::Pasted => decode_text(bytes)?,
+        ResumeFormat::Txt
+        | ResumeFormat::Markdown
+        | ResumeFormat::Pasted
+        | ResumeFormat::JsonResume => decode_text(bytes)?,
     };
     finish(&raw, warnings)
 }

@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use shared_types::resume_document::{
     Basics, Certificate, Education, Language, Location, Profile, Project, ResumeDocument, Skill,
-    Work,
+    Volunteer, Work,
 };
 
 use super::dates;
@@ -160,7 +160,9 @@ fn fill(doc: &mut ResumeDocument, section: Section, lines: &[String]) {
             doc.basics.summary = some(&summary);
         }
         Section::Work => doc.work.extend(entries(lines).into_iter().map(work)),
-        Section::Volunteer => doc.volunteer.extend(entries(lines).into_iter().map(work)),
+        Section::Volunteer => doc
+            .volunteer
+            .extend(entries(lines).into_iter().map(volunteer)),
         Section::Education => doc
             .education
             .extend(entries(lines).into_iter().map(education)),
@@ -271,6 +273,25 @@ fn work(entry: Entry) -> Work {
         end_date: entry.end,
         highlights: entry.lines,
         ..Work::default()
+    }
+}
+
+fn volunteer(entry: Entry) -> Volunteer {
+    let Work {
+        name,
+        position,
+        start_date,
+        end_date,
+        highlights,
+        ..
+    } = work(entry);
+    Volunteer {
+        organization: name,
+        position,
+        start_date,
+        end_date,
+        highlights,
+        ..Volunteer::default()
     }
 }
 

@@ -1,0 +1,118 @@
+//! `/api/v1/resumes/{id}/document`: a resume's structure (JSON Resume), the
+//! user's corrections to it, and the resume rendered as a file.
+
+use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use shared_types::{DocumentErrorBody, ErrorBody};
+
+use crate::error::ApiError;
+use crate::extractors::{AuthUser, Json};
+use crate::resumes::document::render::{Format, Template};
+use crate::state::AppState;
+
+/// `?format=&template=`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RenderQuery {
+    /// `json`, `txt`, `md` or `docx`: the resume as a file to download.
+    /// Without it, the structure is the response's body.
+    pub format: Option<String>,
+    /// `classic` (the default; plain and safe for applicant tracking
+    /// systems) or `modern`. Only DOCX has templates.
+    pub template: Option<String>,
+}
+
+fn named<T: Copy>(what: &str, name: &str, all: &[(&'static str, T)]) -> Result<T, ApiError> {
+    all.iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| *v)
+        .ok_or_else(|| {
+            let names: Vec<&str> = all.iter().map(|(n, _)| *n).collect();
+            ApiError::invalid(format!("The {what} must be one of: {}.", names.join(", ")))
+        })
+}
+
+/// A file name for `title`: its letters and digits, the rest as dashes.
+fn file_name(title: &str, format: Format) -> String {
+    let stem: String = title
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { '-' })
+        .collect();
+    let stem = stem
+        .split('-')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    let stem = if stem.is_empty() {
+        "resume".to_string()
+    } else {
+        stem
+    };
+    format!(
+        "{}.{}",
+        stem.chars().take(80).collect::<String>(),
+        format.extension()
+    )
+}
+
+/// The structure of a resume, or the resume rendered as a file.
+#[utoipa::path(get, path = "/api/v1/resumes/{id}/document", tag = "resumes", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The resume id"), RenderQuery),
+    responses(
+        (status = 200, description = "The JSON Resume document (ids of entries and highlights under `meta.ids`), or with `format`, the file", body = Object),
+        (status = 400, description = "invalid_request: an unknown format or template", body = ErrorBody),
+        (status = 404, description = "not_found", body = ErrorBody),
+    ))]
+pub async fn get(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+    query: web::Query<RenderQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let template = match query.template.as_deref() {
+        Some(name) => named("template", name, &Template::ALL)?,
+        None => Template::default(),
+    };
+    let Some(format) = query.format.as_deref() else {
+        return Ok(HttpResponse::Ok().json(state.resumes.document(user.id, id).await?));
+    };
+    let format = named("format", format, &Format::ALL)?;
+    let (title, bytes) = state.resumes.render(user.id, id, format, template).await?;
+    let name = file_name(&title, format);
+    Ok(HttpResponse::Ok()
+        .content_type(format.content_type())
+        .insert_header(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![DispositionParam::Filename(name)],
+        })
+        .body(bytes))
+}
+
+/// Saves the user's corrections: a whole JSON Resume document, checked
+/// against the schema. Keep `meta.ids` as given by GET (remove an entry's
+/// ids with the entry); new entries get new ids. The resume's text and
+/// skills are written anew from it.
+#[utoipa::path(put, path = "/api/v1/resumes/{id}/document", tag = "resumes", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The resume id")),
+    request_body(content = Object, description = "A JSON Resume document"),
+    responses(
+        (status = 200, description = "The document as saved, with its ids", body = Object),
+        (status = 400, description = "invalid_request: not a JSON object, no text, or too long", body = ErrorBody),
+        (status = 404, description = "not_found", body = ErrorBody),
+        (status = 413, description = "payload_too_large", body = ErrorBody),
+        (status = 422, description = "invalid_document: each value that breaks the schema, with its JSON pointer", body = DocumentErrorBody),
+    ))]
+pub async fn put(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+    body: Json<serde_json::Value>,
+) -> Result<HttpResponse, ApiError> {
+    let doc = state
+        .resumes
+        .save_document(user.id, id.into_inner(), body.into_inner())
+        .await?;
+    Ok(HttpResponse::Ok().json(doc))
+}
