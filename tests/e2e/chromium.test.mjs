@@ -172,7 +172,7 @@ test("the Resume tab uploads a PDF resume and shows its text", async () => {
   await page.getByRole("tab", { name: "Resume" }).click();
   await page.waitForURL(/career\.html#resume$/);
   await page.getByText("No resume yet.").waitFor();
-  await page.getByLabel("Resume file (PDF, DOCX, TXT or Markdown)")
+  await page.getByLabel("Resume file (PDF, DOCX, TXT, Markdown or JSON Resume)")
     .setInputFiles(join(ROOT, "tests/fixtures/resumes/two-column.pdf"));
   const text = page.getByTestId("resume-text");
   await text.waitFor();

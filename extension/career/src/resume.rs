@@ -167,12 +167,12 @@ pub fn resumes() -> Html {
             <div class="actions">
                 <label class="upload">
                     { if *busy { "Reading…" } else { "Upload a resume" } }
-                    <input type="file" accept=".pdf,.docx,.txt,.md,.markdown" disabled={*busy}
-                           aria-label="Resume file (PDF, DOCX, TXT or Markdown)" onchange={on_file} />
+                    <input type="file" accept=".pdf,.docx,.txt,.md,.markdown,.json" disabled={*busy}
+                           aria-label="Resume file (PDF, DOCX, TXT, Markdown or JSON Resume)" onchange={on_file} />
                 </label>
                 <button class="link" onclick={{ let pasting = pasting.clone(); move |_| pasting.set(!*pasting) }}>{ "Paste text instead" }</button>
             </div>
-            <p class="small-print">{ "PDF, DOCX, TXT or Markdown, up to 5 MB." }</p>
+            <p class="small-print">{ "PDF, DOCX, TXT, Markdown or a JSON Resume file (.json), up to 5 MB." }</p>
             if *pasting {
                 <label>{ "Resume text" }<textarea ref={paste_ref} rows="8" /></label>
                 <button class="primary" onclick={save_paste}>{ "Save resume" }</button>
