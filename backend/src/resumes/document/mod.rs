@@ -3,6 +3,7 @@
 //! and highlights, which later edits point at.
 
 pub mod dates;
+pub mod ground;
 pub mod headings;
 pub mod parse;
 pub mod render;

@@ -338,11 +338,12 @@ pub fn chat(props: &ChatProps) -> Html {
     {
         let (send, queued) = (send.clone(), queued.clone());
         use_effect_with((waiting, queued.is_some()), move |&(waiting, is_queued)| {
-            if !waiting && is_queued {
-                if let Some(question) = (*queued).clone() {
-                    queued.set(None);
-                    send.emit(question);
-                }
+            if !waiting
+                && is_queued
+                && let Some(question) = (*queued).clone()
+            {
+                queued.set(None);
+                send.emit(question);
             }
         });
     }
