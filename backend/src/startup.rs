@@ -28,6 +28,7 @@ use crate::metrics::Metrics;
 use crate::notices::Notices;
 use crate::rate_limit::Limiter;
 use crate::resumes::Resumes;
+use crate::resumes::ai_parse::AiParse;
 use crate::routes;
 use crate::state::AppState;
 use crate::telemetry::RequestSpan;
@@ -151,6 +152,7 @@ impl Application {
                 pool.clone(),
                 settings.extractor.clone(),
                 settings.max_resumes,
+                Some(AiParse::new(router.clone(), live.clone())),
             ),
             jobs: Jobs::new(pool.clone()),
             ask: AskService::new(

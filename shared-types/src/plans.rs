@@ -51,6 +51,14 @@ pub struct Plan {
     /// Whether the plan may bring its own AI provider keys.
     #[serde(default)]
     pub byok: bool,
+    /// Whether a model may build a resume's structure (on platform tokens,
+    /// not the plan's questions); without it, the parser builds it alone.
+    #[serde(default = "on")]
+    pub resume_ai_parse: bool,
+}
+
+fn on() -> bool {
+    true
 }
 
 impl Plan {
@@ -65,6 +73,7 @@ impl Plan {
                 job_saves_per_day: Some(50),
                 api_keys: false,
                 byok: false,
+                resume_ai_parse: true,
                 fallback_models: models(&[
                     "gpt-4o-mini",
                     "claude-3-5-haiku-latest",
@@ -82,6 +91,7 @@ impl Plan {
                 job_saves_per_day: Some(500),
                 api_keys: true,
                 byok: true,
+                resume_ai_parse: true,
                 fallback_models: models(&[
                     "gpt-4o",
                     "claude-sonnet-4-0",
@@ -99,6 +109,7 @@ impl Plan {
                 job_saves_per_day: None,
                 api_keys: true,
                 byok: true,
+                resume_ai_parse: true,
                 fallback_models: models(&[
                     "claude-sonnet-4-0",
                     "gpt-4o",

@@ -302,3 +302,26 @@ pub struct EntryIds {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub highlights: Vec<String>,
 }
+
+/// Who built a resume's structure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StructureSource {
+    /// A model, grounded in the text.
+    Model,
+    /// The deterministic parser.
+    Parser,
+}
+
+/// `POST /resumes/{id}/document/parse`: the structure as stored, and the
+/// resume's warnings (each value dropped because the text does not hold
+/// it, or why the parser built it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParsedResume {
+    /// The structure, with its ids.
+    pub document: ResumeDocument,
+    /// What the user should check.
+    pub warnings: Vec<String>,
+    /// Who built it.
+    pub source: StructureSource,
+}

@@ -81,6 +81,29 @@ pub fn set_text(
         .execute(conn)
 }
 
+/// Stores the user's resume's structure and warnings (its text stays);
+/// returns how many rows changed (0: no such resume of theirs).
+pub fn set_document(
+    conn: &mut Db,
+    user_id: i64,
+    id: i64,
+    document: &str,
+    warnings: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        r::resumes
+            .filter(r::id.eq(id))
+            .filter(r::user_id.eq(user_id)),
+    )
+    .set((
+        r::document.eq(document),
+        r::warnings.eq(warnings),
+        r::updated_at.eq(at),
+    ))
+    .execute(conn)
+}
+
 /// Makes `id` the user's one active resume (call inside a transaction).
 pub fn activate(conn: &mut Db, user_id: i64, id: i64) -> QueryResult<usize> {
     diesel::update(

@@ -6,6 +6,7 @@
 //! the newest left). The skills of a resume are found when it is stored or
 //! its text changes. A resume's text never goes to the log.
 
+pub mod ai_parse;
 pub mod confine;
 pub mod document;
 pub mod documents;
@@ -77,6 +78,8 @@ pub struct Resumes {
     limits: sandbox::Limits,
     gate: gate::Gate,
     max_per_user: u32,
+    /// Building structures with a model; `None` leaves it to the parser.
+    ai: Option<ai_parse::AiParse>,
 }
 
 fn skills_json(text: &str) -> String {
@@ -105,7 +108,12 @@ fn title_of(
 
 impl Resumes {
     /// Wires the service.
-    pub fn new(pool: Pool, limits: sandbox::Limits, max_per_user: u32) -> Self {
+    pub fn new(
+        pool: Pool,
+        limits: sandbox::Limits,
+        max_per_user: u32,
+        ai: Option<ai_parse::AiParse>,
+    ) -> Self {
         let gate = gate::Gate::new(
             limits.concurrent,
             limits.per_user,
@@ -116,6 +124,7 @@ impl Resumes {
             limits,
             gate,
             max_per_user,
+            ai,
         }
     }
 

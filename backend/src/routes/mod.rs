@@ -106,6 +106,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .put(resume_documents::put),
                 )
                 .service(
+                    web::resource("/resumes/{id}/document/parse").post(resume_documents::parse),
+                )
+                .service(
                     web::resource("/jobs")
                         .app_data(json_config().limit(jobs::JOB_JSON_LIMIT_BYTES))
                         .post(jobs::save)

@@ -49,6 +49,7 @@ use utoipa::{Modify, OpenApi};
         super::resumes::delete,
         super::resume_documents::get,
         super::resume_documents::put,
+        super::resume_documents::parse,
         super::jobs::save,
         super::jobs::list,
         super::jobs::get,

@@ -4,6 +4,7 @@
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
+use shared_types::resume_document::ParsedResume;
 use shared_types::{DocumentErrorBody, ErrorBody};
 
 use crate::error::ApiError;
@@ -115,4 +116,43 @@ pub async fn put(
         .save_document(user.id, id.into_inner(), body.into_inner())
         .await?;
     Ok(HttpResponse::Ok().json(doc))
+}
+
+/// Structure builds a user may start a minute (each costs platform tokens).
+pub const PARSES_PER_MINUTE: u32 = 2;
+
+/// Builds the structure again with a model, grounded in the resume's text:
+/// a value the text does not hold is dropped and listed in `warnings` (and
+/// the resume's). Where the plan has no AI parse, no model is configured,
+/// or the model fails, the parser builds it and the warnings say why. Costs
+/// platform tokens, not the plan's questions. Replaces the stored structure.
+#[utoipa::path(post, path = "/api/v1/resumes/{id}/document/parse", tag = "resumes", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The resume id")),
+    responses(
+        (status = 200, description = "`{document, warnings, source}`: `source` is `model` or `parser`", body = Object),
+        (status = 404, description = "not_found", body = ErrorBody),
+        (status = 429, description = "rate_limited: two builds a minute (Retry-After)", body = ErrorBody),
+    ))]
+pub async fn parse(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let decision = state
+        .limiter
+        .check(&format!("resume-parse:{}", user.id.0), PARSES_PER_MINUTE)
+        .await;
+    if !decision.allowed {
+        return Err(ApiError::rate_limited(
+            format!(
+                "A resume's structure can be built {PARSES_PER_MINUTE} times a minute; wait a moment."
+            ),
+            &decision,
+        ));
+    }
+    let parsed: ParsedResume = state
+        .resumes
+        .parse_with_ai(user.id, id.into_inner())
+        .await?;
+    Ok(HttpResponse::Ok().json(parsed))
 }

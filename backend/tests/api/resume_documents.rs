@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, spawn_app, spawn_app_with, spawn_app_with_plans};
 
 const TEXT: &str = "Jonas Lindqvist\nBackend engineer\njonas@example.se · +46 70 123 45 67\n\n\
     Experience\nSenior Engineer — Betalning AB\nJan 2021 – Present\n\
@@ -322,4 +322,172 @@ async fn another_users_resume_is_not_found_on_every_document_route() {
     }
     let doc = app.request("GET", &path, Some(&owner.access), None).await;
     assert_eq!(doc.body["basics"]["name"], "Jonas Lindqvist", "untouched");
+}
+
+/// The ledger rows of resume parses: (model, charged, cost).
+fn parse_ledger(app: &TestApp) -> Vec<(String, bool, i64)> {
+    use diesel::prelude::*;
+    use mentor::db::schema::usage_events::dsl as u;
+    app.with_db(|conn| {
+        u::usage_events
+            .filter(u::via.eq("resume_parse"))
+            .select((u::model, u::charged, u::cost_pico))
+            .load(conn)
+            .expect("ledger")
+    })
+}
+
+#[tokio::test]
+async fn a_model_that_invents_an_employer_title_date_and_skill_gets_none_of_them_in() {
+    use mentor_stand_ins::{Scenario, Wire};
+    let app = spawn_app().await;
+    let s = app.register("jonas@example.se").await;
+    let id = paste(&app, &s.access).await;
+    let proposed = json!({
+        "basics": {"name": "Jonas Lindqvist", "label": "Chief Technology Officer", "email": "jonas@example.se"},
+        "work": [
+            {"name": "Betalning AB", "position": "Senior Engineer", "startDate": "2021-01",
+             "highlights": ["Moved 40 services to Kubernetes", "Grew revenue by 300%"]},
+            {"name": "Globex Corporation", "position": "Principal Engineer", "startDate": "2015-06"}
+        ],
+        "skills": [{"name": "Languages", "keywords": ["Rust", "Go", "Haskell"]}]
+    });
+    // Fenced as models often write it.
+    let answer = format!("```json\n{proposed}\n```");
+    app.fake
+        .queue(Wire::OpenAi, [Scenario::answer(&[&answer], 900, 300)]);
+
+    let reply = app
+        .request(
+            "POST",
+            &format!("/api/v1/resumes/{id}/document/parse"),
+            Some(&s.access),
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body["source"], "model");
+    let doc = &reply.body["document"];
+    assert_eq!(doc["basics"]["name"], "Jonas Lindqvist");
+    assert!(doc["basics"].get("label").is_none());
+    assert_eq!(doc["work"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        doc["work"][0]["highlights"],
+        json!(["Moved 40 services to Kubernetes"])
+    );
+    assert_eq!(doc["skills"][0]["keywords"], json!(["Rust", "Go"]));
+    let warnings = reply.body["warnings"].to_string();
+    for invented in [
+        "Chief Technology Officer",
+        "Grew revenue by 300%",
+        "Globex Corporation",
+        "2015-06",
+        "Haskell",
+    ] {
+        assert!(warnings.contains(invented), "{invented} in {warnings}");
+    }
+    // Stored, with the warnings on the resume.
+    let resume = app
+        .request(
+            "GET",
+            &format!("/api/v1/resumes/{id}"),
+            Some(&s.access),
+            None,
+        )
+        .await;
+    assert!(
+        resume.body["warnings"]
+            .to_string()
+            .contains("Globex Corporation")
+    );
+    let stored = app
+        .request(
+            "GET",
+            &format!("/api/v1/resumes/{id}/document"),
+            Some(&s.access),
+            None,
+        )
+        .await;
+    assert_eq!(stored.body, reply.body["document"]);
+    // Platform tokens on the ledger, no question of the plan.
+    let ledger = parse_ledger(&app);
+    assert_eq!(ledger.len(), 1);
+    assert_eq!((ledger[0].0.as_str(), ledger[0].1), ("gpt-4o-mini", false));
+    assert!(ledger[0].2 > 0, "the tokens cost the platform");
+    let usage = app
+        .request("GET", "/api/v1/usage", Some(&s.access), None)
+        .await;
+    assert_eq!(usage.body["quota"]["used"], 0);
+    let sent = app.fake.received();
+    let prompt = sent.last().expect("a call").body.to_string();
+    assert!(
+        prompt.contains("Cut ledger latency"),
+        "the resume's text is sent"
+    );
+}
+
+#[tokio::test]
+async fn without_a_model_or_when_the_plan_says_no_the_parser_builds_it_and_says_why() {
+    use mentor_stand_ins::{Scenario, Wire};
+    let app = spawn_app_with(|s| {
+        s.ai.providers.clear();
+        s.ai.demo = true;
+    })
+    .await;
+    let s = app.register("jonas@example.se").await;
+    let id = paste(&app, &s.access).await;
+    let path = format!("/api/v1/resumes/{id}/document/parse");
+    let reply = app.request("POST", &path, Some(&s.access), None).await;
+    assert_eq!(
+        (reply.status, &reply.body["source"]),
+        (200, &json!("parser")),
+        "{}",
+        reply.body
+    );
+    assert_eq!(reply.body["document"]["work"][0]["name"], "Betalning AB");
+    assert!(
+        reply.body["warnings"][0]
+            .as_str()
+            .unwrap_or_default()
+            .contains("No AI model")
+    );
+    assert!(parse_ledger(&app).is_empty());
+
+    let (app, _dir) = spawn_app_with_plans("[plans.free]\nresume_ai_parse = false\n").await;
+    let s = app.register("jonas@example.se").await;
+    let id = paste(&app, &s.access).await;
+    let path = format!("/api/v1/resumes/{id}/document/parse");
+    let reply = app.request("POST", &path, Some(&s.access), None).await;
+    assert_eq!(reply.body["source"], "parser", "{}", reply.body);
+    assert!(
+        reply.body["warnings"][0]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Your plan")
+    );
+    assert!(app.fake.received().is_empty(), "no model was called");
+
+    // A model whose answer is no structure: the parser's, and the call is
+    // on the ledger all the same.
+    let app = spawn_app().await;
+    let s = app.register("jonas@example.se").await;
+    let id = paste(&app, &s.access).await;
+    app.fake.queue(
+        Wire::OpenAi,
+        [Scenario::answer(&["I cannot help with that."], 500, 6)],
+    );
+    let path = format!("/api/v1/resumes/{id}/document/parse");
+    let reply = app.request("POST", &path, Some(&s.access), None).await;
+    assert_eq!(reply.body["source"], "parser", "{}", reply.body);
+    assert_eq!(parse_ledger(&app).len(), 1);
+
+    // Two builds a minute; another user's resume is not found.
+    app.request("POST", &path, Some(&s.access), None).await;
+    app.request("POST", &path, Some(&s.access), None)
+        .await
+        .assert_error(429, "rate_limited");
+    let other = app.register("mallory@example.com").await;
+    app.request("POST", &path, Some(&other.access), None)
+        .await
+        .assert_error(404, "not_found");
 }

@@ -21,6 +21,7 @@
 //! job_saves_per_day = 50            # or "unlimited"
 //! api_keys = false                  # may create personal API keys
 //! byok = false                      # may bring their own provider keys
+//! resume_ai_parse = true            # a model may build resumes' structure
 //! ```
 
 mod builtin;
@@ -148,6 +149,7 @@ struct FilePlan {
     job_saves_per_day: Option<QuestionLimit>,
     api_keys: Option<bool>,
     byok: Option<bool>,
+    resume_ai_parse: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -234,6 +236,9 @@ impl Catalogue {
             }
             if let Some(allowed) = p.byok {
                 plan.byok = allowed;
+            }
+            if let Some(allowed) = p.resume_ai_parse {
+                plan.resume_ai_parse = allowed;
             }
             if let Some(rate) = p.per_minute {
                 plan.per_minute = rate;
