@@ -29,6 +29,12 @@ ensure_apt() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 }
 
+# A font for Chinese, Japanese and Korean text in rendered PDF resumes (the
+# backend's own fonts cover Latin, Greek and Cyrillic).
+ensure_cjk_font() {
+  ensure_apt fonts-wqy-microhei
+}
+
 # The Rust pieces the build needs beyond a bare toolchain.
 ensure_rust() {
   command -v cargo >/dev/null || die "cargo is not installed; install Rust with rustup (https://rustup.rs)"

@@ -8,6 +8,7 @@
 source "$(dirname "$0")/lib.sh"
 
 ensure_rust
+ensure_cjk_font
 ensure_dev_secret
 if ! has_provider_key && [ -z "${MENTOR_DEMO_PROVIDER:-}" ]; then
   step "No AI provider key is set: enabling the demo provider (answers say they are demos)"

@@ -12,6 +12,7 @@ source "$(dirname "$0")/lib.sh"
 
 started=$SECONDS
 ensure_rust
+ensure_cjk_font
 pg_url="$(ensure_postgres)"
 export MENTOR_TEST_REDIS_URL="$(ensure_redis)"
 

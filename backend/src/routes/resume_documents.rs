@@ -16,11 +16,11 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RenderQuery {
-    /// `json`, `txt`, `md` or `docx`: the resume as a file to download.
+    /// `json`, `txt`, `md`, `docx` or `pdf`: the resume as a file to download.
     /// Without it, the structure is the response's body.
     pub format: Option<String>,
     /// `classic` (the default; plain and safe for applicant tracking
-    /// systems) or `modern`. Only DOCX has templates.
+    /// systems) or `modern`, for DOCX and PDF.
     pub template: Option<String>,
 }
 

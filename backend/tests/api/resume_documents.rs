@@ -266,6 +266,8 @@ async fn every_format_and_template_downloads_with_its_type() {
     for (query, kind, starts) in [
         ("format=docx", docx, &b"PK"[..]),
         ("format=docx&template=modern", docx, b"PK"),
+        ("format=pdf", "application/pdf", b"%PDF"),
+        ("format=pdf&template=modern", "application/pdf", b"%PDF"),
         (
             "format=md",
             "text/markdown; charset=utf-8",

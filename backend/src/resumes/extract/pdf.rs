@@ -1,8 +1,10 @@
 //! Text from PDF files, with pdf-extract (pure Rust, over lopdf).
 //!
-//! pdf-extract writes glyphs in content-stream order and places line breaks
-//! and spaces from their positions; it maps glyphs to Unicode through the
-//! fonts' ToUnicode maps and encodings. What it does not do, this module
+//! pdf-extract reads glyphs in content-stream order and maps them to
+//! Unicode through the fonts' ToUnicode maps and encodings; line breaks and
+//! spaces come from the glyphs' positions, placed by this module's own
+//! device ([`Lines`], which mends pdf-extract's for PDFs that flip the y
+//! axis, as Typst's do). What pdf-extract does not do, this module also
 //! does: it refuses encrypted and over-long documents before parsing their
 //! pages, and it drops running headers and footers (a line that starts or
 //! ends most pages, page numbers aside) after their first appearance.
@@ -12,7 +14,7 @@
 
 use std::collections::HashMap;
 
-use pdf_extract::{Document, PlainTextOutput, output_doc_page};
+use pdf_extract::{Document, MediaBox, OutputDev, OutputError, Transform, output_doc_page};
 
 use super::Failure;
 
@@ -37,15 +39,80 @@ pub fn pages(bytes: &[u8]) -> Result<Vec<String>, Failure> {
     }
     let mut pages = Vec::with_capacity(numbers.len());
     for number in numbers {
-        let mut text = String::new();
-        {
-            let mut output = PlainTextOutput::new(&mut text);
-            output_doc_page(&doc, &mut output, number)
-                .map_err(|_| Failure::Corrupt("PDF".into()))?;
-        }
-        pages.push(text);
+        let mut output = Lines::default();
+        output_doc_page(&doc, &mut output, number).map_err(|_| Failure::Corrupt("PDF".into()))?;
+        pages.push(output.text);
     }
     Ok(pages)
+}
+
+/// pdf-extract's plain-text device, with its line test mended. Its own
+/// takes the glyphs' size from the text matrix as `sqrt(x * y)` of a scaled
+/// vector, which is not a number when the matrix flips the y axis (as
+/// Typst's PDFs do), and tests for a new line or a space only where a text
+/// run begins: lines and words then run together ("Nakamura" and "Staff"
+/// as "nakamurastaff"). Here the size is the matrix's scale, and every
+/// glyph half a line off the last one starts a line, and one past the last
+/// one's end by a tenth of its size starts a word.
+#[derive(Default)]
+struct Lines {
+    text: String,
+    last_end: f64,
+    last_y: f64,
+    started: bool,
+}
+
+impl OutputDev for Lines {
+    fn begin_page(
+        &mut self,
+        _page: u32,
+        _media_box: &MediaBox,
+        _art_box: Option<(f64, f64, f64, f64)>,
+    ) -> Result<(), OutputError> {
+        self.started = false;
+        Ok(())
+    }
+
+    fn end_page(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+
+    fn output_character(
+        &mut self,
+        trm: &Transform,
+        width: f64,
+        _spacing: f64,
+        font_size: f64,
+        char: &str,
+    ) -> Result<(), OutputError> {
+        let scale = (trm.m11 * trm.m22 - trm.m12 * trm.m21).abs().sqrt();
+        let size = font_size * scale;
+        let (x, y) = (trm.m31, trm.m32);
+        if self.started {
+            if (y - self.last_y).abs() > size * 0.5 {
+                self.text.push('\n');
+            } else if x > self.last_end + size * 0.1 {
+                self.text.push(' ');
+            }
+        }
+        self.text.push_str(char);
+        self.started = true;
+        self.last_y = y;
+        self.last_end = x + width * size;
+        Ok(())
+    }
+
+    fn begin_word(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+
+    fn end_word(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+
+    fn end_line(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
 }
 
 /// Joins pages, keeping a running header or footer only where it first

@@ -1,10 +1,11 @@
 //! A document rendered for people and applicant tracking systems: JSON
-//! Resume, plain text, Markdown and DOCX, in two templates. Every format
+//! Resume, plain text, Markdown, DOCX and PDF, in two templates. Every format
 //! writes the same blocks ([`layout`]) in the same order, so a format reads
 //! back as the others do.
 
 pub mod docx;
 pub mod layout;
+pub mod pdf;
 pub mod text;
 
 use shared_types::resume_document::ResumeDocument;
@@ -22,15 +23,18 @@ pub enum Format {
     Markdown,
     /// Word.
     Docx,
+    /// PDF, set by Typst.
+    Pdf,
 }
 
 impl Format {
     /// All formats, by the names the API takes.
-    pub const ALL: [(&'static str, Format); 4] = [
+    pub const ALL: [(&'static str, Format); 5] = [
         ("json", Format::Json),
         ("txt", Format::Txt),
         ("md", Format::Markdown),
         ("docx", Format::Docx),
+        ("pdf", Format::Pdf),
     ];
 
     /// The format named `name` (as in `?format=`).
@@ -47,6 +51,7 @@ impl Format {
             Format::Docx => {
                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
             }
+            Format::Pdf => "application/pdf",
         }
     }
 
@@ -57,11 +62,12 @@ impl Format {
             Format::Txt => "txt",
             Format::Markdown => "md",
             Format::Docx => "docx",
+            Format::Pdf => "pdf",
         }
     }
 }
 
-/// A look for the rendered files (DOCX; text has one).
+/// A look for the rendered files (DOCX and PDF; text has one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Template {
     /// Plain and safe for every applicant tracking system: standard
@@ -111,6 +117,7 @@ pub fn render(doc: &ResumeDocument, format: Format, template: Template) -> Resul
         Format::Txt => Ok(text::plain(&blocks()).into_bytes()),
         Format::Markdown => Ok(text::markdown(&blocks()).into_bytes()),
         Format::Docx => docx::write(&blocks(), template),
+        Format::Pdf => pdf::write(&blocks(), template),
     }
 }
 

@@ -157,6 +157,10 @@ fn reads_back(name: &str, doc: &ResumeDocument, format: ResumeFormat, bytes: &[u
 
 #[test]
 fn every_template_reads_back_word_for_word() {
+    assert!(
+        super::pdf::cjk_fonts() > 0,
+        "no CJK font on this machine: install fonts-wqy-microhei (scripts/test.sh does)"
+    );
     for (name, doc) in [
         ("english", english()),
         ("german", german()),
@@ -169,6 +173,13 @@ fn every_template_reads_back_word_for_word() {
                 &doc,
                 ResumeFormat::Docx,
                 &docx,
+            );
+            let pdf = render(&doc, Format::Pdf, template).expect("a PDF");
+            reads_back(
+                &format!("{name}/{template_name}.pdf"),
+                &doc,
+                ResumeFormat::Pdf,
+                &pdf,
             );
         }
         let txt = render(&doc, Format::Txt, Template::Classic).expect("text");
