@@ -41,16 +41,27 @@ impl ApiError {
 
     /// 422 `invalid_document`, with where each problem is.
     pub fn invalid_document(problems: Vec<FieldProblem>) -> Self {
-        let message = match problems.as_slice() {
-            [one] => format!(
-                "The document is not valid JSON Resume: {} ({}).",
-                one.message, one.pointer
-            ),
-            many => format!(
-                "The document is not valid JSON Resume: {} problems, listed in `problems`.",
-                many.len()
-            ),
-        };
+        // The first few in the message too, for clients that show only it.
+        const SHOWN: usize = 5;
+        let mut listed: Vec<String> = problems
+            .iter()
+            .take(SHOWN)
+            .map(|p| {
+                let at = if p.pointer.is_empty() {
+                    "the document"
+                } else {
+                    p.pointer.as_str()
+                };
+                format!("{at} {}", p.message)
+            })
+            .collect();
+        if problems.len() > SHOWN {
+            listed.push(format!("and {} more", problems.len() - SHOWN));
+        }
+        let message = format!(
+            "The document is not valid JSON Resume: {}.",
+            listed.join("; ")
+        );
         Self {
             problems,
             ..Self::new(ErrorCode::InvalidDocument, message)

@@ -166,7 +166,7 @@ pub enum WorkerRequest {
 /// jobs, the skills picture and the user's keys. Its own enum, tagged by `type` like
 /// [`WorkerRequest`] with names of its own, so the popup's wasm carries
 /// none of its code. Answered with a [`WorkerReply`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum CareerRequest {
     /// The user's resumes. Answers a list of [`crate::ResumeSummary`].
@@ -201,6 +201,35 @@ pub enum CareerRequest {
     DeleteResume {
         /// Which one.
         id: i64,
+    },
+    /// A resume's structure. Answers a
+    /// [`crate::resume_document::ResumeDocument`].
+    ResumeDocument {
+        /// Which one.
+        id: i64,
+    },
+    /// Saves the user's corrections to a resume's structure. Answers the
+    /// document as saved.
+    SaveResumeDocument {
+        /// Which one.
+        id: i64,
+        /// The whole document.
+        document: Box<crate::resume_document::ResumeDocument>,
+    },
+    /// Builds a resume's structure again with a model, grounded in its text.
+    /// Answers a [`crate::resume_document::ParsedResume`].
+    ParseResume {
+        /// Which one.
+        id: i64,
+    },
+    /// A resume rendered as a file. Answers a [`DownloadedFile`].
+    ResumeFile {
+        /// Which one.
+        id: i64,
+        /// `pdf`, `docx` or `json`.
+        format: String,
+        /// `classic` or `modern`.
+        template: String,
     },
     /// A page of saved jobs. Answers [`crate::JobPage`].
     Jobs {
@@ -571,4 +600,13 @@ mod tests {
         assert_eq!(settings.theme, Theme::System);
         assert!(settings.selection_button);
     }
+}
+
+/// A file the worker fetched for a page to save.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DownloadedFile {
+    /// The name the server gave it.
+    pub file_name: String,
+    /// `data:<type>;base64,<bytes>`.
+    pub data_url: String,
 }

@@ -8,6 +8,7 @@
 // view, a provider key checked and saved and an API key shown once.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import {
@@ -189,6 +190,33 @@ test("the Resume tab uploads a PDF resume and shows its text", async () => {
   await page.reload();
   await page.getByRole("button", { name: "two-column", exact: true }).click();
   assert.match(await page.getByTestId("resume-text").inputValue(), /Kubernetes operators in Go\./);
+  await page.close();
+});
+
+test("the resume's structure is corrected in the form, and downloads as PDF and Word", async () => {
+  const page = await popup();
+  await page.getByRole("tab", { name: "Resume" }).click();
+  await page.getByRole("button", { name: "two-column", exact: true }).click();
+  await page.getByTestId("structure").waitFor();
+  const highlight = page.getByTestId("highlight").first();
+  await highlight.waitFor();
+  const corrected = `${await highlight.inputValue()} across 40 pipelines`;
+  await highlight.fill(corrected);
+  await page.getByRole("button", { name: "Save structure" }).click();
+  // The text follows the structure.
+  await page.waitForFunction(
+    (wanted) => document.querySelector("[data-testid=resume-text]")?.value.includes(wanted), corrected);
+  await page.screenshot({ path: join(ARTIFACTS, "chromium-resume-structure.png"), fullPage: true });
+
+  for (const [button, extension, magic] of [["Download PDF", ".pdf", "%PDF"], ["Download Word", ".docx", "PK"]]) {
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: button }).click(),
+    ]);
+    assert.ok(download.suggestedFilename().endsWith(extension), download.suggestedFilename());
+    const bytes = readFileSync(await download.path());
+    assert.equal(bytes.subarray(0, magic.length).toString("latin1"), magic);
+  }
   await page.close();
 });
 

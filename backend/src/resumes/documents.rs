@@ -82,6 +82,15 @@ impl Resumes {
         id: i64,
         value: Value,
     ) -> Result<ResumeDocument, ResumeError> {
+        // Whose it is comes first: another's resume is not found, whatever
+        // the document says.
+        self.pool
+            .read(Scope::User(user.0), move |conn| {
+                resumes::find_owned(conn, user.0, id)?
+                    .map(drop)
+                    .ok_or(ResumeError::NotFound)
+            })
+            .await?;
         let (doc, text) = checked(&value)?;
         let skills = skills_json(&text);
         let json = json_of(&doc);

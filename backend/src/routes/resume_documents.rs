@@ -12,26 +12,63 @@ use crate::extractors::{AuthUser, Json};
 use crate::resumes::document::render::{Format, Template};
 use crate::state::AppState;
 
+/// The formats a resume downloads as.
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum FileFormat {
+    /// The JSON Resume document.
+    Json,
+    /// Plain text.
+    Txt,
+    /// Markdown.
+    Md,
+    /// Word.
+    Docx,
+    /// PDF.
+    Pdf,
+}
+
+impl From<FileFormat> for Format {
+    fn from(format: FileFormat) -> Self {
+        match format {
+            FileFormat::Json => Format::Json,
+            FileFormat::Txt => Format::Txt,
+            FileFormat::Md => Format::Markdown,
+            FileFormat::Docx => Format::Docx,
+            FileFormat::Pdf => Format::Pdf,
+        }
+    }
+}
+
+/// The looks a resume renders in.
+#[derive(Debug, Clone, Copy, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TemplateName {
+    /// Plain and safe for applicant tracking systems.
+    #[default]
+    Classic,
+    /// A designed look, still one column of real text.
+    Modern,
+}
+
+impl From<TemplateName> for Template {
+    fn from(template: TemplateName) -> Self {
+        match template {
+            TemplateName::Classic => Template::Classic,
+            TemplateName::Modern => Template::Modern,
+        }
+    }
+}
+
 /// `?format=&template=`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RenderQuery {
-    /// `json`, `txt`, `md`, `docx` or `pdf`: the resume as a file to download.
-    /// Without it, the structure is the response's body.
-    pub format: Option<String>,
-    /// `classic` (the default; plain and safe for applicant tracking
-    /// systems) or `modern`, for DOCX and PDF.
-    pub template: Option<String>,
-}
-
-fn named<T: Copy>(what: &str, name: &str, all: &[(&'static str, T)]) -> Result<T, ApiError> {
-    all.iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| *v)
-        .ok_or_else(|| {
-            let names: Vec<&str> = all.iter().map(|(n, _)| *n).collect();
-            ApiError::invalid(format!("The {what} must be one of: {}.", names.join(", ")))
-        })
+    /// The resume as a file to download. Without it, the structure is the
+    /// response's body.
+    pub format: Option<FileFormat>,
+    /// `classic` (the default) or `modern`, for DOCX and PDF.
+    pub template: Option<TemplateName>,
 }
 
 /// A file name for `title`: its letters and digits, the rest as dashes.
@@ -62,7 +99,6 @@ fn file_name(title: &str, format: Format) -> String {
     params(("id" = i64, Path, description = "The resume id"), RenderQuery),
     responses(
         (status = 200, description = "The JSON Resume document (ids of entries and highlights under `meta.ids`), or with `format`, the file", body = Object),
-        (status = 400, description = "invalid_request: an unknown format or template", body = ErrorBody),
         (status = 404, description = "not_found", body = ErrorBody),
     ))]
 pub async fn get(
@@ -72,14 +108,10 @@ pub async fn get(
     query: web::Query<RenderQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let template = match query.template.as_deref() {
-        Some(name) => named("template", name, &Template::ALL)?,
-        None => Template::default(),
-    };
-    let Some(format) = query.format.as_deref() else {
+    let template = query.template.unwrap_or_default().into();
+    let Some(format) = query.format.map(Format::from) else {
         return Ok(HttpResponse::Ok().json(state.resumes.document(user.id, id).await?));
     };
-    let format = named("format", format, &Format::ALL)?;
     let (title, bytes) = state.resumes.render(user.id, id, format, template).await?;
     let name = file_name(&title, format);
     Ok(HttpResponse::Ok()

@@ -289,7 +289,7 @@ async fn every_format_and_template_downloads_with_its_type() {
         assert!(bytes.starts_with(starts), "{query}");
         assert!(disposition.contains("Backend-2026."), "{disposition}");
     }
-    for query in ["format=pdf2", "format=docx&template=fancy"] {
+    for query in ["format=pdf2", "format=docx&template=fancy", "template="] {
         app.request(
             "GET",
             &format!("/api/v1/resumes/{id}/document?{query}"),

@@ -8,6 +8,7 @@
 mod jobs;
 mod keys;
 mod resume;
+mod resume_editor;
 mod services;
 mod skills;
 

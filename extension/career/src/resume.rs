@@ -1,5 +1,6 @@
-//! The Resume view: upload a file or paste text, see the extracted text
-//! and what extraction warns about, correct it, choose the active resume.
+//! The Resume view: upload a file (or a JSON Resume) or paste text, see the
+//! extracted text and what extraction warns about, correct it or its
+//! structure, download it, choose the active resume.
 
 use shared_types::extension::CareerRequest;
 use shared_types::{
@@ -8,6 +9,7 @@ use shared_types::{
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
+use crate::resume_editor::ResumeEditor;
 use crate::{ErrorNote, services};
 
 fn local_error(message: &str) -> ErrorBody {
@@ -196,6 +198,8 @@ pub fn resumes() -> Html {
                         <button class="primary" onclick={save_edit} disabled={*busy}>{ "Save changes" }</button>
                         <span class="muted small">{ format!("{} words, {} skills found", resume.word_count, resume.skills.len()) }</span>
                     </div>
+                    <ResumeEditor id={resume.id} version={resume.updated_at.clone()}
+                        on_saved={{ let send = send.clone(); let id = resume.id; Callback::from(move |()| send(CareerRequest::Resume { id })) }} />
                 </article>
             }
         </section>

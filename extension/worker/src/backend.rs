@@ -3,6 +3,7 @@
 //! the user knows which setting to check.
 
 use serde::de::DeserializeOwned;
+use shared_types::extension::DownloadedFile;
 use shared_types::{ErrorBody, ErrorCode};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -167,6 +168,56 @@ pub async fn json_of<T: DeserializeOwned>(response: Response) -> Result<T, Error
     };
     serde_json::from_str(text)
         .map_err(|e| mentor_browser::internal(format!("unexpected answer from the server: {e}")))
+}
+
+/// A successful response's body as a file for a page to save: its name
+/// from `Content-Disposition`, its bytes as a `data:` URL (encoded by the
+/// worker's own `btoa`), or the response's error.
+pub async fn file_of(response: Response) -> Result<DownloadedFile, ErrorBody> {
+    if !response.ok() {
+        return Err(error_of(&response).await);
+    }
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    };
+    let (kind, disposition) = (header("content-type"), header("content-disposition"));
+    let file_name = disposition
+        .split("filename=")
+        .nth(1)
+        .map(|n| {
+            n.trim_matches(|c| c == '"' || c == ';' || c == ' ')
+                .to_string()
+        })
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "resume".into());
+    let buffer = JsFuture::from(response.array_buffer().map_err(js_error)?)
+        .await
+        .map_err(js_error)?;
+    // Bytes as a string of code units 0-255, which is what `btoa` takes.
+    let binary: String = js_sys::Uint8Array::new(&buffer)
+        .to_vec()
+        .into_iter()
+        .map(char::from)
+        .collect();
+    let global = js_sys::global();
+    let btoa: js_sys::Function = js_sys::Reflect::get(&global, &JsValue::from_str("btoa"))
+        .map_err(js_error)?
+        .dyn_into()
+        .map_err(js_error)?;
+    let encoded = btoa
+        .call1(&global, &JsValue::from_str(&binary))
+        .map_err(js_error)?
+        .as_string()
+        .unwrap_or_default();
+    Ok(DownloadedFile {
+        file_name,
+        data_url: format!("data:{kind};base64,{encoded}"),
+    })
 }
 
 /// The error for a backend that cannot be reached.

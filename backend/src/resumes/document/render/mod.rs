@@ -28,20 +28,6 @@ pub enum Format {
 }
 
 impl Format {
-    /// All formats, by the names the API takes.
-    pub const ALL: [(&'static str, Format); 5] = [
-        ("json", Format::Json),
-        ("txt", Format::Txt),
-        ("md", Format::Markdown),
-        ("docx", Format::Docx),
-        ("pdf", Format::Pdf),
-    ];
-
-    /// The format named `name` (as in `?format=`).
-    pub fn named(name: &str) -> Option<Self> {
-        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
-    }
-
     /// Its media type.
     pub fn content_type(self) -> &'static str {
         match self {
@@ -78,17 +64,6 @@ pub enum Template {
     /// heading and dates at the right of each entry's title; still one
     /// column of real text.
     Modern,
-}
-
-impl Template {
-    /// All templates, by the names the API takes.
-    pub const ALL: [(&'static str, Template); 2] =
-        [("classic", Template::Classic), ("modern", Template::Modern)];
-
-    /// The template named `name` (as in `?template=`).
-    pub fn named(name: &str) -> Option<Self> {
-        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
-    }
 }
 
 /// The text a block holds.

@@ -177,8 +177,20 @@ fn data(blocks: &[Block], template: Template) -> Value {
     json!({"title": name, "author": name, "fonts": FAMILIES, "blocks": out})
 }
 
-/// The blocks as a PDF.
+/// Typst memoizes its work in a process-wide cache that only grows unless
+/// evicted: after each render, entries unused for this many renders go
+/// (the templates' own work stays warm; each resume's does not).
+const MEMO_RENDERS_KEPT: usize = 4;
+
+/// The blocks as a PDF. Typst's memo cache is trimmed after every render,
+/// whether it succeeded or not.
 pub fn write(blocks: &[Block], template: Template) -> Result<Vec<u8>, String> {
+    let result = compile(blocks, template);
+    comemo::evict(MEMO_RENDERS_KEPT);
+    result
+}
+
+fn compile(blocks: &[Block], template: Template) -> Result<Vec<u8>, String> {
     let source = match template {
         Template::Classic => CLASSIC,
         Template::Modern => MODERN,

@@ -166,7 +166,9 @@ fn every_template_reads_back_word_for_word() {
         ("german", german()),
         ("chinese", chinese()),
     ] {
-        for (template_name, template) in Template::ALL {
+        for (template_name, template) in
+            [("classic", Template::Classic), ("modern", Template::Modern)]
+        {
             let docx = render(&doc, Format::Docx, template).expect("a DOCX");
             reads_back(
                 &format!("{name}/{template_name}.docx"),
