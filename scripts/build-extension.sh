@@ -14,7 +14,7 @@ target="${CARGO_TARGET_DIR:-$ROOT/target}"
 export MENTOR_BACKEND_URL="${MENTOR_BACKEND_URL:-http://127.0.0.1:8080}"
 step "Building the extension's wasm (backend default: $MENTOR_BACKEND_URL)"
 # One wasm per page (each within its budget: scripts/budgets.sh) and the worker's.
-pages=(popup panel options account career)
+pages=(popup panel options account career document)
 cargo build --locked --profile wasm --target wasm32-unknown-unknown \
   "${pages[@]/#/--package=mentor-}" -p mentor-worker
 

@@ -166,7 +166,7 @@ pub enum WorkerRequest {
 /// jobs, the skills picture and the user's keys. Its own enum, tagged by `type` like
 /// [`WorkerRequest`] with names of its own, so the popup's wasm carries
 /// none of its code. Answered with a [`WorkerReply`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum CareerRequest {
     /// The user's resumes. Answers a list of [`crate::ResumeSummary`].
@@ -201,35 +201,6 @@ pub enum CareerRequest {
     DeleteResume {
         /// Which one.
         id: i64,
-    },
-    /// A resume's structure. Answers a
-    /// [`crate::resume_document::ResumeDocument`].
-    ResumeDocument {
-        /// Which one.
-        id: i64,
-    },
-    /// Saves the user's corrections to a resume's structure. Answers the
-    /// document as saved.
-    SaveResumeDocument {
-        /// Which one.
-        id: i64,
-        /// The whole document.
-        document: Box<crate::resume_document::ResumeDocument>,
-    },
-    /// Builds a resume's structure again with a model, grounded in its text.
-    /// Answers a [`crate::resume_document::ParsedResume`].
-    ParseResume {
-        /// Which one.
-        id: i64,
-    },
-    /// A resume rendered as a file. Answers a [`DownloadedFile`].
-    ResumeFile {
-        /// Which one.
-        id: i64,
-        /// `pdf`, `docx` or `json`.
-        format: String,
-        /// `classic` or `modern`.
-        template: String,
     },
     /// A page of saved jobs. Answers [`crate::JobPage`].
     Jobs {
@@ -600,6 +571,44 @@ mod tests {
         assert_eq!(settings.theme, Theme::System);
         assert!(settings.selection_button);
     }
+}
+
+/// A request from the resume's structure page to the service worker. Its
+/// own enum, tagged by `type` with names of its own, so that only that
+/// page's wasm carries the structure's (large) serialisation. Answered with
+/// a [`WorkerReply`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum DocumentRequest {
+    /// A resume's structure. Answers a
+    /// [`crate::resume_document::ResumeDocument`].
+    ResumeDocument {
+        /// Which one.
+        id: i64,
+    },
+    /// Saves the user's corrections to a resume's structure. Answers the
+    /// document as saved.
+    SaveResumeDocument {
+        /// Which one.
+        id: i64,
+        /// The whole document.
+        document: Box<crate::resume_document::ResumeDocument>,
+    },
+    /// Builds a resume's structure again with a model, grounded in its text.
+    /// Answers a [`crate::resume_document::ParsedResume`].
+    ParseResume {
+        /// Which one.
+        id: i64,
+    },
+    /// A resume rendered as a file. Answers a [`DownloadedFile`].
+    ResumeFile {
+        /// Which one.
+        id: i64,
+        /// `pdf`, `docx` or `json`.
+        format: String,
+        /// `classic` or `modern`.
+        template: String,
+    },
 }
 
 /// A file the worker fetched for a page to save.

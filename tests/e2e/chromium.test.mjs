@@ -197,15 +197,15 @@ test("the resume's structure is corrected in the form, and downloads as PDF and 
   const page = await popup();
   await page.getByRole("tab", { name: "Resume" }).click();
   await page.getByRole("button", { name: "two-column", exact: true }).click();
+  await page.getByTestId("structure-link").click();
+  await page.waitForURL(/document\.html#\d+$/);
   await page.getByTestId("structure").waitFor();
   const highlight = page.getByTestId("highlight").first();
   await highlight.waitFor();
   const corrected = `${await highlight.inputValue()} across 40 pipelines`;
   await highlight.fill(corrected);
   await page.getByRole("button", { name: "Save structure" }).click();
-  // The text follows the structure.
-  await page.waitForFunction(
-    (wanted) => document.querySelector("[data-testid=resume-text]")?.value.includes(wanted), corrected);
+  await page.getByText("Saved. The resume's text follows the structure.").waitFor();
   await page.screenshot({ path: join(ARTIFACTS, "chromium-resume-structure.png"), fullPage: true });
 
   for (const [button, extension, magic] of [["Download PDF", ".pdf", "%PDF"], ["Download Word", ".docx", "PK"]]) {
@@ -217,6 +217,12 @@ test("the resume's structure is corrected in the form, and downloads as PDF and 
     const bytes = readFileSync(await download.path());
     assert.equal(bytes.subarray(0, magic.length).toString("latin1"), magic);
   }
+
+  // Back on the Resume tab, the text follows the corrected structure.
+  await page.getByRole("link", { name: "← Your resumes" }).click();
+  await page.getByRole("button", { name: "two-column", exact: true }).click();
+  await page.waitForFunction(
+    (wanted) => document.querySelector("[data-testid=resume-text]")?.value.includes(wanted), corrected);
   await page.close();
 });
 

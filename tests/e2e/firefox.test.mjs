@@ -108,8 +108,10 @@ test("in Firefox, an answer survives the popup closing, and the draft comes back
   await backend.slowAnswers(700);
   await open("popup.html");
   // Typed at once, while the popup may still be restoring the last
-  // conversation: the question is kept and asked once it is on screen.
+  // conversation: the typing is kept, and the question is asked once the
+  // conversation is on screen (the box is no longer busy).
   await (await page.waitForSelector("textarea")).type("Still there?");
+  await page.waitForSelector("textarea[aria-busy=false]");
   await page.keyboard.press("Enter");
   await page.waitForSelector(".turn:last-child ::-p-text(Still there?)");
   await page.waitForSelector(".turn:last-child [data-testid=answer] ::-p-text(Hello)");

@@ -8,7 +8,6 @@
 mod jobs;
 mod keys;
 mod resume;
-mod resume_editor;
 mod services;
 mod skills;
 

@@ -9,7 +9,6 @@ use shared_types::{
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-use crate::resume_editor::ResumeEditor;
 use crate::{ErrorNote, services};
 
 fn local_error(message: &str) -> ErrorBody {
@@ -198,8 +197,8 @@ pub fn resumes() -> Html {
                         <button class="primary" onclick={save_edit} disabled={*busy}>{ "Save changes" }</button>
                         <span class="muted small">{ format!("{} words, {} skills found", resume.word_count, resume.skills.len()) }</span>
                     </div>
-                    <ResumeEditor id={resume.id} version={resume.updated_at.clone()}
-                        on_saved={{ let send = send.clone(); let id = resume.id; Callback::from(move |()| send(CareerRequest::Resume { id })) }} />
+                    <p><a href={format!("document.html#{}", resume.id)} data-testid="structure-link">
+                        { "Check its structure, download PDF or Word" }</a></p>
                 </article>
             }
         </section>

@@ -12,7 +12,7 @@ use wasm_bindgen::JsValue;
 
 use crate::backend::{self, Call};
 use crate::senders::only_extension_pages;
-use crate::session::{authed, send};
+use crate::session::authed;
 use crate::settings;
 
 /// The answer to `request` from `sender`; only the extension's own pages may ask.
@@ -45,31 +45,6 @@ pub async fn handle(request: CareerRequest, sender: &JsValue) -> Result<Value, E
         }
         CareerRequest::DeleteResume { id } => {
             authed::<Value>(base, Call::new("DELETE", &format!("/api/v1/resumes/{id}"))).await
-        }
-        CareerRequest::ResumeDocument { id } => {
-            let path = format!("/api/v1/resumes/{id}/document");
-            authed::<Value>(base, Call::new("GET", &path)).await
-        }
-        CareerRequest::SaveResumeDocument { id, document } => {
-            let path = format!("/api/v1/resumes/{id}/document");
-            authed::<Value>(base, Call::new("PUT", &path).json(&document)).await
-        }
-        CareerRequest::ParseResume { id } => {
-            let path = format!("/api/v1/resumes/{id}/document/parse");
-            authed::<Value>(base, Call::new("POST", &path)).await
-        }
-        CareerRequest::ResumeFile {
-            id,
-            format,
-            template,
-        } => {
-            let path = format!(
-                "/api/v1/resumes/{id}/document?format={}&template={}",
-                encode(&format),
-                encode(&template)
-            );
-            let file = backend::file_of(send(base, &Call::new("GET", &path)).await?).await?;
-            serde_json::to_value(file).map_err(|e| mentor_browser::internal(e.to_string()))
         }
         CareerRequest::Jobs { q, status, before } => {
             let mut query = vec!["limit=50".to_string()];
@@ -126,7 +101,7 @@ pub async fn handle(request: CareerRequest, sender: &JsValue) -> Result<Value, E
     }
 }
 
-fn encode(text: &str) -> String {
+pub(crate) fn encode(text: &str) -> String {
     String::from(js_sys::encode_uri_component(text))
 }
 

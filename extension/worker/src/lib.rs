@@ -6,6 +6,7 @@
 mod ask;
 mod backend;
 mod career;
+mod document;
 mod handlers;
 mod senders;
 mod session;
@@ -13,7 +14,9 @@ mod settings;
 mod tickets;
 
 use mentor_browser::{from_js, to_js};
-use shared_types::extension::{CareerRequest, ContentCommand, WorkerReply, WorkerRequest};
+use shared_types::extension::{
+    CareerRequest, ContentCommand, DocumentRequest, WorkerReply, WorkerRequest,
+};
 use shared_types::{ErrorBody, ErrorCode};
 use wasm_bindgen::prelude::*;
 
@@ -43,18 +46,21 @@ pub async fn on_installed(reason: String) {
     }
 }
 
-/// `runtime.onMessage`: answers a [`WorkerRequest`] or a [`CareerRequest`]
-/// with a [`WorkerReply`].
+/// `runtime.onMessage`: answers a [`WorkerRequest`], a [`CareerRequest`] or
+/// a [`DocumentRequest`] with a [`WorkerReply`].
 #[wasm_bindgen]
 pub async fn on_message(message: JsValue, sender: JsValue) -> JsValue {
     let result = match from_js::<WorkerRequest>(&message) {
         Ok(request) => handlers::handle(request, &sender).await,
         Err(e) => match from_js::<CareerRequest>(&message) {
             Ok(request) => career::handle(request, &sender).await,
-            Err(_) => Err(ErrorBody {
-                error: ErrorCode::InvalidRequest,
-                message: e,
-            }),
+            Err(_) => match from_js::<DocumentRequest>(&message) {
+                Ok(request) => document::handle(request, &sender).await,
+                Err(_) => Err(ErrorBody {
+                    error: ErrorCode::InvalidRequest,
+                    message: e,
+                }),
+            },
         },
     };
     to_js(&match result {

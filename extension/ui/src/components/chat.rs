@@ -42,9 +42,9 @@ struct ChatState {
     loads: u32,
     /// An answer just finished, for screen readers (announced once).
     announce: String,
-    /// A stored conversation is being loaded: a question sent meanwhile
-    /// waits for it, so it is neither sent to a new conversation nor
-    /// replaced by the loaded one.
+    /// A stored conversation is being loaded: nothing is asked meanwhile,
+    /// so a question is neither sent to a new conversation nor replaced by
+    /// the loaded one.
     opening: bool,
 }
 
@@ -215,10 +215,9 @@ pub fn chat(props: &ChatProps) -> Html {
     }
     // The conversation and draft of last time; kept as they change, once
     // restored. What is typed before the restore ends is kept over the
-    // saved draft, and a question sent meanwhile waits for it (`queued`).
+    // saved draft.
     let restored = use_state(|| false);
     let typed = use_mut_ref(|| false);
-    let queued = use_state(|| None::<String>);
     {
         let (load, draft, restored) = (load.clone(), draft.clone(), restored.clone());
         let typed = typed.clone();
@@ -236,9 +235,8 @@ pub fn chat(props: &ChatProps) -> Html {
             }
         });
     }
-    // Until the last conversation is restored, and while one loads, a
-    // question waits in `queued` and goes to that conversation once it is on
-    // screen.
+    // Until the last conversation is restored, and while one loads,
+    // nothing is asked (the box takes typing all the same).
     let waiting = state.opening || (props.remember && !*restored);
     {
         let keep = props.remember && *restored;
@@ -291,14 +289,9 @@ pub fn chat(props: &ChatProps) -> Html {
     let ask = {
         let (state, port, draft) = (state.clone(), port.clone(), draft.clone());
         let (context, on_quota) = (props.context.clone(), props.on_quota.clone());
-        let queued = queued.clone();
         Callback::from(move |(question, page): (String, Option<AskContext>)| {
             let question = question.trim().to_string();
-            if question.is_empty() || state.streaming {
-                return;
-            }
-            if waiting {
-                queued.set(Some(question));
+            if question.is_empty() || state.streaming || waiting {
                 return;
             }
             let first = state.conversation.is_none();
@@ -335,18 +328,6 @@ pub fn chat(props: &ChatProps) -> Html {
         })
     };
     let send = ask.reform(|question: String| (question, None));
-    {
-        let (send, queued) = (send.clone(), queued.clone());
-        use_effect_with((waiting, queued.is_some()), move |&(waiting, is_queued)| {
-            if !waiting
-                && is_queued
-                && let Some(question) = (*queued).clone()
-            {
-                queued.set(None);
-                send.emit(question);
-            }
-        });
-    }
     let ask_about_page = {
         let (ask, state) = (ask.clone(), state.clone());
         Callback::from(move |question: String| {
@@ -481,7 +462,7 @@ pub fn chat(props: &ChatProps) -> Html {
                     if state.streaming {
                         <button onclick={stop}>{ "Stop" }</button>
                     } else {
-                        <button class="primary" onclick={submit} disabled={draft.trim().is_empty() || queued.is_some()}>{ "Ask" }</button>
+                        <button class="primary" onclick={submit} disabled={waiting || draft.trim().is_empty()}>{ "Ask" }</button>
                         if !state.turns.is_empty() {
                             <button class="link" onclick={new_chat}>{ "New conversation" }</button>
                         }

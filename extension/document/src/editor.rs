@@ -1,30 +1,27 @@
 //! The resume's structure as a form: the person, the summary, each job with
 //! its highlights, and the skills; saved whole (the server checks it and
-//! writes the text anew). Beside it: rebuilding the structure with AI
+//! writes the resume's text anew). Beside it: rebuilding the structure with AI
 //! (grounded in the text; what was dropped is listed), and downloads as
 //! PDF, Word or JSON Resume in a chosen template.
 
 use std::rc::Rc;
 
 use shared_types::ErrorBody;
-use shared_types::extension::{CareerRequest, DownloadedFile};
+use shared_types::extension::{DocumentRequest, DownloadedFile};
 use shared_types::resume_document::{ParsedResume, ResumeDocument, Skill, Work};
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-use crate::{ErrorNote, services};
+use mentor_ui::components::ErrorNote;
+
+use crate::request;
 
 /// Properties of [`ResumeEditor`].
 #[derive(Properties, PartialEq)]
 pub struct EditorProps {
     /// The resume.
     pub id: i64,
-    /// When it last changed: new text means a new structure, read again.
-    pub version: String,
-    /// Called after the structure changed (the resume's text and warnings
-    /// changed with it).
-    pub on_saved: Callback<()>,
 }
 
 /// One change to the document, made by a button of the form.
@@ -66,9 +63,9 @@ pub fn resume_editor(props: &EditorProps) -> Html {
     let template = use_state(|| "classic".to_string());
     {
         let (doc, error, id) = (doc.clone(), error.clone(), props.id);
-        use_effect_with((id, props.version.clone()), move |_| {
-            services::request(
-                CareerRequest::ResumeDocument { id },
+        use_effect_with(id, move |_| {
+            request(
+                DocumentRequest::ResumeDocument { id },
                 move |r: Result<ResumeDocument, ErrorBody>| match r {
                     Ok(d) => doc.set(Some(d)),
                     Err(e) => error.set(Some(e)),
@@ -233,12 +230,11 @@ pub fn resume_editor(props: &EditorProps) -> Html {
     }));
 
     let save_document = {
-        let (doc, error, note, busy, on_saved, id) = (
+        let (doc, error, note, busy, id) = (
             doc.clone(),
             error.clone(),
             note.clone(),
             busy.clone(),
-            props.on_saved.clone(),
             props.id,
         );
         Callback::from(move |_: MouseEvent| {
@@ -246,15 +242,9 @@ pub fn resume_editor(props: &EditorProps) -> Html {
                 return;
             };
             busy.set(true);
-            let (doc, error, note, busy, on_saved) = (
-                doc.clone(),
-                error.clone(),
-                note.clone(),
-                busy.clone(),
-                on_saved.clone(),
-            );
-            services::request(
-                CareerRequest::SaveResumeDocument {
+            let (doc, error, note, busy) = (doc.clone(), error.clone(), note.clone(), busy.clone());
+            request(
+                DocumentRequest::SaveResumeDocument {
                     id,
                     document: Box::new(document),
                 },
@@ -267,7 +257,6 @@ pub fn resume_editor(props: &EditorProps) -> Html {
                             note.set(Some(
                                 "Saved. The resume's text follows the structure.".into(),
                             ));
-                            on_saved.emit(());
                         }
                         Err(e) => error.set(Some(e)),
                     }
@@ -276,28 +265,26 @@ pub fn resume_editor(props: &EditorProps) -> Html {
         })
     };
     let rebuild = {
-        let (doc, error, note, busy, dropped, on_saved, id) = (
+        let (doc, error, note, busy, dropped, id) = (
             doc.clone(),
             error.clone(),
             note.clone(),
             busy.clone(),
             dropped.clone(),
-            props.on_saved.clone(),
             props.id,
         );
         Callback::from(move |_: MouseEvent| {
             busy.set(true);
             note.set(Some("Building the structure…".into()));
-            let (doc, error, note, busy, dropped, on_saved) = (
+            let (doc, error, note, busy, dropped) = (
                 doc.clone(),
                 error.clone(),
                 note.clone(),
                 busy.clone(),
                 dropped.clone(),
-                on_saved.clone(),
             );
-            services::request(
-                CareerRequest::ParseResume { id },
+            request(
+                DocumentRequest::ParseResume { id },
                 move |r: Result<ParsedResume, ErrorBody>| {
                     busy.set(false);
                     match r {
@@ -306,7 +293,6 @@ pub fn resume_editor(props: &EditorProps) -> Html {
                             dropped.set(parsed.warnings);
                             error.set(None);
                             note.set(None);
-                            on_saved.emit(());
                         }
                         Err(e) => {
                             note.set(None);
@@ -323,8 +309,8 @@ pub fn resume_editor(props: &EditorProps) -> Html {
             let (error, template) = (error.clone(), template.clone());
             Callback::from(move |_: MouseEvent| {
                 let error = error.clone();
-                services::request(
-                    CareerRequest::ResumeFile {
+                request(
+                    DocumentRequest::ResumeFile {
                         id,
                         format: format.into(),
                         template: (*template).clone(),
