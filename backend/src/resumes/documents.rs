@@ -37,11 +37,6 @@ fn checked(value: &Value) -> Result<(ResumeDocument, String), ResumeError> {
     let mut doc = validate::validate(value).map_err(ResumeError::InvalidDocument)?;
     assign_ids(&mut doc);
     let text = extract::text::clean(&render::plain_text(&doc));
-    if text.is_empty() {
-        return Err(ResumeError::InvalidInput(
-            "The document has no text: give at least a name or an entry.".into(),
-        ));
-    }
     if text.chars().count() > RESUME_TEXT_MAX_CHARS {
         return Err(ResumeError::InvalidInput(format!(
             "The document's text is longer than {RESUME_TEXT_MAX_CHARS} characters."
@@ -115,6 +110,12 @@ impl Resumes {
         value: Value,
     ) -> Result<Resume, ResumeError> {
         let (doc, text) = checked(&value)?;
+        // A structure may be emptied; a new resume needs something in it.
+        if text.is_empty() {
+            return Err(ResumeError::InvalidInput(
+                "The document has no text: give at least a name or an entry.".into(),
+            ));
+        }
         let title = title_of(title, || {
             doc.basics
                 .name
