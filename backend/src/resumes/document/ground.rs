@@ -29,13 +29,8 @@ pub struct Grounded {
 /// Text as compared: lower case, ligatures expanded, words broken at a
 /// line's end joined, dashes and quotes made plain, white space single.
 fn normalise(text: &str) -> String {
-    let text = text
-        .replace('\u{fb01}', "fi")
-        .replace('\u{fb02}', "fl")
-        .replace('\u{fb00}', "ff")
-        .replace('\u{fb03}', "ffi")
-        .replace('\u{fb04}', "ffl")
-        .replace('\u{ad}', "");
+    // Ligatures, soft hyphens and odd spaces as extraction cleans them.
+    let text = crate::resumes::extract::text::clean(text);
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {

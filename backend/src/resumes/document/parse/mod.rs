@@ -53,14 +53,10 @@ pub fn parse(text: &str) -> ResumeDocument {
 
 /// Normalises one line: ligatures, odd spaces, runs of spaces.
 fn clean(line: &str) -> String {
-    let line = line
-        .replace('\u{fb01}', "fi")
-        .replace('\u{fb02}', "fl")
-        .replace('\u{fb00}', "ff")
-        .replace('\u{fb03}', "ffi")
-        .replace('\u{fb04}', "ffl")
-        .replace(['\u{a0}', '\u{2009}', '\u{202f}', '\t'], " ");
-    line.split_whitespace().collect::<Vec<_>>().join(" ")
+    crate::resumes::extract::text::clean(line)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn bullet(line: &str) -> Option<&str> {
