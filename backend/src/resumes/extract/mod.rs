@@ -7,7 +7,11 @@
 //! (`mentor extract-text`) under memory, CPU and time limits.
 
 pub mod docx;
+#[cfg(test)]
+mod fixtures;
 pub mod pdf;
+#[cfg(test)]
+pub mod recall;
 pub mod text;
 
 use serde::{Deserialize, Serialize};

@@ -8,9 +8,16 @@
 //! does: it refuses encrypted and over-long documents before parsing their
 //! pages, and it drops running headers and footers (a line that starts or
 //! ends most pages, page numbers aside) after their first appearance.
+//! CID fonts that carry no ToUnicode map but name one of Adobe's Chinese,
+//! Japanese or Korean collections get one first ([`cid_fonts`]).
 //! Known weak spots (its issue tracker): columns in unusual content order
-//! come out interleaved, and some fonts without ToUnicode maps give garbage;
-//! the garbage check upstream turns the latter into a clear 422.
+//! come out interleaved; other fonts without ToUnicode maps give garbage
+//! (the garbage check upstream turns that into a clear 422); and CID fonts
+//! in a predefined encoding other than Identity (`GBK-EUC-H`,
+//! `UniGB-UCS2-H`) make pdf-extract panic, which the sandbox reports as an
+//! unreadable document.
+
+mod cid_fonts;
 
 use std::collections::HashMap;
 
@@ -33,6 +40,7 @@ pub fn pages(bytes: &[u8]) -> Result<Vec<String>, Failure> {
     if doc.is_encrypted() && doc.decrypt("").is_err() {
         return Err(Failure::Encrypted);
     }
+    cid_fonts::mend(&mut doc);
     let numbers: Vec<u32> = doc.get_pages().keys().copied().collect();
     if numbers.len() > MAX_PAGES {
         return Err(Failure::TooManyPages(numbers.len()));

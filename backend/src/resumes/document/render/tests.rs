@@ -9,6 +9,7 @@ use super::layout::TEMPLATE_WORDS;
 use super::{Format, Template, layout, plain_text, render, text};
 use crate::resumes::document::parse::parse;
 use crate::resumes::extract;
+use crate::resumes::extract::recall::{in_order, words};
 
 fn english() -> ResumeDocument {
     serde_json::from_value(json!({
@@ -73,28 +74,30 @@ fn chinese() -> ResumeDocument {
     .expect("a resume")
 }
 
-/// Words as a reader counts them: runs of letters and digits, and each
-/// Chinese, Japanese or Korean character alone; lower case.
-fn words(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut word = String::new();
-    for c in text.chars() {
-        let cjk = matches!(c, '\u{2e80}'..='\u{9fff}' | '\u{ac00}'..='\u{d7af}' | '\u{f900}'..='\u{faff}');
-        if c.is_alphanumeric() && !cjk {
-            word.extend(c.to_lowercase());
-            continue;
-        }
-        if !word.is_empty() {
-            out.push(std::mem::take(&mut word));
-        }
-        if cjk {
-            out.push(c.to_string());
-        }
-    }
-    if !word.is_empty() {
-        out.push(word);
-    }
-    out
+fn japanese() -> ResumeDocument {
+    serde_json::from_value(json!({
+        "basics": {"name": "山田 花子", "label": "データエンジニア", "email": "hanako@example.jp",
+                   "summary": "データ基盤の設計と運用に七年間携わってきました。"},
+        "work": [{"name": "株式会社さくらデータ", "position": "シニアデータエンジニア", "startDate": "2021-04",
+                  "highlights": ["毎日十億件のログを処理するパイプラインを構築", "BigQuery への移行で運用費用を四割削減"]}],
+        "education": [{"institution": "東京工業大学", "studyType": "学士", "area": "情報工学", "startDate": "2013", "endDate": "2017"}],
+        "skills": [{"name": "ツール", "keywords": ["Apache Spark", "Airflow", "dbt"]}],
+        "languages": [{"language": "日本語", "fluency": "母語"}]
+    }))
+    .expect("a resume")
+}
+
+fn korean() -> ResumeDocument {
+    serde_json::from_value(json!({
+        "basics": {"name": "김민수", "label": "프론트엔드 개발자", "email": "minsu@example.kr",
+                   "summary": "사용자 경험을 중요하게 생각하는 6년 차 프론트엔드 개발자입니다."},
+        "work": [{"name": "주식회사 한빛소프트", "position": "선임 프론트엔드 개발자", "startDate": "2020-01",
+                  "highlights": ["첫 화면 로딩 시간을 40% 줄였습니다", "사내 디자인 시스템을 설계했습니다"]}],
+        "education": [{"institution": "한양대학교", "studyType": "학사", "area": "컴퓨터공학", "startDate": "2014", "endDate": "2018"}],
+        "skills": [{"name": "도구", "keywords": ["React", "TypeScript", "Jest"]}],
+        "languages": [{"language": "한국어", "fluency": "모국어"}]
+    }))
+    .expect("a resume")
 }
 
 /// Every string the document holds, outside `meta`.
@@ -108,24 +111,6 @@ fn strings(value: &Value, out: &mut Vec<String>) {
             .for_each(|(_, v)| strings(v, out)),
         _ => {}
     }
-}
-
-/// The longest common subsequence's length: the words read back in order.
-fn in_order(expected: &[String], got: &[String]) -> usize {
-    let mut row = vec![0usize; got.len() + 1];
-    for e in expected {
-        let mut diagonal = 0;
-        for (j, g) in got.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = if e == g {
-                diagonal + 1
-            } else {
-                above.max(row[j])
-            };
-            diagonal = above;
-        }
-    }
-    row[got.len()]
 }
 
 /// Reads `bytes` back and checks recall and that nothing is added.
@@ -165,6 +150,8 @@ fn every_template_reads_back_word_for_word() {
         ("english", english()),
         ("german", german()),
         ("chinese", chinese()),
+        ("japanese", japanese()),
+        ("korean", korean()),
     ] {
         for (template_name, template) in
             [("classic", Template::Classic), ("modern", Template::Modern)]
