@@ -26,6 +26,8 @@ pub enum FileFormat {
     Docx,
     /// PDF.
     Pdf,
+    /// The PDF's first page as an SVG image, to preview a template.
+    Svg,
 }
 
 impl From<FileFormat> for Format {
@@ -36,6 +38,7 @@ impl From<FileFormat> for Format {
             FileFormat::Md => Format::Markdown,
             FileFormat::Docx => Format::Docx,
             FileFormat::Pdf => Format::Pdf,
+            FileFormat::Svg => Format::Svg,
         }
     }
 }

@@ -281,6 +281,8 @@ async fn every_format_and_template_downloads_with_its_type() {
         ("format=docx&template=modern", docx, b"PK"),
         ("format=pdf", "application/pdf", b"%PDF"),
         ("format=pdf&template=modern", "application/pdf", b"%PDF"),
+        ("format=svg", "image/svg+xml", b"<svg"),
+        ("format=svg&template=modern", "image/svg+xml", b"<svg"),
         (
             "format=md",
             "text/markdown; charset=utf-8",

@@ -15,6 +15,7 @@ use yew::prelude::*;
 
 use mentor_ui::components::ErrorNote;
 
+use crate::preview::Preview;
 use crate::request;
 
 /// Properties of [`ResumeEditor`].
@@ -61,6 +62,7 @@ pub fn resume_editor(props: &EditorProps) -> Html {
     let dropped = use_state(Vec::<String>::new);
     let busy = use_state(|| false);
     let template = use_state(|| "classic".to_string());
+    let saves = use_state(|| 0u32);
     {
         let (doc, error, id) = (doc.clone(), error.clone(), props.id);
         use_effect_with(id, move |_| {
@@ -230,11 +232,12 @@ pub fn resume_editor(props: &EditorProps) -> Html {
     }));
 
     let save_document = {
-        let (doc, error, note, busy, id) = (
+        let (doc, error, note, busy, saves, id) = (
             doc.clone(),
             error.clone(),
             note.clone(),
             busy.clone(),
+            saves.clone(),
             props.id,
         );
         Callback::from(move |_: MouseEvent| {
@@ -242,7 +245,13 @@ pub fn resume_editor(props: &EditorProps) -> Html {
                 return;
             };
             busy.set(true);
-            let (doc, error, note, busy) = (doc.clone(), error.clone(), note.clone(), busy.clone());
+            let (doc, error, note, busy, saves) = (
+                doc.clone(),
+                error.clone(),
+                note.clone(),
+                busy.clone(),
+                saves.clone(),
+            );
             request(
                 DocumentRequest::SaveResumeDocument {
                     id,
@@ -253,6 +262,7 @@ pub fn resume_editor(props: &EditorProps) -> Html {
                     match r {
                         Ok(saved) => {
                             doc.set(Some(saved));
+                            saves.set(*saves + 1);
                             error.set(None);
                             note.set(Some(
                                 "Saved. The resume's text follows the structure.".into(),
@@ -265,23 +275,25 @@ pub fn resume_editor(props: &EditorProps) -> Html {
         })
     };
     let rebuild = {
-        let (doc, error, note, busy, dropped, id) = (
+        let (doc, error, note, busy, dropped, saves, id) = (
             doc.clone(),
             error.clone(),
             note.clone(),
             busy.clone(),
             dropped.clone(),
+            saves.clone(),
             props.id,
         );
         Callback::from(move |_: MouseEvent| {
             busy.set(true);
             note.set(Some("Building the structure…".into()));
-            let (doc, error, note, busy, dropped) = (
+            let (doc, error, note, busy, dropped, saves) = (
                 doc.clone(),
                 error.clone(),
                 note.clone(),
                 busy.clone(),
                 dropped.clone(),
+                saves.clone(),
             );
             request(
                 DocumentRequest::ParseResume { id },
@@ -290,6 +302,7 @@ pub fn resume_editor(props: &EditorProps) -> Html {
                     match r {
                         Ok(parsed) => {
                             doc.set(Some(parsed.document));
+                            saves.set(*saves + 1);
                             dropped.set(parsed.warnings);
                             error.set(None);
                             note.set(None);
@@ -364,6 +377,7 @@ pub fn resume_editor(props: &EditorProps) -> Html {
                 <button onclick={download("docx")}>{ "Download Word" }</button>
                 <button onclick={download("json")}>{ "Download JSON Resume" }</button>
             </div>
+            <Preview id={props.id} template={AttrValue::from((*template).clone())} saves={*saves} />
         </section>
     }
 }

@@ -4,6 +4,7 @@
 //! within its budget; it shares the popup's tab bar, on the Resume tab.
 
 mod editor;
+mod preview;
 
 use mentor_ui::components::ErrorNote;
 use mentor_ui::components::views::views_nav;

@@ -25,6 +25,8 @@ pub enum Format {
     Docx,
     /// PDF, set by Typst.
     Pdf,
+    /// The PDF's first page as an SVG image: a preview.
+    Svg,
 }
 
 impl Format {
@@ -38,6 +40,7 @@ impl Format {
                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
             }
             Format::Pdf => "application/pdf",
+            Format::Svg => "image/svg+xml",
         }
     }
 
@@ -49,6 +52,7 @@ impl Format {
             Format::Markdown => "md",
             Format::Docx => "docx",
             Format::Pdf => "pdf",
+            Format::Svg => "svg",
         }
     }
 }
@@ -93,6 +97,7 @@ pub fn render(doc: &ResumeDocument, format: Format, template: Template) -> Resul
         Format::Markdown => Ok(text::markdown(&blocks()).into_bytes()),
         Format::Docx => docx::write(&blocks(), template),
         Format::Pdf => pdf::write(&blocks(), template),
+        Format::Svg => pdf::preview(&blocks(), template),
     }
 }
 

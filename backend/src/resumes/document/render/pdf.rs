@@ -183,14 +183,30 @@ fn data(blocks: &[Block], template: Template) -> Value {
 const MEMO_RENDERS_KEPT: usize = 4;
 
 /// The blocks as a PDF. Typst's memo cache is trimmed after every render,
-/// whether it succeeded or not.
+/// whether it succeeded or not (as for [`preview`]).
 pub fn write(blocks: &[Block], template: Template) -> Result<Vec<u8>, String> {
-    let result = compile(blocks, template);
+    let result = lay_out(blocks, template).and_then(|document| {
+        typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default()).map_err(|errors| {
+            let messages: Vec<String> = errors.iter().map(|e| e.message.to_string()).collect();
+            format!("the PDF could not be written: {}", messages.join("; "))
+        })
+    });
     comemo::evict(MEMO_RENDERS_KEPT);
     result
 }
 
-fn compile(blocks: &[Block], template: Template) -> Result<Vec<u8>, String> {
+/// The PDF's first page as an SVG image, laid out as [`write`] lays it out.
+pub fn preview(blocks: &[Block], template: Template) -> Result<Vec<u8>, String> {
+    let result = lay_out(blocks, template).and_then(|document| {
+        let page = document.pages().first().ok_or("the document has no page")?;
+        Ok(typst_svg::svg(page, &typst_svg::SvgOptions::default()).into_bytes())
+    });
+    comemo::evict(MEMO_RENDERS_KEPT);
+    result
+}
+
+/// The blocks set in `template`'s pages.
+fn lay_out(blocks: &[Block], template: Template) -> Result<typst_layout::PagedDocument, String> {
     let source = match template {
         Template::Classic => CLASSIC,
         Template::Modern => MODERN,
@@ -203,12 +219,8 @@ fn compile(blocks: &[Block], template: Template) -> Result<Vec<u8>, String> {
         ),
         data: Bytes::new(data(blocks, template).to_string().into_bytes()),
     };
-    let document: typst_layout::PagedDocument = typst::compile(&job).output.map_err(|errors| {
+    typst::compile(&job).output.map_err(|errors| {
         let messages: Vec<String> = errors.iter().map(|e| e.message.to_string()).collect();
         format!("the template did not compile: {}", messages.join("; "))
-    })?;
-    typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default()).map_err(|errors| {
-        let messages: Vec<String> = errors.iter().map(|e| e.message.to_string()).collect();
-        format!("the PDF could not be written: {}", messages.join("; "))
     })
 }

@@ -179,6 +179,17 @@ fn every_template_reads_back_word_for_word() {
 }
 
 #[test]
+fn the_preview_is_the_first_page_as_an_image_without_script() {
+    for template in [Template::Classic, Template::Modern] {
+        let svg = render(&english(), Format::Svg, template).expect("a preview");
+        let svg = String::from_utf8(svg).expect("UTF-8");
+        assert!(svg.starts_with("<svg"), "{}", &svg[..80]);
+        assert!(svg.contains("<path"), "the glyphs are drawn");
+        assert!(!svg.contains("<script") && !svg.contains("href=\"http"));
+    }
+}
+
+#[test]
 fn the_plain_text_parses_back_into_the_same_structure() {
     for doc in [english(), german()] {
         let back = parse(&plain_text(&doc));
