@@ -206,6 +206,15 @@ test("the resume's structure is corrected in the form, and downloads as PDF and 
   await highlight.fill(corrected);
   await page.getByRole("button", { name: "Save structure" }).click();
   await page.getByText("Saved. The resume's text follows the structure.").waitFor();
+  // The preview is the saved structure's first page, drawn, in each template.
+  const drawn = () => page.waitForFunction(() => {
+    const img = document.querySelector("[data-testid=preview]");
+    return img?.complete && img.naturalWidth > 0 && img.closest("[aria-busy=false]") ? img.src : null;
+  }).then((handle) => handle.jsonValue());
+  const classic = await drawn();
+  await page.getByLabel("Template").selectOption("modern");
+  await page.getByAltText("The first page of the PDF in the modern template").waitFor();
+  assert.notEqual(await drawn(), classic, "the modern template's page differs from the classic one's");
   await page.screenshot({ path: join(ARTIFACTS, "chromium-resume-structure.png"), fullPage: true });
 
   for (const [button, extension, magic] of [["Download PDF", ".pdf", "%PDF"], ["Download Word", ".docx", "PK"]]) {

@@ -1,7 +1,8 @@
 // The built extension (dist/firefox) in Debian's Firefox ESR, driven by
 // puppeteer-core over WebDriver BiDi: install it, point it at the backend, sign up,
 // get an answer, and see Upgrade explain that this backend has no billing;
-// upload a DOCX resume and save a job from the panel on a posting. Firefox
+// upload a DOCX resume, correct its structure and see the preview, and save
+// a job from the panel on a posting. Firefox
 // refuses page.goto to moz-extension:// URLs, so
 // the test copy of the add-on also lists its pages as web-accessible and the
 // test reaches them from an ordinary page by setting location.href.
@@ -25,7 +26,8 @@ before(async () => {
   const dir = mkdtempSync(join(tmpdir(), "mentor-firefox-"));
   cpSync(join(ROOT, "dist/firefox"), dir, { recursive: true });
   const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
-  manifest.web_accessible_resources[0].resources.push("popup.html", "options.html", "career.html", "account.html");
+  manifest.web_accessible_resources[0].resources.push(
+    "popup.html", "options.html", "career.html", "account.html", "document.html");
   writeFileSync(join(dir, "manifest.json"), JSON.stringify(manifest));
   const geckoId = manifest.browser_specific_settings.gecko.id;
   browser = await puppeteer.launch({
@@ -142,6 +144,22 @@ test("in Firefox, the user uploads a resume and saves a job from the panel", asy
   assert.match(await text.evaluate((t) => t.value), /Jonas Lindqvist/);
   await page.waitForSelector("[data-testid=active]");
   await page.screenshot({ path: join(ARTIFACTS, "firefox-resume.png") });
+
+  // Its structure: a highlight corrected and saved, and the PDF's first page.
+  const link = await page.waitForSelector("[data-testid=structure-link]");
+  await open(await link.evaluate((a) => a.getAttribute("href")));
+  const highlight = await page.waitForSelector("[data-testid=highlight]");
+  await highlight.click();
+  await page.keyboard.press("End");
+  await page.keyboard.type(" in Firefox");
+  await (await page.waitForSelector("::-p-text(Save structure)")).click();
+  await page.waitForSelector("::-p-text(Saved. The resume's text follows the structure.)");
+  assert.match(await page.$eval("[data-testid=highlight]", (t) => t.value), / in Firefox$/);
+  await page.waitForFunction(() => {
+    const img = document.querySelector("[data-testid=preview]");
+    return img?.complete && img.naturalWidth > 0 && img.closest("[aria-busy=false]");
+  });
+  await page.screenshot({ path: join(ARTIFACTS, "firefox-resume-structure.png") });
 
   await page.goto(`${pages.url}/job.html`);
   // The button lives in a shadow root: pierce it.

@@ -1,5 +1,6 @@
 //! The resume's structure as a form: the person, the summary, each job with
-//! its highlights, and the skills; saved whole (the server checks it and
+//! its highlights, education, and the skills (the other sections are kept
+//! as they are, and said so); saved whole (the server checks it and
 //! writes the resume's text anew). Beside it: rebuilding the structure with AI
 //! (grounded in the text; what was dropped is listed), and downloads as
 //! PDF, Word or JSON Resume in a chosen template.
@@ -8,7 +9,7 @@ use std::rc::Rc;
 
 use shared_types::ErrorBody;
 use shared_types::extension::{DocumentRequest, DownloadedFile};
-use shared_types::resume_document::{ParsedResume, ResumeDocument, Skill, Work};
+use shared_types::resume_document::{Education, ParsedResume, ResumeDocument, Skill, Work};
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
@@ -37,6 +38,16 @@ fn remove_entry(doc: &mut ResumeDocument, section: &str, n: usize) {
     {
         ids.remove(n);
     }
+}
+
+/// How many entries the form does not show.
+fn others(doc: &ResumeDocument) -> usize {
+    doc.projects.len()
+        + doc.certificates.len()
+        + doc.languages.len()
+        + doc.awards.len()
+        + doc.publications.len()
+        + doc.volunteer.len()
 }
 
 /// Puts `file` where the browser saves downloads.
@@ -197,6 +208,36 @@ pub fn resume_editor(props: &EditorProps) -> Html {
         d.work.push(Work::default())
     }));
 
+    let school = |(i, e): (usize, &Education)| {
+        let set = |f: fn(&mut Education, Option<String>)| -> Setter {
+            Rc::new(move |d: &mut ResumeDocument, v: String| {
+                if let Some(e) = d.education.get_mut(i) {
+                    f(e, (!v.trim().is_empty()).then_some(v));
+                }
+            })
+        };
+        let remove = edit(Rc::new(move |d: &mut ResumeDocument| {
+            if i < d.education.len() {
+                d.education.remove(i);
+                remove_entry(d, "education", i);
+            }
+        }));
+        html! {
+            <fieldset class="entry" key={i} data-testid="education-entry">
+                <legend>{ format!("Education {}", i + 1) }</legend>
+                { field("School", e.institution.as_ref(), set(|e, v| e.institution = v)) }
+                { field("Degree", e.study_type.as_ref(), set(|e, v| e.study_type = v)) }
+                { field("Field of study", e.area.as_ref(), set(|e, v| e.area = v)) }
+                { field("From (YYYY or YYYY-MM)", e.start_date.as_ref(), set(|e, v| e.start_date = v)) }
+                { field("To", e.end_date.as_ref(), set(|e, v| e.end_date = v)) }
+                <button class="small danger" onclick={remove.reform(|_| ())}>{ "Remove this entry" }</button>
+            </fieldset>
+        }
+    };
+    let add_school = edit(Rc::new(|d: &mut ResumeDocument| {
+        d.education.push(Education::default())
+    }));
+
     let skill = |(i, s): (usize, &Skill)| {
         let set_name: Setter = Rc::new(move |d, v| {
             if let Some(s) = d.skills.get_mut(i) {
@@ -353,11 +394,19 @@ pub fn resume_editor(props: &EditorProps) -> Html {
             { person }
             { for current.work.iter().enumerate().map(job) }
             <button class="small" onclick={add_job.reform(|_| ())}>{ "Add a job" }</button>
+            { for current.education.iter().enumerate().map(school) }
+            <button class="small" onclick={add_school.reform(|_| ())}>{ "Add education" }</button>
             <fieldset class="entry">
                 <legend>{ "Skills" }</legend>
                 { for current.skills.iter().enumerate().map(skill) }
                 <button class="small" onclick={add_skill.reform(|_| ())}>{ "Add a skill" }</button>
             </fieldset>
+            if others(&current) > 0 {
+                <p class="hint">{ format!(
+                    "{} more entries (projects, certificates, languages, awards, publications, volunteering) are kept as they are: edit them in the JSON Resume file and import it.",
+                    others(&current)
+                ) }</p>
+            }
             <ErrorNote error={(*error).clone()} />
             if let Some(note) = &*note {
                 <p class="muted" role="status">{ note }</p>
