@@ -1,6 +1,7 @@
 //! Benchmark of rendering a resume: a two-page resume (six jobs of five
 //! highlights, education, projects, skills; about 900 words) to PDF and
-//! DOCX in each template, and to text, Markdown and JSON, in-process, one
+//! DOCX in each template, its first page as the SVG preview, and to text,
+//! Markdown and JSON, in-process, one
 //! render at a time (the first PDF, which loads the fonts, is timed apart). Prints the time per render and the bytes allocated per render
 //! (counted by `stats_alloc` around the call). Asserts nothing.
 //!
@@ -72,6 +73,7 @@ fn main() {
         ("pdf cold", Format::Pdf, Template::Classic, true),
         ("pdf classic", Format::Pdf, Template::Classic, false),
         ("pdf modern", Format::Pdf, Template::Modern, false),
+        ("svg preview", Format::Svg, Template::Classic, false),
         ("docx classic", Format::Docx, Template::Classic, false),
         ("docx modern", Format::Docx, Template::Modern, false),
         ("markdown", Format::Markdown, Template::Classic, false),

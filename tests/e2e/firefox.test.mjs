@@ -149,8 +149,7 @@ test("in Firefox, the user uploads a resume and saves a job from the panel", asy
   const link = await page.waitForSelector("[data-testid=structure-link]");
   await open(await link.evaluate((a) => a.getAttribute("href")));
   const highlight = await page.waitForSelector("[data-testid=highlight]");
-  await highlight.click();
-  await page.keyboard.press("End");
+  await highlight.evaluate((t) => { t.focus(); t.setSelectionRange(t.value.length, t.value.length); });
   await page.keyboard.type(" in Firefox");
   await (await page.waitForSelector("::-p-text(Save structure)")).click();
   await page.waitForSelector("::-p-text(Saved. The resume's text follows the structure.)");
