@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import {
-  ARTICLE, ARTIFACTS, ROOT, account, jobFixture, launchChromium, openPopup, startBackend, startPages,
+  ARTICLE, ARTIFACTS, ROOT, account, ask, jobFixture, launchChromium, openPopup, startBackend, startPages,
   stopProcesses,
 } from "./harness.mjs";
 
@@ -58,8 +58,7 @@ test("a new user signs up, asks, sees the answer stream in and the meter move", 
   const usage = page.getByTestId("usage");
   await usage.filter({ hasText: /^0 of \d+ questions$/ }).waitFor();
 
-  await page.getByLabel("Your question").fill("What does **ownership** mean?");
-  await page.getByLabel("Your question").press("Enter");
+  await ask(page, "What does **ownership** mean?");
   await page.getByTestId("answer").filter({ hasText: "Hello from the stand-in." }).waitFor();
   // The answer's markdown arrives split across deltas and is rendered whole.
   await page.getByTestId("answer").locator("strong", { hasText: "stand-in" }).waitFor();
@@ -68,8 +67,7 @@ test("a new user signs up, asks, sees the answer stream in and the meter move", 
   await page.screenshot({ path: join(ARTIFACTS, "chromium-popup-answer.png") });
 
   // A follow-up continues the same conversation.
-  await page.getByLabel("Your question").fill("And borrowing?");
-  await page.getByLabel("Your question").press("Enter");
+  await ask(page, "And borrowing?");
   await usage.filter({ hasText: /^2 of \d+ questions$/ }).waitFor();
   const sent = await backend.aiRequests();
   const last = sent.at(-1).body.messages.map((m) => m.content).join("\n");

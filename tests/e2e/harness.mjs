@@ -51,6 +51,18 @@ export async function launchChromium(options = {}) {
 }
 
 /** Opens the extension's popup page in a tab of popup size. */
+/**
+ * Types `question` into the popup's box and sends it once the popup has
+ * restored its last conversation (until then the box takes typing but asks
+ * nothing; aria-busy says when it is over).
+ */
+export async function ask(page, question) {
+  const box = page.getByLabel("Your question");
+  await box.fill(question);
+  await page.locator('textarea[aria-label="Your question"][aria-busy=false]').waitFor();
+  await box.press("Enter");
+}
+
 export async function openPopup(context, base) {
   const page = await context.newPage();
   page.on("pageerror", (e) => console.log("popup error:", e.message));

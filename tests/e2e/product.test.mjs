@@ -11,7 +11,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
-  ARTICLE, ARTIFACTS, account, axeViolations, jobFixture, launchChromium, openPopup, startBackend, startPages,
+  ARTICLE, ARTIFACTS, account, ask, axeViolations, jobFixture, launchChromium, openPopup, startBackend, startPages,
   stopProcesses,
 } from "./harness.mjs";
 
@@ -92,8 +92,7 @@ test("a new user lands on sign-up; the popup says what it is and opens the optio
 test("closing the popup mid-answer does not stop it: reopened, it follows the answer to its end", async () => {
   await backend.slowAnswers(700);
   let page = await popup();
-  await page.getByLabel("Your question").fill("Will you finish?");
-  await page.getByLabel("Your question").press("Enter");
+  await ask(page, "Will you finish?");
   await page.getByTestId("answer").filter({ hasText: "Hello" }).waitFor();
   await page.close(); // as a click outside closes Chrome's popup
 
@@ -108,8 +107,7 @@ test("closing the popup mid-answer does not stop it: reopened, it follows the an
 
   // Closed and left to finish alone: stored whole, unmarked.
   page = await popup();
-  await page.getByLabel("Your question").fill("And this one?");
-  await page.getByLabel("Your question").press("Enter");
+  await ask(page, "And this one?");
   await page.getByTestId("answer").nth(1).filter({ hasText: "Hello" }).waitFor();
   await page.close();
   await new Promise((r) => setTimeout(r, 3_000));
@@ -133,8 +131,7 @@ test("the draft comes back, and Stop marks the answer Stopped with Regenerate", 
   // The last test's answer may still be being written on a busy machine:
   // a question is taken once it is done (Ask is back).
   await page.getByRole("button", { name: "Ask", exact: true }).waitFor();
-  await page.getByLabel("Your question").fill("Stop me");
-  await page.getByLabel("Your question").press("Enter");
+  await ask(page, "Stop me");
   await page.getByTestId("answer").nth(2).filter({ hasText: "Hello" }).waitFor();
   await page.getByRole("button", { name: "Stop" }).click();
   await page.getByTestId("stopped").waitFor();

@@ -403,8 +403,8 @@ pub fn resume_editor(props: &EditorProps) -> Html {
             </fieldset>
             if others(&current) > 0 {
                 <p class="hint">{ format!(
-                    "{} more entries (projects, certificates, languages, awards, publications, volunteering) are kept as they are: edit them in the JSON Resume file and import it.",
-                    others(&current)
+                    "Kept as saved, outside this form: {} in projects, certificates, languages, awards, publications or volunteering. Edit them in the JSON Resume file and import it.",
+                    match others(&current) { 1 => "1 entry".to_string(), n => format!("{n} entries") }
                 ) }</p>
             }
             <ErrorNote error={(*error).clone()} />

@@ -3,7 +3,7 @@
 //! with its Fandol fonts and xeCJK with Harano Aji, which write none) and
 //! LibreOffice (a Word document and its PDF export). Each language's `.txt`
 //! in `tests/fixtures/resumes/cjk/` is the resume as written, from which
-//! the others were made (its `make` script): the words expected back.
+//! `make-fixtures.sh` made the others: the words expected back.
 
 use std::path::PathBuf;
 
