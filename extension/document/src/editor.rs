@@ -40,6 +40,24 @@ fn remove_entry(doc: &mut ResumeDocument, section: &str, n: usize) {
     }
 }
 
+/// A field's value: none when it is left blank.
+fn filled(v: String) -> Option<String> {
+    (!v.trim().is_empty()).then_some(v)
+}
+
+/// Sets one value of entry `i` of a section (`work`, `education`) from a field.
+fn entry_setter<T: 'static>(
+    section: fn(&mut ResumeDocument) -> &mut Vec<T>,
+    i: usize,
+    set: fn(&mut T, Option<String>),
+) -> Setter {
+    Rc::new(move |d: &mut ResumeDocument, v: String| {
+        if let Some(entry) = section(d).get_mut(i) {
+            set(entry, filled(v));
+        }
+    })
+}
+
 /// How many entries the form does not show.
 fn others(doc: &ResumeDocument) -> usize {
     doc.projects.len()
@@ -114,16 +132,15 @@ pub fn resume_editor(props: &EditorProps) -> Html {
         });
         html! { <label>{ label }<input type="text" value={value.cloned().unwrap_or_default()} {oninput} /></label> }
     };
-    let some = |v: String| (!v.trim().is_empty()).then_some(v);
 
     let basics = &current.basics;
     let person = html! {
         <fieldset class="entry">
             <legend>{ "You" }</legend>
-            { field("Name", basics.name.as_ref(), Rc::new(move |d, v| d.basics.name = some(v))) }
-            { field("Title", basics.label.as_ref(), Rc::new(move |d, v| d.basics.label = some(v))) }
-            { field("Email", basics.email.as_ref(), Rc::new(move |d, v| d.basics.email = some(v))) }
-            { field("Phone", basics.phone.as_ref(), Rc::new(move |d, v| d.basics.phone = some(v))) }
+            { field("Name", basics.name.as_ref(), Rc::new(move |d, v| d.basics.name = filled(v))) }
+            { field("Title", basics.label.as_ref(), Rc::new(move |d, v| d.basics.label = filled(v))) }
+            { field("Email", basics.email.as_ref(), Rc::new(move |d, v| d.basics.email = filled(v))) }
+            { field("Phone", basics.phone.as_ref(), Rc::new(move |d, v| d.basics.phone = filled(v))) }
             <label>{ "Summary" }
                 <textarea rows="3" value={basics.summary.clone().unwrap_or_default()}
                     oninput={{
@@ -131,7 +148,7 @@ pub fn resume_editor(props: &EditorProps) -> Html {
                         Callback::from(move |e: InputEvent| {
                             let v = e.target_unchecked_into::<HtmlTextAreaElement>().value();
                             if let Some(mut d) = (*doc).clone() {
-                                d.basics.summary = some(v);
+                                d.basics.summary = filled(v);
                                 doc.set(Some(d));
                             }
                         })
@@ -182,13 +199,7 @@ pub fn resume_editor(props: &EditorProps) -> Html {
                 remove_entry(d, "work", i);
             }
         }));
-        let set = |f: fn(&mut Work, Option<String>)| -> Setter {
-            Rc::new(move |d: &mut ResumeDocument, v: String| {
-                if let Some(w) = d.work.get_mut(i) {
-                    f(w, (!v.trim().is_empty()).then_some(v));
-                }
-            })
-        };
+        let set = |f: fn(&mut Work, Option<String>)| entry_setter(|d| &mut d.work, i, f);
         html! {
             <fieldset class="entry" key={i} data-testid="work-entry">
                 <legend>{ format!("Job {}", i + 1) }</legend>
@@ -209,13 +220,7 @@ pub fn resume_editor(props: &EditorProps) -> Html {
     }));
 
     let school = |(i, e): (usize, &Education)| {
-        let set = |f: fn(&mut Education, Option<String>)| -> Setter {
-            Rc::new(move |d: &mut ResumeDocument, v: String| {
-                if let Some(e) = d.education.get_mut(i) {
-                    f(e, (!v.trim().is_empty()).then_some(v));
-                }
-            })
-        };
+        let set = |f: fn(&mut Education, Option<String>)| entry_setter(|d| &mut d.education, i, f);
         let remove = edit(Rc::new(move |d: &mut ResumeDocument| {
             if i < d.education.len() {
                 d.education.remove(i);
@@ -241,7 +246,7 @@ pub fn resume_editor(props: &EditorProps) -> Html {
     let skill = |(i, s): (usize, &Skill)| {
         let set_name: Setter = Rc::new(move |d, v| {
             if let Some(s) = d.skills.get_mut(i) {
-                s.name = (!v.trim().is_empty()).then_some(v);
+                s.name = filled(v);
             }
         });
         let set_keywords: Setter = Rc::new(move |d, v| {
