@@ -196,6 +196,20 @@ impl Vocabulary {
             .get(&key(name))
             .map(|&i| &self.skills[i as usize])
     }
+
+    /// The skill a phrase names, by its canonical name or any alias (any
+    /// capitalisation): "Hadoop" and "Apache Hadoop" are one skill.
+    pub fn resolve(&self, phrase: &str) -> Option<&Skill> {
+        self.find(phrase).or_else(|| {
+            let k = key(phrase);
+            let first = k.split(' ').next().unwrap_or_default();
+            self.by_first
+                .get(first)?
+                .iter()
+                .find(|a| a.lower.join(" ") == k)
+                .map(|a| &self.skills[a.skill as usize])
+        })
+    }
 }
 
 #[cfg(test)]
