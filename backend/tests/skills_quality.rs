@@ -150,28 +150,35 @@ fn score(docs: &[Doc], postings: bool, scores: &mut Scores, verbose: bool) {
     for doc in docs {
         let found = extract(&doc.text);
         for category in CATEGORIES {
-            let got: BTreeMap<&str, bool> = found
+            // Names compare without case: shape-found names ("ISO 26262")
+            // are not in the vocabulary the labels are resolved with. A
+            // label of alternatives is one requirement that any of them
+            // meets, and finding the others too is no error.
+            let got: BTreeMap<String, bool> = found
                 .iter()
                 .filter(|f| f.category == category)
-                .map(|f| (f.name.as_str(), f.required))
+                .map(|f| (f.name.to_lowercase(), f.required))
                 .collect();
             let labels = doc.labels.get(&category).map_or(&[][..], Vec::as_slice);
-            let want: BTreeSet<&str> = labels
+            let labelled: BTreeSet<String> = labels
                 .iter()
-                .flat_map(|l| l.names.iter().map(String::as_str))
+                .flat_map(|l| l.names.iter().map(|n| n.to_lowercase()))
                 .collect();
-            let got_names: BTreeSet<&str> = got.keys().copied().collect();
-            let extra: Vec<_> = got_names.difference(&want).collect();
-            let missed: Vec<_> = want.difference(&got_names).collect();
+            let extra: Vec<&String> = got.keys().filter(|n| !labelled.contains(*n)).collect();
+            let missed: Vec<String> = labels
+                .iter()
+                .filter(|l| !l.names.iter().any(|n| got.contains_key(&n.to_lowercase())))
+                .map(|l| l.names.join(" or "))
+                .collect();
             let c = scores.counts.entry((doc.heldout, category)).or_default();
-            c.tp += got_names.intersection(&want).count() as u32;
+            c.tp += (labels.len() - missed.len()) as u32;
             c.fp += extra.len() as u32;
             c.fn_ += missed.len() as u32;
             if postings {
                 let flags = scores.flags.entry(doc.heldout).or_default();
                 for label in labels {
                     for name in &label.names {
-                        if let Some(&required) = got.get(name.as_str()) {
+                        if let Some(&required) = got.get(&name.to_lowercase()) {
                             flags.total += 1;
                             flags.right += u32::from(required != label.preferred);
                         }

@@ -4,10 +4,16 @@
 //! vocabulary's alias index ([`vocabulary`]), keeps the longest alias that
 //! matches there, applies the rules for ambiguous names ([`rules`]), and
 //! tells required skills from preferred ones by the posting's sections
-//! ([`sections`]). [`analysis`] holds the skills picture and job match, as
-//! plain functions over stored skills.
+//! ([`sections`]). The employer's own name ([`employer`]) and languages
+//! named without a claim ([`languages`]) are dropped; standards,
+//! certifications and product names the vocabulary lacks are found by their
+//! shape ([`patterns`]). [`analysis`] holds the skills picture and job
+//! match, as plain functions over stored skills.
 
 pub mod analysis;
+pub mod employer;
+pub mod languages;
+pub mod patterns;
 pub mod rules;
 pub mod sections;
 pub mod tokens;
@@ -122,32 +128,104 @@ pub fn extract(text: &str) -> Vec<Found> {
         }
     }
 
+    let employers = employer::names(&tokens);
+    let category = |hit: &Hit| vocabulary.skills[hit.skill as usize].category;
+    let mut kept: Vec<&Hit> = hits
+        .iter()
+        .zip(&accepted)
+        .filter(|(hit, ok)| {
+            **ok && !(hit.len == 1
+                && employers.contains(&lower[hit.start])
+                && !employer::used_as_skill(&tokens, hit.start))
+        })
+        .map(|(hit, _)| hit)
+        .collect();
+    let named: Vec<(usize, usize)> = kept
+        .iter()
+        .filter(|h| category(h) == SkillCategory::Language)
+        .map(|h| (h.start, h.len))
+        .collect();
+    let claimed = languages::claimed(text, &tokens, &named);
+    kept.retain(|h| category(h) != SkillCategory::Language || claimed.contains(&h.start));
+
+    // A certificate entry named in full beats a shorter vocabulary name
+    // inside it ("DAWIA Engineering & Technical Management", not "DAWIA").
+    let byte_range = |h: &Hit| (tokens[h.start].start, tokens[h.start + h.len - 1].end);
+    let mut shaped = patterns::standards(text);
+    for entry in patterns::certification_entries(text) {
+        let inside: Vec<usize> = (0..kept.len())
+            .filter(|&k| {
+                let (start, end) = byte_range(kept[k]);
+                category(kept[k]) == SkillCategory::Certification
+                    && start >= entry.start
+                    && end <= entry.end
+            })
+            .collect();
+        let inside_bytes: usize = inside
+            .iter()
+            .map(|&k| byte_range(kept[k]).1 - byte_range(kept[k]).0)
+            .sum();
+        if vocabulary.resolve(&entry.name).is_some() || inside_bytes * 2 < entry.name.len() {
+            for k in inside.into_iter().rev() {
+                kept.remove(k);
+            }
+            shaped.push(entry);
+        }
+    }
+    shaped.extend(patterns::certified_names(text));
+    shaped.extend(
+        patterns::listed_names(&tokens)
+            .into_iter()
+            .filter(|s| !employers.contains(&s.name.to_lowercase())),
+    );
+
     let spans = sections::parts(text);
     let mut found: Vec<Found> = Vec::new();
-    let mut index: HashMap<u32, usize> = HashMap::new();
-    for (hit, _) in hits.iter().zip(&accepted).filter(|(_, ok)| **ok) {
-        let at = tokens[hit.start].start;
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut add = |name: &str, category: SkillCategory, at: usize| {
         let part = sections::part_at(&spans, at);
         if part == Part::Ignored {
-            continue;
+            return;
         }
         let required = part != Part::Preferred;
-        match index.get(&hit.skill) {
-            Some(&k) => {
-                found[k].required |= required;
-            }
+        match index.get(&name.to_lowercase()) {
+            Some(&k) => found[k].required |= required,
             None => {
-                let skill = &vocabulary.skills[hit.skill as usize];
-                index.insert(hit.skill, found.len());
+                index.insert(name.to_lowercase(), found.len());
                 found.push(Found {
-                    name: skill.name.clone(),
-                    category: skill.category,
+                    name: name.to_string(),
+                    category,
                     required,
                     first_at: at,
                 });
             }
         }
+    };
+    let covered: Vec<(usize, usize, SkillCategory)> = kept
+        .iter()
+        .map(|h| {
+            let (start, end) = byte_range(h);
+            (start, end, category(h))
+        })
+        .collect();
+    for hit in &kept {
+        let skill = &vocabulary.skills[hit.skill as usize];
+        add(&skill.name, skill.category, tokens[hit.start].start);
     }
+    for s in &shaped {
+        let overlaps = covered
+            .iter()
+            .any(|&(a, b, c)| c == s.category && a < s.end && s.start < b);
+        match vocabulary.resolve(&s.name) {
+            Some(skill) => add(&skill.name, skill.category, s.start),
+            None if !overlaps => add(&s.name, s.category, s.start),
+            None => {}
+        }
+    }
+    if let Some(language) = languages::of_document(text, &tokens) {
+        add(language, SkillCategory::Language, 0);
+    }
+    found.sort_by_key(|f| f.first_at);
     found
 }
 
