@@ -2,12 +2,12 @@
 //!
 //! A posting by GitLab says "GitLab" thirty times and asks for GitLab once;
 //! a resume says "Engineer at Salesforce" without claiming the CRM. A
-//! capitalised word is taken for an employer when the text writes it as one
-//! often enough: "X Inc", "join X", "work at X" weigh two; "at X", "about
-//! X", "X's" one; two make an employer (so "passionate about Python" alone
-//! does not). A skill with that name then counts only where the text asks
-//! for or claims its use ("experience with GitLab", "proficient in
-//! Salesforce").
+//! capitalised word is taken for an employer when the text writes it as a
+//! company at least once ("X Inc", "X's", "X team", "at X", "join X",
+//! "within X", "throughout X") and once more in any of those ways or as
+//! "about X", "of X", "for X". A skill with that name then counts only where
+//! the text asks for or claims its use ("experience with GitLab",
+//! "proficient in Salesforce").
 
 use std::collections::{HashMap, HashSet};
 
@@ -40,42 +40,46 @@ fn capitalised(word: &str) -> bool {
 /// The lowercased one-word names the text uses for an employer.
 pub fn names(tokens: &[Token<'_>]) -> HashSet<String> {
     let word = |i: usize| tokens.get(i).map(|t| t.text.to_lowercase());
-    let mut weight: HashMap<String, u32> = HashMap::new();
+    // (times written as a company, times written as "of X" and the like)
+    let mut seen: HashMap<String, (u32, u32)> = HashMap::new();
     for (i, t) in tokens.iter().enumerate() {
         if !capitalised(t.text) {
             continue;
         }
         let prev = word(i.wrapping_sub(1)).filter(|_| !t.boundary_before);
-        let before_prev = word(i.wrapping_sub(2));
         let next = tokens
             .get(i + 1)
             .filter(|n| !n.boundary_before)
             .map(|n| n.text.to_lowercase());
         let stem = t.text.strip_suffix("'s").or_else(|| t.text.strip_suffix("’s"));
-        let w = match (before_prev.as_deref(), prev.as_deref(), next.as_deref()) {
-            _ if stem.is_some() => 1,
-            (_, _, Some(n)) if CORPORATE.contains(&n) => 2,
-            (_, Some("join" | "joining"), _) => 2,
-            (Some("work" | "working" | "worked"), Some("at" | "for"), _) => 2,
-            (_, Some("at" | "about"), _) => 1,
-            _ => 0,
-        };
-        *weight
+        let company = stem.is_some()
+            || next
+                .as_deref()
+                .is_some_and(|n| n == "team" || CORPORATE.contains(&n))
+            || matches!(
+                prev.as_deref(),
+                Some("at" | "join" | "joining" | "within" | "throughout")
+            );
+        let weak = matches!(prev.as_deref(), Some("about" | "of" | "for"))
+            && !used_as_skill(tokens, i);
+        let entry = seen
             .entry(stem.unwrap_or(t.text).to_lowercase())
-            .or_default() += w;
+            .or_default();
+        entry.0 += u32::from(company);
+        entry.1 += u32::from(weak);
     }
-    weight
-        .into_iter()
-        .filter(|&(_, w)| w >= 2)
+    seen.into_iter()
+        .filter(|&(_, (company, weak))| company + weak >= 2)
         .map(|(name, _)| name)
         .collect()
 }
 
 /// Whether the mention at tokens `i..i + len` asks for or claims the use of
-/// the product: a use cue among the three words before it, on its line.
+/// the product: a use cue among the two words before it, on its line
+/// ("experience with GitLab", "proficient in GitLab").
 pub fn used_as_skill(tokens: &[Token<'_>], i: usize) -> bool {
     let mut j = i;
-    for _ in 0..3 {
+    for _ in 0..2 {
         if j == 0 || tokens[j].boundary_before {
             return false;
         }
@@ -94,8 +98,8 @@ mod tests {
 
     #[test]
     fn employers_are_named_as_employers() {
-        let text = "GitLab Inc. is hiring. Engineer at Salesforce; Salesforce's CRM. \
-                    Passionate about Python.";
+        let text = "GitLab Inc. is hiring at GitLab. Engineer at Salesforce; Salesforce's CRM. \
+                    Passionate about Python, knowledge of Python.";
         let names = names(&tokenize(text));
         assert!(names.contains("gitlab") && names.contains("salesforce"));
         assert!(!names.contains("python"));
@@ -116,4 +120,12 @@ mod tests {
         assert!(used_as_skill(&tokens, at(0)));
         assert!(!used_as_skill(&tokens, at(1)));
     }
+}
+#[test]
+fn dbg_file() {
+    let t = std::fs::read_to_string("../tests/fixtures/skills/real/jobs/13-gitlab-developer.txt").unwrap();
+    let toks = super::tokens::tokenize(&t);
+    eprintln!("NAMES {:?}", names(&toks));
+    for f in crate::skills::extract(&t) { if f.name.contains("GitLab") { eprintln!("FOUND {} at {} {:?}", f.name, f.first_at, &t[f.first_at..f.first_at+30]); } }
+    for (i, x) in toks.iter().enumerate() { if x.text.starts_with("GitLab") { eprintln!("{} {:?} prev={:?} b={}", i, x.text, toks[i-1].text, x.boundary_before); } }
 }

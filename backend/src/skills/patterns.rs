@@ -221,7 +221,9 @@ fn product_like(t: &Token<'_>) -> bool {
     let first = chars.next();
     let inner_capital = t.text.chars().skip(1).any(char::is_uppercase);
     let symbol = t.text.chars().any(|c| c.is_ascii_digit() || "+#.".contains(c));
+    let possessive = t.text.ends_with("'s") || t.text.ends_with("’s");
     (first.is_some_and(char::is_uppercase) || inner_capital || (symbol && t.text.len() > 1))
+        && !possessive
         && !NOT_PRODUCTS.contains(&t.text.to_lowercase().as_str())
         && !MONTHS.contains(&t.text.to_lowercase().as_str())
 }

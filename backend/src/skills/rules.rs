@@ -45,7 +45,20 @@ const PROGRAMMING_WORDS: &[&str] = &[
 
 /// Per canonical skill, or per name as written ("CV"): words it may not
 /// follow and words it may not precede (compared without case).
+/// Words after a discipline's name that make it a person or a team ("UX
+/// designers", "product managers", "full stack engineer"), not a skill.
+const ROLES: &[&str] = &[
+    "designer", "designers", "engineer", "engineers", "developer", "developers", "manager",
+    "managers", "researcher", "researchers", "team", "teams", "lead", "leads", "director",
+    "specialist", "specialists", "practitioners", "discipline",
+];
+
 const REFUSED_NEIGHBOURS: &[(&str, &[&str], &[&str])] = &[
+    ("UX Design", &[], ROLES),
+    ("UI Design", &[], ROLES),
+    ("Product Management", &[], ROLES),
+    ("Program Management", &[], ROLES),
+    ("Full-Stack Development", &[], ROLES),
     (
         "Go",
         &[
