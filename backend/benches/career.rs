@@ -164,6 +164,7 @@ async fn main() {
                     url: Some(format!("https://jobs.example/{i}")),
                     source: None,
                     skills: skills[i % skills.len()].clone(),
+                    skills_version: skills::EXTRACTOR_VERSION,
                     updated_at: mentor::db::now(),
                 };
                 jobs::insert(conn, user_id, &fields, fields.updated_at)?;

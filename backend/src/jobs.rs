@@ -110,10 +110,7 @@ fn fields_of(job: SaveJob) -> Result<JobPostingFields, JobError> {
             "The URL must start with http:// or https://.".into(),
         ));
     }
-    let skills: Vec<PostingSkill> = skills::extract(&format!("{title}\n{description}"))
-        .iter()
-        .map(Into::into)
-        .collect();
+    let skills = skills_json(&title, &description);
     Ok(JobPostingFields {
         title,
         company,
@@ -121,7 +118,8 @@ fn fields_of(job: SaveJob) -> Result<JobPostingFields, JobError> {
         description,
         url,
         source,
-        skills: serde_json::to_string(&skills).unwrap_or_else(|_| "[]".into()),
+        skills,
+        skills_version: skills::EXTRACTOR_VERSION,
         updated_at: db::now(),
     })
 }
@@ -326,6 +324,15 @@ impl Jobs {
         let posting: Vec<PostingSkill> = skills::extract(&text).iter().map(Into::into).collect();
         Ok(match_resume(&posting, resume.id, &resume.text))
     }
+}
+
+/// The skills of a posting, as stored (a JSON array of `PostingSkill`).
+pub fn skills_json(title: &str, description: &str) -> String {
+    let skills: Vec<PostingSkill> = skills::extract(&format!("{title}\n{description}"))
+        .iter()
+        .map(Into::into)
+        .collect();
+    serde_json::to_string(&skills).unwrap_or_else(|_| "[]".into())
 }
 
 fn match_resume(posting: &[PostingSkill], resume_id: i64, resume_text: &str) -> MatchResult {

@@ -26,6 +26,7 @@ pub mod resumes;
 pub mod routes;
 pub mod security_headers;
 pub mod skills;
+pub mod skills_upgrade;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -97,6 +97,7 @@ impl Application {
         );
         crate::admin::rollup::spawn(pool.clone());
         crate::ask::sweep::spawn(pool.clone());
+        crate::skills_upgrade::spawn(pool.clone());
         let catalogue =
             Catalogue::load(settings.ai.config_file.as_deref()).map_err(StartupError::Config)?;
         let router = ai::build_router(&settings.ai).map_err(StartupError::Config)?;

@@ -79,8 +79,7 @@ fn load(dir: &Path) -> Vec<Doc> {
                 .lines()
                 .map(|line| {
                     let (category, names) = line.split_once(':').expect("category: names");
-                    let category: SkillCategory =
-                        category.trim().parse().expect("known category");
+                    let category: SkillCategory = category.trim().parse().expect("known category");
                     (category, parse_labels(names))
                 })
                 .collect();

@@ -37,6 +37,10 @@ pub struct PostingSkill {
     pub category: SkillCategory,
     /// False when the posting only calls it preferred or a plus.
     pub required: bool,
+    /// Skills the posting accepts instead ("Go or Rust"): with this one,
+    /// they are a single requirement that any of them meets.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<String>,
 }
 
 /// Where a resume's text came from.
@@ -338,6 +342,10 @@ pub struct MatchedSkill {
     pub required: bool,
     /// The resume's words that show it.
     pub snippet: String,
+    /// The resume skill that implies it, when the resume does not name it
+    /// ("CI/CD" shown by "GitHub Actions").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
 }
 
 /// Matched against asked for, for one kind of skill.

@@ -215,6 +215,33 @@ pub fn reserve_save(
     Ok(changed == 1)
 }
 
+/// Up to `limit` saved jobs whose skills an extractor older than `version`
+/// found: `(id, title, description)`.
+pub fn stale_skills(
+    conn: &mut Db,
+    version: i32,
+    limit: i64,
+) -> QueryResult<Vec<(i64, String, String)>> {
+    j::jobs
+        .filter(j::skills_version.lt(version))
+        .order(j::id)
+        .limit(limit)
+        .select((j::id, j::title, j::description))
+        .load(conn)
+}
+
+/// Stores skills found by extractor `version`, unless a newer write has
+/// already stored them; returns the rows changed.
+pub fn set_skills(conn: &mut Db, id: i64, skills: &str, version: i32) -> QueryResult<usize> {
+    diesel::update(
+        j::jobs
+            .filter(j::id.eq(id))
+            .filter(j::skills_version.lt(version)),
+    )
+    .set((j::skills.eq(skills), j::skills_version.eq(version)))
+    .execute(conn)
+}
+
 #[cfg(test)]
 mod tests {
     use super::fts5_query;

@@ -358,6 +358,8 @@ pub struct NewResume {
     pub warnings: String,
     /// JSON array of skills.
     pub skills: String,
+    /// The extractor version that found them.
+    pub skills_version: i32,
     /// Whether it starts active.
     pub is_active: bool,
     /// Creation time.
@@ -487,6 +489,8 @@ pub struct JobPostingFields {
     pub source: Option<String>,
     /// JSON array of skills.
     pub skills: String,
+    /// The extractor version that found them.
+    pub skills_version: i32,
     /// Last change.
     pub updated_at: NaiveDateTime,
 }

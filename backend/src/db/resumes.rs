@@ -74,6 +74,7 @@ pub fn set_text(
             r::text.eq(text),
             r::word_count.eq(word_count),
             r::skills.eq(skills),
+            r::skills_version.eq(crate::skills::EXTRACTOR_VERSION),
             r::document.eq(document),
             r::warnings.eq("[]"),
             r::updated_at.eq(at),
@@ -144,4 +145,27 @@ pub fn newest(conn: &mut Db, user_id: i64) -> QueryResult<Option<i64>> {
         .order(r::id.desc())
         .first(conn)
         .optional()
+}
+
+/// Up to `limit` resumes whose skills an extractor older than `version`
+/// found: `(id, text)`.
+pub fn stale_skills(conn: &mut Db, version: i32, limit: i64) -> QueryResult<Vec<(i64, String)>> {
+    r::resumes
+        .filter(r::skills_version.lt(version))
+        .order(r::id)
+        .limit(limit)
+        .select((r::id, r::text))
+        .load(conn)
+}
+
+/// Stores skills found by extractor `version`, unless a newer write has
+/// already stored them; returns the rows changed.
+pub fn set_skills(conn: &mut Db, id: i64, skills: &str, version: i32) -> QueryResult<usize> {
+    diesel::update(
+        r::resumes
+            .filter(r::id.eq(id))
+            .filter(r::skills_version.lt(version)),
+    )
+    .set((r::skills.eq(skills), r::skills_version.eq(version)))
+    .execute(conn)
 }

@@ -135,6 +135,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         document -> Nullable<Text>,
+        skills_version -> Integer,
     }
 }
 
@@ -155,6 +156,7 @@ diesel::table! {
         skills -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        skills_version -> Integer,
     }
 }
 

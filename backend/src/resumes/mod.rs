@@ -82,7 +82,8 @@ pub struct Resumes {
     ai: Option<ai_parse::AiParse>,
 }
 
-fn skills_json(text: &str) -> String {
+/// The skills of a resume's text, as stored (a JSON array of `PostingSkill`).
+pub fn skills_json(text: &str) -> String {
     let skills: Vec<PostingSkill> = skills::extract(text).iter().map(Into::into).collect();
     serde_json::to_string(&skills).unwrap_or_else(|_| "[]".into())
 }
@@ -244,6 +245,7 @@ impl Resumes {
                             warnings: serde_json::to_string(&extracted.warnings)
                                 .unwrap_or_else(|_| "[]".into()),
                             skills,
+                            skills_version: skills::EXTRACTOR_VERSION,
                             document,
                             is_active: count == 0,
                             created_at: now,

@@ -1,13 +1,13 @@
 //! The skills picture across saved jobs, and the match of a resume against
 //! one posting: plain, deterministic functions over extracted skills.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use shared_types::{
     MatchResult, MatchedSkill, PostingSkill, SkillCategory, SkillDemand, SkillsAnalysis, Tally,
 };
 
-use super::{Found, snippet};
+use super::{Found, implications, snippet};
 
 /// How many missing skills the analysis lists.
 pub const TOP_MISSING: usize = 10;
@@ -75,14 +75,22 @@ pub fn analyse<'a>(
 }
 
 /// How well a resume (its id, text and the skills found in it) fits a
-/// posting's skills.
-pub fn match_resume(
-    posting: &[PostingSkill],
+/// posting's skills. A skill and its alternatives are one requirement that
+/// any of them meets; a skill the resume does not name but implies (CI/CD
+/// by GitHub Actions) counts as shown, with the skill that shows it.
+pub fn match_resume<'a>(
+    posting: &'a [PostingSkill],
     resume_id: i64,
     resume_text: &str,
     resume_skills: &[Found],
 ) -> MatchResult {
     let shown: HashMap<&str, &Found> = resume_skills.iter().map(|f| (f.name.as_str(), f)).collect();
+    let mut implied: HashMap<&str, &Found> = HashMap::new();
+    for found in resume_skills {
+        for broader in implications::broader(&found.name) {
+            implied.entry(broader).or_insert(found);
+        }
+    }
     let mut matched = Vec::new();
     let mut missing = Vec::new();
     let (mut required, mut preferred) = (
@@ -95,21 +103,53 @@ pub fn match_resume(
             total: 0,
         },
     );
-    for skill in posting {
+    // Each requirement is a skill with its alternatives. A skill in two
+    // groups ("Go or Rust", "Python or Go") lists both groups' names; the
+    // groups themselves are the requirements, so such a union is skipped.
+    let requirement = |skill: &'a PostingSkill| -> BTreeSet<&'a str> {
+        std::iter::once(skill.name.as_str())
+            .chain(skill.alternatives.iter().map(String::as_str))
+            .collect()
+    };
+    let requirements: Vec<BTreeSet<&str>> = posting.iter().map(requirement).collect();
+    let mut counted: HashSet<&BTreeSet<&str>> = HashSet::new();
+    for (skill, names_set) in posting.iter().zip(&requirements) {
+        let union_of_groups = requirements.iter().any(|other| {
+            other.len() < names_set.len()
+                && other.contains(skill.name.as_str())
+                && other.is_subset(names_set)
+        });
+        if union_of_groups || !counted.insert(names_set) {
+            continue;
+        }
+        let names: Vec<&str> = std::iter::once(skill.name.as_str())
+            .chain(skill.alternatives.iter().map(String::as_str))
+            .collect();
         let tally = if skill.required {
             &mut required
         } else {
             &mut preferred
         };
         tally.total += 1;
-        match shown.get(skill.name.as_str()) {
-            Some(found) => {
+        let named = names
+            .iter()
+            .find_map(|n| shown.get(n).map(|found| (*n, *found, None)));
+        let by_implication = || {
+            names.iter().find_map(|n| {
+                implied
+                    .get(n)
+                    .map(|found| (*n, *found, Some(found.name.clone())))
+            })
+        };
+        match named.or_else(by_implication) {
+            Some((name, found, via)) => {
                 tally.matched += 1;
                 matched.push(MatchedSkill {
-                    name: skill.name.clone(),
+                    name: name.to_string(),
                     category: skill.category,
                     required: skill.required,
                     snippet: snippet(resume_text, found.first_at),
+                    via,
                 });
             }
             None => missing.push(skill.clone()),
@@ -150,6 +190,7 @@ mod tests {
             name: name.into(),
             category: SkillCategory::Technical,
             required,
+            alternatives: Vec::new(),
         }
     }
 
@@ -205,6 +246,45 @@ mod tests {
         assert_eq!(result.missing, [skill("Apache Kafka", false)]);
         assert_eq!(result.matched[0].snippet, "Rust services on PostgreSQL");
         assert!(result.formula.ends_with("= 80"), "{}", result.formula);
+    }
+
+    #[test]
+    fn alternatives_are_one_requirement_and_skills_imply_broader_ones() {
+        let posting = "Requirements:\n- Go or Rust\n- AWS or GCP\n- Python or Go scripting\n\
+                       - CI/CD pipelines (we use GitHub Actions)\n- PostgreSQL\n";
+        let resume = "Backend engineer: Go services on AWS, shipped with GitHub Actions; SQL.\n";
+        let posting: Vec<PostingSkill> = extract(posting).iter().map(Into::into).collect();
+        let result = match_resume(&posting, 1, resume, &extract(resume));
+        let missing: Vec<(&str, &[String])> = result
+            .missing
+            .iter()
+            .map(|s| (s.name.as_str(), &s.alternatives[..]))
+            .collect();
+        assert_eq!(missing, [("PostgreSQL", &[][..])], "{result:?}");
+        // Go or Rust, AWS or GCP, Python or Go, CI/CD, GitHub Actions; PostgreSQL missing.
+        assert_eq!(
+            result.required,
+            Tally {
+                matched: 5,
+                total: 6
+            },
+            "{posting:?}"
+        );
+        let ci = result
+            .matched
+            .iter()
+            .find(|m| m.name == "CI/CD")
+            .expect("CI/CD");
+        assert_eq!(ci.via.as_deref(), Some("GitHub Actions"));
+        let implied = match_resume(
+            &[skill("CI/CD", true), skill("SQL", true)],
+            1,
+            "Deploys with GitHub Actions to PostgreSQL",
+            &extract("Deploys with GitHub Actions to PostgreSQL"),
+        );
+        assert_eq!(implied.score, 100);
+        let via: Vec<Option<&str>> = implied.matched.iter().map(|m| m.via.as_deref()).collect();
+        assert_eq!(via, [Some("GitHub Actions"), Some("PostgreSQL")]);
     }
 
     #[test]

@@ -51,7 +51,10 @@ pub fn names(tokens: &[Token<'_>]) -> HashSet<String> {
             .get(i + 1)
             .filter(|n| !n.boundary_before)
             .map(|n| n.text.to_lowercase());
-        let stem = t.text.strip_suffix("'s").or_else(|| t.text.strip_suffix("’s"));
+        let stem = t
+            .text
+            .strip_suffix("'s")
+            .or_else(|| t.text.strip_suffix("’s"));
         let company = stem.is_some()
             || next
                 .as_deref()
@@ -60,8 +63,8 @@ pub fn names(tokens: &[Token<'_>]) -> HashSet<String> {
                 prev.as_deref(),
                 Some("at" | "join" | "joining" | "within" | "throughout")
             );
-        let weak = matches!(prev.as_deref(), Some("about" | "of" | "for"))
-            && !used_as_skill(tokens, i);
+        let weak =
+            matches!(prev.as_deref(), Some("about" | "of" | "for")) && !used_as_skill(tokens, i);
         let entry = seen
             .entry(stem.unwrap_or(t.text).to_lowercase())
             .or_default();
@@ -120,12 +123,4 @@ mod tests {
         assert!(used_as_skill(&tokens, at(0)));
         assert!(!used_as_skill(&tokens, at(1)));
     }
-}
-#[test]
-fn dbg_file() {
-    let t = std::fs::read_to_string("../tests/fixtures/skills/real/jobs/13-gitlab-developer.txt").unwrap();
-    let toks = super::tokens::tokenize(&t);
-    eprintln!("NAMES {:?}", names(&toks));
-    for f in crate::skills::extract(&t) { if f.name.contains("GitLab") { eprintln!("FOUND {} at {} {:?}", f.name, f.first_at, &t[f.first_at..f.first_at+30]); } }
-    for (i, x) in toks.iter().enumerate() { if x.text.starts_with("GitLab") { eprintln!("{} {:?} prev={:?} b={}", i, x.text, toks[i-1].text, x.boundary_before); } }
 }

@@ -66,8 +66,7 @@ const CUES: &[&str] = &[
 /// Whether a proficiency cue sits within four words of tokens `i..i + len`,
 /// on the same line, or the language is the whole line ("- Spanish").
 pub fn stated(tokens: &[Token<'_>], i: usize, len: usize) -> bool {
-    let alone = tokens[i].boundary_before
-        && tokens.get(i + len).is_none_or(|t| t.boundary_before);
+    let alone = tokens[i].boundary_before && tokens.get(i + len).is_none_or(|t| t.boundary_before);
     if alone {
         return true;
     }
@@ -161,15 +160,21 @@ const STOPWORDS: &[(&str, &[&str])] = &[
     ),
     (
         "French",
-        &["le", "la", "les", "des", "et", "du", "une", "pour", "avec", "dans"],
+        &[
+            "le", "la", "les", "des", "et", "du", "une", "pour", "avec", "dans",
+        ],
     ),
     (
         "Spanish",
-        &["el", "los", "las", "y", "del", "para", "con", "una", "por", "en"],
+        &[
+            "el", "los", "las", "y", "del", "para", "con", "una", "por", "en",
+        ],
     ),
     (
         "German",
-        &["der", "die", "das", "und", "mit", "für", "von", "eine", "im", "zu"],
+        &[
+            "der", "die", "das", "und", "mit", "für", "von", "eine", "im", "zu",
+        ],
     ),
 ];
 
@@ -227,8 +232,14 @@ mod tests {
     #[test]
     fn a_languages_heading_covers_its_list() {
         let text = "Languages\nEnglish, German\n\nEducation\nB.A. in English\n";
-        assert!(in_languages_section(text, text.find("German").expect("present")));
-        assert!(!in_languages_section(text, text.rfind("English").expect("present")));
+        assert!(in_languages_section(
+            text,
+            text.find("German").expect("present")
+        ));
+        assert!(!in_languages_section(
+            text,
+            text.rfind("English").expect("present")
+        ));
     }
 
     #[test]
@@ -240,6 +251,9 @@ mod tests {
         let english = "I work in the production and the quality of the products. ".repeat(8);
         assert_eq!(of_document(&english, &tokenize(&english)), None);
         let chinese = "我是一名软件工程师，熟悉分布式系统和数据库。".repeat(10);
-        assert_eq!(of_document(&chinese, &tokenize(&chinese)), Some("Mandarin Chinese"));
+        assert_eq!(
+            of_document(&chinese, &tokenize(&chinese)),
+            Some("Mandarin Chinese")
+        );
     }
 }

@@ -7,11 +7,15 @@
 //! ([`sections`]). The employer's own name ([`employer`]) and languages
 //! named without a claim ([`languages`]) are dropped; standards,
 //! certifications and product names the vocabulary lacks are found by their
-//! shape ([`patterns`]). [`analysis`] holds the skills picture and job
-//! match, as plain functions over stored skills.
+//! shape ([`patterns`]). Mentions a posting joins by "or" are marked as
+//! alternatives ([`alternatives`]). [`analysis`] holds the skills picture
+//! and job match, as plain functions over stored skills, with the broader
+//! skills each one implies ([`implications`]).
 
+pub mod alternatives;
 pub mod analysis;
 pub mod employer;
+pub mod implications;
 pub mod languages;
 pub mod patterns;
 pub mod rules;
@@ -19,12 +23,18 @@ pub mod sections;
 pub mod tokens;
 pub mod vocabulary;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use shared_types::{PostingSkill, SkillCategory};
 
 use sections::Part;
 use vocabulary::{Strictness, VOCABULARY};
+
+/// The version of what [`extract`] finds. Raise it whenever a change to the
+/// extractor or its vocabulary changes what it finds: at start, the server
+/// re-extracts the stored resumes and jobs found by an older version
+/// (`skills_upgrade`).
+pub const EXTRACTOR_VERSION: i32 = 2;
 
 /// A skill found in a text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +47,9 @@ pub struct Found {
     pub required: bool,
     /// Byte offset of the first mention.
     pub first_at: usize,
+    /// Skills the text accepts instead ("Go or Rust"); empty when any
+    /// mention names it on its own.
+    pub alternatives: Vec<String>,
 }
 
 impl From<&Found> for PostingSkill {
@@ -45,6 +58,7 @@ impl From<&Found> for PostingSkill {
             name: f.name.clone(),
             category: f.category,
             required: f.required,
+            alternatives: f.alternatives.clone(),
         }
     }
 }
@@ -197,6 +211,7 @@ pub fn extract(text: &str) -> Vec<Found> {
                     category,
                     required,
                     first_at: at,
+                    alternatives: Vec::new(),
                 });
             }
         }
@@ -224,6 +239,33 @@ pub fn extract(text: &str) -> Vec<Found> {
     }
     if let Some(language) = languages::of_document(text, &tokens) {
         add(language, SkillCategory::Language, 0);
+    }
+
+    let mentions: Vec<alternatives::Mention> =
+        kept.iter().map(|h| (h.start, h.len, category(h))).collect();
+    let mut alone: HashSet<&str> = HashSet::new();
+    let mut members: HashMap<usize, Vec<&str>> = HashMap::new();
+    for (hit, group) in kept.iter().zip(alternatives::groups(&tokens, &mentions)) {
+        let name = vocabulary.skills[hit.skill as usize].name.as_str();
+        match group {
+            Some(g) => members.entry(g).or_default().push(name),
+            None => {
+                alone.insert(name);
+            }
+        }
+    }
+    for group in members.values() {
+        for name in group.iter().filter(|n| !alone.contains(*n)) {
+            let Some(&k) = index.get(&name.to_lowercase()) else {
+                continue;
+            };
+            for other in group {
+                let listed = index.contains_key(&other.to_lowercase());
+                if other != name && listed && !found[k].alternatives.iter().any(|a| a == other) {
+                    found[k].alternatives.push((*other).to_string());
+                }
+            }
+        }
     }
     found.sort_by_key(|f| f.first_at);
     found

@@ -78,14 +78,36 @@ const CERT_HEADINGS: &[&str] = &[
 
 /// Resume sections that end a certifications section.
 const SECTIONS: &[&str] = &[
-    "education", "experience", "work", "employment", "professional", "skills", "projects",
-    "publications", "awards", "honors", "honours", "languages", "interests", "summary",
-    "references", "volunteer", "activities", "courses", "training", "profile", "technical",
+    "education",
+    "experience",
+    "work",
+    "employment",
+    "professional",
+    "skills",
+    "projects",
+    "publications",
+    "awards",
+    "honors",
+    "honours",
+    "languages",
+    "interests",
+    "summary",
+    "references",
+    "volunteer",
+    "activities",
+    "courses",
+    "training",
+    "profile",
+    "technical",
 ];
 
 fn is_heading_like(line: &str, next: Option<&str>) -> bool {
     let bare = line.trim().trim_matches(['#', '*', ':', ' ']);
-    let first = bare.split_whitespace().next().unwrap_or_default().to_lowercase();
+    let first = bare
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_lowercase();
     let underlined =
         next.is_some_and(|n| n.trim().len() >= 3 && n.trim().chars().all(|c| "-=".contains(c)));
     !bare.is_empty()
@@ -151,7 +173,10 @@ pub fn certification_entries(text: &str) -> Vec<Shaped> {
     let mut inside = false;
     for (k, &(start, line)) in lines.iter().enumerate() {
         let next = lines.get(k + 1).map(|&(_, l)| l);
-        let bare = line.trim().trim_matches(['#', '*', ':', ' ']).to_lowercase();
+        let bare = line
+            .trim()
+            .trim_matches(['#', '*', ':', ' '])
+            .to_lowercase();
         if CERT_HEADINGS.contains(&bare.as_str()) {
             inside = true;
             continue;
@@ -203,24 +228,85 @@ const LIST_CUES: &[&[&str]] = &[
 
 /// Capitalised words that start list items without naming a product.
 const NOT_PRODUCTS: &[&str] = &[
-    "a", "an", "the", "our", "we", "you", "your", "their", "its", "this", "that", "these",
-    "experience", "strong", "excellent", "good", "knowledge", "ability", "bachelor",
-    "master", "degree", "english", "federal", "government", "agency", "agencies", "state",
-    "local", "u", "us", "s", "united", "states", "america", "american", "i", "it", "or",
-    "and", "other", "similar", "etc", "e", "g", "ie", "eg", "one", "two", "three",
-    "monday", "friday", "team", "teams", "company",
+    "a",
+    "an",
+    "the",
+    "our",
+    "we",
+    "you",
+    "your",
+    "their",
+    "its",
+    "this",
+    "that",
+    "these",
+    "experience",
+    "strong",
+    "excellent",
+    "good",
+    "knowledge",
+    "ability",
+    "bachelor",
+    "master",
+    "degree",
+    "english",
+    "federal",
+    "government",
+    "agency",
+    "agencies",
+    "state",
+    "local",
+    "u",
+    "us",
+    "s",
+    "united",
+    "states",
+    "america",
+    "american",
+    "i",
+    "it",
+    "or",
+    "and",
+    "other",
+    "similar",
+    "etc",
+    "e",
+    "g",
+    "ie",
+    "eg",
+    "one",
+    "two",
+    "three",
+    "monday",
+    "friday",
+    "team",
+    "teams",
+    "company",
 ];
 
 const MONTHS: &[&str] = &[
-    "january", "february", "march", "april", "may", "june", "july", "august", "september",
-    "october", "november", "december",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
 ];
 
 fn product_like(t: &Token<'_>) -> bool {
     let mut chars = t.text.chars();
     let first = chars.next();
     let inner_capital = t.text.chars().skip(1).any(char::is_uppercase);
-    let symbol = t.text.chars().any(|c| c.is_ascii_digit() || "+#.".contains(c));
+    let symbol = t
+        .text
+        .chars()
+        .any(|c| c.is_ascii_digit() || "+#.".contains(c));
     let possessive = t.text.ends_with("'s") || t.text.ends_with("’s");
     (first.is_some_and(char::is_uppercase) || inner_capital || (symbol && t.text.len() > 1))
         && !possessive
@@ -238,7 +324,9 @@ pub fn listed_names(tokens: &[Token<'_>]) -> Vec<Shaped> {
         let cue = LIST_CUES.iter().find(|cue| {
             i + cue.len() <= tokens.len()
                 && cue.iter().zip(&lower[i..]).all(|(c, w)| c == w)
-                && !tokens[i + 1..i + cue.len()].iter().any(|t| t.boundary_before)
+                && !tokens[i + 1..i + cue.len()]
+                    .iter()
+                    .any(|t| t.boundary_before)
         });
         let Some(cue) = cue else {
             i += 1;
@@ -298,13 +386,20 @@ mod tests {
                     and NIST SP 800-171. Call 555 1234.";
         assert_eq!(
             names(standards(text)),
-            ["ISO 26262", "ISO 27001", "IEC 62304", "IEEE 802.11", "NIST SP 800-171"]
+            [
+                "ISO 26262",
+                "ISO 27001",
+                "IEC 62304",
+                "IEEE 802.11",
+                "NIST SP 800-171"
+            ]
         );
     }
 
     #[test]
     fn certified_names_follow_the_issuers_pattern() {
-        let text = "Exam: Mercado Pago Certified Developer for Online Payments. I certified builds.";
+        let text =
+            "Exam: Mercado Pago Certified Developer for Online Payments. I certified builds.";
         assert_eq!(
             names(certified_names(text)),
             ["Mercado Pago Certified Developer"]
@@ -317,7 +412,12 @@ mod tests {
                     - AWS Certified Developer, Amazon, 2021\nRN License · BLS\n\nEducation\nB.Sc. Physics\n";
         assert_eq!(
             names(certification_entries(text)),
-            ["Claude AI: Prompt Fundamentals", "AWS Certified Developer", "RN License", "BLS"]
+            [
+                "Claude AI: Prompt Fundamentals",
+                "AWS Certified Developer",
+                "RN License",
+                "BLS"
+            ]
         );
     }
 

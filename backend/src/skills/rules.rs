@@ -48,9 +48,25 @@ const PROGRAMMING_WORDS: &[&str] = &[
 /// Words after a discipline's name that make it a person or a team ("UX
 /// designers", "product managers", "full stack engineer"), not a skill.
 const ROLES: &[&str] = &[
-    "designer", "designers", "engineer", "engineers", "developer", "developers", "manager",
-    "managers", "researcher", "researchers", "team", "teams", "lead", "leads", "director",
-    "specialist", "specialists", "practitioners", "discipline",
+    "designer",
+    "designers",
+    "engineer",
+    "engineers",
+    "developer",
+    "developers",
+    "manager",
+    "managers",
+    "researcher",
+    "researchers",
+    "team",
+    "teams",
+    "lead",
+    "leads",
+    "director",
+    "specialist",
+    "specialists",
+    "practitioners",
+    "discipline",
 ];
 
 const REFUSED_NEIGHBOURS: &[(&str, &[&str], &[&str])] = &[
@@ -234,8 +250,19 @@ pub fn refused_by_neighbours(tokens: &[Token<'_>], i: usize, len: usize, name: &
         .map(|p| &tokens[p])
         .filter(|_| !tokens[i].boundary_before);
     let next = tokens.get(i + len).filter(|t| !t.boundary_before);
-    prev.is_some_and(|t| before.iter().any(|w| t.text.eq_ignore_ascii_case(w)))
-        || next.is_some_and(|t| after.iter().any(|w| t.text.eq_ignore_ascii_case(w)))
+    // "Python or Go", "Rust and C": a capitalised name before the "or" or
+    // "and" makes it a list of names, not a verb or a letter.
+    let listed = prev.is_some_and(|t| t.text == "or" || t.text == "and")
+        && i >= 2
+        && !tokens[i - 1].boundary_before
+        && tokens[i - 2]
+            .text
+            .chars()
+            .next()
+            .is_some_and(char::is_uppercase);
+    let refused_before =
+        !listed && prev.is_some_and(|t| before.iter().any(|w| t.text.eq_ignore_ascii_case(w)));
+    refused_before || next.is_some_and(|t| after.iter().any(|w| t.text.eq_ignore_ascii_case(w)))
 }
 
 /// Whether a programming word sits within the window around `tokens[i]`.

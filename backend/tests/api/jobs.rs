@@ -546,3 +546,72 @@ async fn a_match_scores_required_skills_twice_and_shows_the_resume_lines() {
     .await
     .assert_error(400, "invalid_request");
 }
+
+#[tokio::test]
+async fn skills_stored_by_an_older_extractor_are_extracted_again() {
+    use diesel::prelude::*;
+    use mentor::db::schema::{jobs, resumes};
+
+    let app = spawn_app().await;
+    let s = app.register("ada@example.com").await;
+    let job_id = save(&app, &s.access, job("Rust engineer", RUST_JOB, None))
+        .await
+        .body["id"]
+        .as_i64()
+        .expect("id");
+    app.request(
+        "POST",
+        "/api/v1/resumes",
+        Some(&s.access),
+        Some(json!({"text": RESUME})),
+    )
+    .await;
+    // As a row stored before versions were kept: version 0, skills an older
+    // extractor found.
+    app.with_db(|conn| {
+        diesel::update(jobs::table)
+            .set((jobs::skills.eq("[]"), jobs::skills_version.eq(0)))
+            .execute(conn)
+            .expect("job");
+        diesel::update(resumes::table)
+            .set((resumes::skills.eq("[]"), resumes::skills_version.eq(0)))
+            .execute(conn)
+            .expect("resume");
+    });
+
+    let done = mentor::skills_upgrade::run(&app.pool).await.expect("pass");
+    assert_eq!((done.resumes, done.jobs), (1, 1));
+    let again = mentor::skills_upgrade::run(&app.pool).await.expect("pass");
+    assert_eq!(
+        (again.resumes, again.jobs),
+        (0, 0),
+        "a second pass finds nothing stale"
+    );
+
+    let (skills, version): (String, i32) = app.with_db(|conn| {
+        jobs::table
+            .filter(jobs::id.eq(job_id))
+            .select((jobs::skills, jobs::skills_version))
+            .first(conn)
+            .expect("row")
+    });
+    assert_eq!(version, mentor::skills::EXTRACTOR_VERSION);
+    assert!(skills.contains("\"Rust\""), "{skills}");
+    let (skills, version): (String, i32) = app.with_db(|conn| {
+        resumes::table
+            .select((resumes::skills, resumes::skills_version))
+            .first(conn)
+            .expect("row")
+    });
+    assert_eq!(version, mentor::skills::EXTRACTOR_VERSION);
+    assert!(skills.contains("\"PostgreSQL\""), "{skills}");
+    let matched = app
+        .request(
+            "GET",
+            &format!("/api/v1/jobs/{job_id}/match"),
+            Some(&s.access),
+            None,
+        )
+        .await;
+    assert_eq!(matched.body["required"], json!({"matched": 4, "total": 4}));
+}

@@ -25,9 +25,15 @@ pub fn render(result: &MatchResult) -> String {
     );
     if !result.matched.is_empty() {
         html.push_str("<p class=\"label\">You show</p><ul class=\"chips have\">");
-        for MatchedSkill { name, snippet, .. } in &result.matched {
+        for MatchedSkill {
+            name, snippet, via, ..
+        } in &result.matched
+        {
+            let via = via.as_deref().map_or(String::new(), |v| {
+                format!(" <small>(from {})</small>", escape(v))
+            });
             html.push_str(&format!(
-                "<li title=\"{}\">{}</li>",
+                "<li title=\"{}\">{}{via}</li>",
                 escape(snippet),
                 escape(name)
             ));
@@ -36,13 +42,23 @@ pub fn render(result: &MatchResult) -> String {
     }
     if !result.missing.is_empty() {
         html.push_str("<p class=\"label\">Missing</p><ul class=\"chips missing\">");
-        for PostingSkill { name, required, .. } in &result.missing {
+        for PostingSkill {
+            name,
+            required,
+            alternatives,
+            ..
+        } in &result.missing
+        {
             let note = if *required {
                 ""
             } else {
                 " <small>(nice to have)</small>"
             };
-            html.push_str(&format!("<li>{}{note}</li>", escape(name)));
+            let names: Vec<String> = std::iter::once(name)
+                .chain(alternatives)
+                .map(|n| escape(n))
+                .collect();
+            html.push_str(&format!("<li>{}{note}</li>", names.join(" or ")));
         }
         html.push_str("</ul>");
     }
@@ -78,17 +94,36 @@ mod tests {
                 matched: 0,
                 total: 1,
             },
-            matched: vec![MatchedSkill {
-                name: "Rust".into(),
-                category: SkillCategory::Technical,
-                required: true,
-                snippet: "Built <script>alert(1)</script> \"things\" in Rust".into(),
-            }],
-            missing: vec![PostingSkill {
-                name: "Apache Kafka".into(),
-                category: SkillCategory::Technical,
-                required: false,
-            }],
+            matched: vec![
+                MatchedSkill {
+                    name: "Rust".into(),
+                    category: SkillCategory::Technical,
+                    required: true,
+                    snippet: "Built <script>alert(1)</script> \"things\" in Rust".into(),
+                    via: None,
+                },
+                MatchedSkill {
+                    name: "CI/CD".into(),
+                    category: SkillCategory::Technical,
+                    required: true,
+                    snippet: "Shipped with GitHub Actions".into(),
+                    via: Some("GitHub Actions".into()),
+                },
+            ],
+            missing: vec![
+                PostingSkill {
+                    name: "Apache Kafka".into(),
+                    category: SkillCategory::Technical,
+                    required: false,
+                    alternatives: Vec::new(),
+                },
+                PostingSkill {
+                    name: "Go".into(),
+                    category: SkillCategory::Technical,
+                    required: true,
+                    alternatives: vec!["Rust".into()],
+                },
+            ],
             resume_id: 1,
         };
         let html = render(&result);
@@ -96,6 +131,8 @@ mod tests {
         assert!(html.contains("Required skills: 1 of 1 · nice to have: 0 of 1"));
         assert!(html.contains("<li title=\"Built &lt;script&gt;alert(1)&lt;/script&gt; &quot;things&quot; in Rust\">Rust</li>"));
         assert!(html.contains("<li>Apache Kafka <small>(nice to have)</small></li>"));
+        assert!(html.contains("CI/CD <small>(from GitHub Actions)</small></li>"));
+        assert!(html.contains("<li>Go or Rust</li>"));
         assert!(!html.contains("<script>"));
     }
 }
