@@ -13,12 +13,18 @@
 //!
 //! A label is mapped to the vocabulary's canonical name when the vocabulary
 //! knows it by that name or an alias; a label it does not know stays a miss.
+//!
+//! A second test scores resume/posting pairs (`real/pairs.txt`) twice: as the
+//! match does from the texts, and as a careful reader would from the labels
+//! (the same formula, alternatives as one requirement, the same implications),
+//! and prints the mean absolute difference.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use mentor::skills::{extract, vocabulary};
-use shared_types::SkillCategory;
+use mentor::skills::analysis::{REQUIRED_WEIGHT, match_resume};
+use mentor::skills::{extract, implications, vocabulary};
+use shared_types::{PostingSkill, SkillCategory};
 
 const CATEGORIES: [SkillCategory; 4] = [
     SkillCategory::Technical,
@@ -303,4 +309,61 @@ fn skills_extraction_quality_on_the_labelled_sets() {
             row("", c)
         );
     }
+}
+
+/// The score a careful reader gives: the match's formula over the labels.
+fn reader_score(posting: &Doc, resume: &Doc) -> u32 {
+    let mut shown: BTreeSet<String> = BTreeSet::new();
+    for labels in resume.labels.values() {
+        for name in labels.iter().flat_map(|l| &l.names) {
+            shown.insert(name.to_lowercase());
+            shown.extend(implications::broader(name).iter().map(|b| b.to_lowercase()));
+        }
+    }
+    let (mut earned, mut possible) = (0, 0);
+    for label in posting.labels.values().flatten() {
+        let weight = if label.preferred { 1 } else { REQUIRED_WEIGHT };
+        possible += weight;
+        if label.names.iter().any(|n| shown.contains(&n.to_lowercase())) {
+            earned += weight;
+        }
+    }
+    (100 * earned + possible / 2).checked_div(possible).unwrap_or(0)
+}
+
+#[test]
+fn match_scores_against_a_careful_readers_on_real_pairs() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/skills/real");
+    let jobs = load(&root.join("jobs"));
+    let resumes = load(&root.join("resumes"));
+    let find = |docs: &[Doc], name: &str| -> usize {
+        docs.iter()
+            .position(|d| d.name == name)
+            .unwrap_or_else(|| panic!("pairs.txt names {name}, which is not a fixture"))
+    };
+    let pairs = std::fs::read_to_string(root.join("pairs.txt")).expect("pairs.txt");
+    let mut differences = Vec::new();
+    println!("\nMatch score against a careful reader's (from the labels):");
+    for line in pairs.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')) {
+        let (resume, posting) = line.split_once('|').expect("resume | posting");
+        let resume = &resumes[find(&resumes, resume.trim())];
+        let posting = &jobs[find(&jobs, posting.trim())];
+        let skills: Vec<PostingSkill> = extract(&posting.text).iter().map(Into::into).collect();
+        let system = match_resume(&skills, 0, &resume.text, &extract(&resume.text)).score;
+        let reader = reader_score(posting, resume);
+        let difference = (i64::from(system) - i64::from(reader)).unsigned_abs();
+        println!(
+            "  {:<44} {:<46} match {system:>3}  reader {reader:>3}  difference {difference:>3}",
+            resume.name, posting.name
+        );
+        differences.push(difference);
+    }
+    assert!(differences.len() >= 20, "the issue asks for at least 20 pairs");
+    let mean = differences.iter().sum::<u64>() as f64 / differences.len() as f64;
+    let within_10 = differences.iter().filter(|d| **d <= 10).count();
+    println!(
+        "  {} pairs: mean absolute difference {mean:.1} points; {within_10} within 10 points",
+        differences.len()
+    );
+    assert!(mean <= 10.0, "mean absolute difference {mean:.1}");
 }
