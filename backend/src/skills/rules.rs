@@ -71,6 +71,14 @@ const ROLES: &[&str] = &[
 
 const REFUSED_NEIGHBOURS: &[(&str, &[&str], &[&str])] = &[
     ("UX Design", &[], ROLES),
+    // "flexible work hours" is a perk; "collaborative filtering" a method.
+    (
+        "Adaptability",
+        &[],
+        &["work", "working", "hours", "schedule", "schedules", "time"],
+    ),
+    ("Teamwork", &[], &["filtering"]),
+    ("Presentation Skills", &[], &["layer", "layers", "tier", "logic"]),
     ("UI Design", &[], ROLES),
     ("Product Management", &[], ROLES),
     ("Program Management", &[], ROLES),

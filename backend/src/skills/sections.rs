@@ -6,7 +6,9 @@
 //! (`#`, `**…**`), or is a known heading phrase on its own. Its words decide
 //! the section until the next heading. Within any section, a line that says
 //! "a plus", "nice to have", "bonus", "preferred" or "ideally" is preferred
-//! ("Nice to have: Kafka" on one line counts too).
+//! ("Nice to have: Kafka" on one line counts too), and one about the
+//! employer's values or culture is ignored. "About us", culture, hiring
+//! process and grade sections are ignored as a whole.
 
 /// The role of a stretch of a posting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,8 +54,29 @@ const IGNORED_HEADINGS: &[&str] = &[
     "eeo",
     "how to apply",
     "our values",
+    "values",
     "why join",
     "why work",
+    "reasons to work",
+    "about us",
+    "about the company",
+    "who we are",
+    "our culture",
+    "our mission",
+    "hiring process",
+    "performance indicator",
+    "work schedule",
+    "promotion potential",
+    "security clearance",
+];
+/// Lines that speak of the employer's culture, whatever section they sit
+/// in ("We value results, transparency, collaboration…").
+const CULTURE_CUES: &[&str] = &[
+    "we value",
+    "our values",
+    "core values",
+    "team values",
+    "our culture",
 ];
 const REQUIRED_HEADINGS: &[&str] = &[
     "requirement",
@@ -147,7 +170,9 @@ pub fn parts(text: &str) -> Vec<(usize, usize, Part)> {
             continue;
         }
         let lower = line.to_lowercase();
-        let part = if section != Part::Ignored && PREFERRED_CUES.iter().any(|c| lower.contains(c)) {
+        let part = if CULTURE_CUES.iter().any(|c| lower.contains(c)) {
+            Part::Ignored
+        } else if section != Part::Ignored && PREFERRED_CUES.iter().any(|c| lower.contains(c)) {
             Part::Preferred
         } else {
             section
