@@ -187,6 +187,7 @@ pub fn extract(text: &str) -> Vec<Found> {
         }
     }
     shaped.extend(patterns::certified_names(text));
+    shaped.extend(listed_products(text, &employers));
     shaped.extend(
         patterns::listed_names(&tokens)
             .into_iter()
@@ -269,6 +270,30 @@ pub fn extract(text: &str) -> Vec<Found> {
     }
     found.sort_by_key(|f| f.first_at);
     found
+}
+
+/// Product-like items of list lines in which most items are technical
+/// skills the vocabulary knows: the rest of such a list are tools too.
+fn listed_products(text: &str, employers: &HashSet<String>) -> Vec<patterns::Shaped> {
+    let vocabulary = &*VOCABULARY;
+    let mut out = Vec::new();
+    for line in patterns::list_lines(text) {
+        let known = |item: &patterns::Shaped| {
+            vocabulary
+                .resolve(&item.name)
+                .is_some_and(|s| s.category == SkillCategory::Technical)
+        };
+        let count = line.items.iter().filter(|i| known(i)).count();
+        if count * 2 < line.items.len() {
+            continue;
+        }
+        out.extend(line.items.into_iter().filter(|item| {
+            !known(item)
+                && !employers.contains(&item.name.to_lowercase())
+                && patterns::product_name(&tokens::tokenize(&item.name))
+        }));
+    }
+    out
 }
 
 /// The line of `text` around byte `at`, at most about 160 characters, for

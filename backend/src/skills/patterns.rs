@@ -8,7 +8,9 @@
 //! - product-like names in the lists that follow "experience with",
 //!   "knowledge of", "proficiency in", "tools such as" and the like:
 //!   "experience with Karpenter, Linkerd and Istio" gives Karpenter and
-//!   Linkerd even when only Istio is in the vocabulary.
+//!   Linkerd even when only Istio is in the vocabulary;
+//! - the items of a list line ("Frameworks: Angular, PrimeNG, Lerna"),
+//!   which the caller keeps when most of the line's items are known skills.
 //!
 //! Each finding carries its byte range, so the caller can drop one that a
 //! vocabulary skill already covers.
@@ -274,6 +276,8 @@ const NOT_PRODUCTS: &[&str] = &[
     "g",
     "ie",
     "eg",
+    "e.g",
+    "i.e",
     "one",
     "two",
     "three",
@@ -339,6 +343,8 @@ pub fn listed_names(tokens: &[Token<'_>]) -> Vec<Shaped> {
                 continue;
             }
             let start = j;
+            // "experience in a Global Start-up" describes, it does not name.
+            let described = matches!(lower[j - 1].as_str(), "a" | "an" | "the");
             while j < tokens.len()
                 && j - start < 4
                 && product_like(&tokens[j])
@@ -346,7 +352,7 @@ pub fn listed_names(tokens: &[Token<'_>]) -> Vec<Shaped> {
             {
                 j += 1;
             }
-            if j - start <= 3 {
+            if j - start <= 3 && !described {
                 out.push(Shaped {
                     name: tokens[start..j]
                         .iter()
@@ -369,6 +375,58 @@ pub fn listed_names(tokens: &[Token<'_>]) -> Vec<Shaped> {
         i = j;
     }
     out
+}
+
+/// One list line: its items (name and byte range), for the caller to judge.
+pub struct ListLine {
+    /// Each item: its text and byte range.
+    pub items: Vec<Shaped>,
+}
+
+/// Lines that list three or more short items, after an optional "Label:"
+/// ("Frameworks: Angular, PrimeNG, Lerna", "- Docker, Helm, Kustomize").
+pub fn list_lines(text: &str) -> Vec<ListLine> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let body_at = line
+            .char_indices()
+            .take_while(|&(i, _)| i < 48)
+            .find(|&(_, c)| c == ':')
+            .map_or(0, |(i, _)| i + 1);
+        let mut items = Vec::new();
+        let mut at = start + body_at;
+        for part in line[body_at..].split_inclusive([',', ';', '|', '(', ')', '·', '•']) {
+            let item = part
+                .trim_end_matches([',', ';', '|', '(', ')', '·', '•'])
+                .trim()
+                .trim_start_matches(['-', '*', ' '])
+                .trim_end_matches(['.', ' ']);
+            let item = item.strip_prefix("and ").unwrap_or(item);
+            let words = item.split_whitespace().count();
+            if (1..=3).contains(&words) {
+                let from = at + part.find(item).unwrap_or(0);
+                items.push(Shaped {
+                    name: item.to_string(),
+                    category: SkillCategory::Technical,
+                    start: from,
+                    end: from + item.len(),
+                });
+            }
+            at += part.len();
+        }
+        if items.len() >= 3 {
+            out.push(ListLine { items });
+        }
+    }
+    out
+}
+
+/// Whether every word of `item` looks like part of a product's name.
+pub fn product_name(tokens: &[Token<'_>]) -> bool {
+    !tokens.is_empty() && tokens.iter().all(product_like)
 }
 
 #[cfg(test)]
@@ -418,6 +476,16 @@ mod tests {
                 "RN License",
                 "BLS"
             ]
+        );
+    }
+
+    #[test]
+    fn list_lines_give_their_items() {
+        let lines = list_lines("Frameworks: Angular, PrimeNG (UI), and Lerna.\nI like tea, really.\n");
+        assert_eq!(lines.len(), 1);
+        assert_eq!(
+            names(lines.into_iter().next().expect("line").items),
+            ["Angular", "PrimeNG", "UI", "Lerna"]
         );
     }
 
