@@ -295,10 +295,14 @@ fn skills_extraction_quality_on_the_labelled_sets() {
             if met { "met" } else { "NOT MET" }
         );
     }
+    // Reached on 2026-12-07 (technical 0.736 / 0.692, soft 0.694 / 0.789,
+    // certification 1.0 / 1.0 of 5, language 1.0 / 0.75 of 4), less a margin
+    // of about one labelled skill.
     let floors = [
-        (SkillCategory::Technical, 0.0, 0.0),
-        (SkillCategory::Soft, 0.0, 0.0),
-        (SkillCategory::Certification, 0.0, 0.0),
+        (SkillCategory::Technical, 0.72, 0.68),
+        (SkillCategory::Soft, 0.67, 0.76),
+        (SkillCategory::Certification, 0.80, 0.80),
+        (SkillCategory::Language, 0.75, 0.50),
     ];
     for (category, precision, recall) in floors {
         let c = real.get(true, category);
@@ -309,6 +313,12 @@ fn skills_extraction_quality_on_the_labelled_sets() {
             row("", c)
         );
     }
+    let flags = real.flags.get(&true).copied().unwrap_or_default();
+    let right = f64::from(flags.right) / f64::from(flags.total.max(1));
+    assert!(
+        right >= 0.90,
+        "required-vs-preferred on the real held-out postings: {right:.3}, the aim is 0.90"
+    );
 }
 
 /// The score a careful reader gives: the match's formula over the labels.
@@ -324,11 +334,17 @@ fn reader_score(posting: &Doc, resume: &Doc) -> u32 {
     for label in posting.labels.values().flatten() {
         let weight = if label.preferred { 1 } else { REQUIRED_WEIGHT };
         possible += weight;
-        if label.names.iter().any(|n| shown.contains(&n.to_lowercase())) {
+        if label
+            .names
+            .iter()
+            .any(|n| shown.contains(&n.to_lowercase()))
+        {
             earned += weight;
         }
     }
-    (100 * earned + possible / 2).checked_div(possible).unwrap_or(0)
+    (100 * earned + possible / 2)
+        .checked_div(possible)
+        .unwrap_or(0)
 }
 
 #[test]
@@ -344,7 +360,10 @@ fn match_scores_against_a_careful_readers_on_real_pairs() {
     let pairs = std::fs::read_to_string(root.join("pairs.txt")).expect("pairs.txt");
     let mut differences = Vec::new();
     println!("\nMatch score against a careful reader's (from the labels):");
-    for line in pairs.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')) {
+    for line in pairs
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+    {
         let (resume, posting) = line.split_once('|').expect("resume | posting");
         let resume = &resumes[find(&resumes, resume.trim())];
         let posting = &jobs[find(&jobs, posting.trim())];
@@ -358,12 +377,18 @@ fn match_scores_against_a_careful_readers_on_real_pairs() {
         );
         differences.push(difference);
     }
-    assert!(differences.len() >= 20, "the issue asks for at least 20 pairs");
+    assert!(
+        differences.len() >= 20,
+        "the issue asks for at least 20 pairs"
+    );
     let mean = differences.iter().sum::<u64>() as f64 / differences.len() as f64;
     let within_10 = differences.iter().filter(|d| **d <= 10).count();
     println!(
         "  {} pairs: mean absolute difference {mean:.1} points; {within_10} within 10 points",
         differences.len()
     );
-    assert!(mean <= 10.0, "mean absolute difference {mean:.1}");
+    assert!(
+        mean <= 7.0,
+        "mean absolute difference {mean:.1} (4.7 on 2026-12-07)"
+    );
 }

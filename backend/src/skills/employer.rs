@@ -2,10 +2,10 @@
 //!
 //! A posting by GitLab says "GitLab" thirty times and asks for GitLab once;
 //! a resume says "Engineer at Salesforce" without claiming the CRM. A
-//! capitalised word is taken for an employer when the text writes it as a
-//! company at least once ("X Inc", "X's", "X team", "at X", "join X",
-//! "within X", "throughout X") and once more in any of those ways or as
-//! "about X", "of X", "for X". A skill with that name then counts only where
+//! capitalised word is taken for an employer when the text calls it a
+//! company ("X Inc", "X LLC"), or writes it as one at least once ("X's", "X
+//! team", "at X", "join X", "within X", "throughout X") and once more in any
+//! of those ways or as "about X", "of X", "for X". A skill with that name then counts only where
 //! the text asks for or claims its use ("experience with GitLab",
 //! "proficient in Salesforce").
 
@@ -55,10 +55,9 @@ pub fn names(tokens: &[Token<'_>]) -> HashSet<String> {
             .text
             .strip_suffix("'s")
             .or_else(|| t.text.strip_suffix("’s"));
+        let corporate = next.as_deref().is_some_and(|n| CORPORATE.contains(&n));
         let company = stem.is_some()
-            || next
-                .as_deref()
-                .is_some_and(|n| n == "team" || CORPORATE.contains(&n))
+            || next.as_deref() == Some("team")
             || matches!(
                 prev.as_deref(),
                 Some("at" | "join" | "joining" | "within" | "throughout")
@@ -68,7 +67,7 @@ pub fn names(tokens: &[Token<'_>]) -> HashSet<String> {
         let entry = seen
             .entry(stem.unwrap_or(t.text).to_lowercase())
             .or_default();
-        entry.0 += u32::from(company);
+        entry.0 += u32::from(company) + 2 * u32::from(corporate);
         entry.1 += u32::from(weak);
     }
     seen.into_iter()

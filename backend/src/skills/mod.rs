@@ -399,6 +399,44 @@ mod tests {
     }
 
     #[test]
+    fn names_real_postings_asked_for_are_found() {
+        let text = "Requirements:\n- Karpenter, Linkerd or another service mesh; GitOps\n\
+                    - RSpec; LangGraph or AutoGen agents; Llama Guard\n\
+                    - AWS Glue, Amazon Athena, Azure Data Factory; data modeling\n\
+                    - LiDAR perception under ISO 26262; test automation; secrets management\n";
+        let found = names(text);
+        for name in [
+            "Karpenter",
+            "Linkerd",
+            "Service Mesh",
+            "GitOps",
+            "RSpec",
+            "LangGraph",
+            "AutoGen",
+            "Llama Guard",
+            "AWS Glue",
+            "Amazon Athena",
+            "Azure Data Factory",
+            "Database Design",
+            "LiDAR",
+            "ISO 26262",
+            "Automated Testing",
+            "Secrets Management",
+        ] {
+            assert!(found.iter().any(|f| f == name), "{name} not in {found:?}");
+        }
+    }
+
+    #[test]
+    fn the_employer_and_its_culture_are_not_skills() {
+        let text = "About us\nAcme Inc. builds AI tools. We value teamwork and ownership.\n\
+                    Our People team handles recruiting, compensation and benefits.\n\
+                    Requirements:\n- Python and SQL\n- Experience with Acme is a plus\n";
+        let found = names(text);
+        assert_eq!(found, ["Python", "SQL"], "{found:?}");
+    }
+
+    #[test]
     fn snippets_show_the_line_around_a_mention() {
         let text = "Summary\n- Built payment APIs in Rust serving 2M users\nOther";
         let at = text.find("Rust").expect("present");

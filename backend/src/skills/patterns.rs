@@ -481,7 +481,8 @@ mod tests {
 
     #[test]
     fn list_lines_give_their_items() {
-        let lines = list_lines("Frameworks: Angular, PrimeNG (UI), and Lerna.\nI like tea, really.\n");
+        let lines =
+            list_lines("Frameworks: Angular, PrimeNG (UI), and Lerna.\nI like tea, really.\n");
         assert_eq!(lines.len(), 1);
         assert_eq!(
             names(lines.into_iter().next().expect("line").items),

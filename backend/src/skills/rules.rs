@@ -78,7 +78,11 @@ const REFUSED_NEIGHBOURS: &[(&str, &[&str], &[&str])] = &[
         &["work", "working", "hours", "schedule", "schedules", "time"],
     ),
     ("Teamwork", &[], &["filtering"]),
-    ("Presentation Skills", &[], &["layer", "layers", "tier", "logic"]),
+    (
+        "Presentation Skills",
+        &[],
+        &["layer", "layers", "tier", "logic"],
+    ),
     ("UI Design", &[], ROLES),
     ("Product Management", &[], ROLES),
     ("Program Management", &[], ROLES),
