@@ -26,16 +26,26 @@ fn gap(tokens: &[Token<'_>], a: Mention, b: Mention) -> Gap {
     if a.2 != b.2 || b.0 < end || tokens[end..=b.0].iter().any(|t| t.boundary_before) {
         return Gap::Break;
     }
-    let words: Vec<String> = tokens[end..b.0]
-        .iter()
-        .map(|t| t.text.to_lowercase())
-        .collect();
-    let words: Vec<&str> = words.iter().map(String::as_str).collect();
-    match words[..] {
-        [] if tokens[b.0].punct_before => Gap::Comma,
-        ["or"] | ["/"] | ["and", "/", "or"] | ["or", "/", "and"] => Gap::Or,
-        ["and"] => Gap::And,
-        _ => Gap::Break,
+    let between = &tokens[end..b.0];
+    let is = |words: &[&str]| {
+        between.len() == words.len()
+            && between
+                .iter()
+                .zip(words)
+                .all(|(t, w)| t.text.eq_ignore_ascii_case(w))
+    };
+    if between.is_empty() {
+        if tokens[b.0].punct_before {
+            Gap::Comma
+        } else {
+            Gap::Break
+        }
+    } else if is(&["or"]) || is(&["/"]) || is(&["and", "/", "or"]) || is(&["or", "/", "and"]) {
+        Gap::Or
+    } else if is(&["and"]) {
+        Gap::And
+    } else {
+        Gap::Break
     }
 }
 

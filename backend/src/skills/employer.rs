@@ -39,36 +39,37 @@ fn capitalised(word: &str) -> bool {
 
 /// The lowercased one-word names the text uses for an employer.
 pub fn names(tokens: &[Token<'_>]) -> HashSet<String> {
-    let word = |i: usize| tokens.get(i).map(|t| t.text.to_lowercase());
+    let is = |i: usize, words: &[&str]| {
+        tokens
+            .get(i)
+            .is_some_and(|t| words.iter().any(|w| t.text.eq_ignore_ascii_case(w)))
+    };
     // (times written as a company, times written as "of X" and the like)
     let mut seen: HashMap<String, (u32, u32)> = HashMap::new();
     for (i, t) in tokens.iter().enumerate() {
         if !capitalised(t.text) {
             continue;
         }
-        let prev = word(i.wrapping_sub(1)).filter(|_| !t.boundary_before);
-        let next = tokens
-            .get(i + 1)
-            .filter(|n| !n.boundary_before)
-            .map(|n| n.text.to_lowercase());
+        let prev = |words: &[&str]| i > 0 && !t.boundary_before && is(i - 1, words);
+        let next = |words: &[&str]| {
+            tokens.get(i + 1).is_some_and(|n| !n.boundary_before) && is(i + 1, words)
+        };
         let stem = t
             .text
             .strip_suffix("'s")
             .or_else(|| t.text.strip_suffix("’s"));
-        let corporate = next.as_deref().is_some_and(|n| CORPORATE.contains(&n));
+        let corporate = next(CORPORATE);
         let company = stem.is_some()
-            || next.as_deref() == Some("team")
-            || matches!(
-                prev.as_deref(),
-                Some("at" | "join" | "joining" | "within" | "throughout")
-            );
-        let weak =
-            matches!(prev.as_deref(), Some("about" | "of" | "for")) && !used_as_skill(tokens, i);
-        let entry = seen
-            .entry(stem.unwrap_or(t.text).to_lowercase())
-            .or_default();
-        entry.0 += u32::from(company) + 2 * u32::from(corporate);
-        entry.1 += u32::from(weak);
+            || next(&["team"])
+            || prev(&["at", "join", "joining", "within", "throughout"]);
+        let weak = prev(&["about", "of", "for"]) && !used_as_skill(tokens, i);
+        if company || corporate || weak {
+            let entry = seen
+                .entry(stem.unwrap_or(t.text).to_lowercase())
+                .or_default();
+            entry.0 += u32::from(company) + 2 * u32::from(corporate);
+            entry.1 += u32::from(weak);
+        }
     }
     seen.into_iter()
         .filter(|&(_, (company, weak))| company + weak >= 2)
@@ -86,7 +87,10 @@ pub fn used_as_skill(tokens: &[Token<'_>], i: usize) -> bool {
             return false;
         }
         j -= 1;
-        if USE_CUES.contains(&tokens[j].text.to_lowercase().as_str()) {
+        if USE_CUES
+            .iter()
+            .any(|c| tokens[j].text.eq_ignore_ascii_case(c))
+        {
             return true;
         }
     }

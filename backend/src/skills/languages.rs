@@ -121,8 +121,16 @@ pub fn claimed(text: &str, tokens: &[Token<'_>], named: &[(usize, usize)]) -> Ve
 pub fn in_languages_section(text: &str, at: usize) -> bool {
     let at = at.min(text.len());
     let line_start = text[..at].rfind('\n').map_or(0, |p| p + 1);
-    let lines: Vec<&str> = text[..line_start].lines().map(str::trim).collect();
-    for (k, line) in lines.iter().enumerate().rev().take(12) {
+    // The twelve lines above, nearest last (one more to see underlines).
+    let mut lines: Vec<&str> = text[..line_start]
+        .trim_end_matches('\n')
+        .rsplit('\n')
+        .take(13)
+        .map(str::trim)
+        .collect();
+    lines.reverse();
+    let first = lines.len().saturating_sub(12);
+    for (k, line) in lines.iter().enumerate().skip(first).rev() {
         let bare = line.trim_matches(['#', '*', ':', ' ']);
         if bare.is_empty() || !bare.chars().any(char::is_alphabetic) {
             continue;
@@ -201,10 +209,9 @@ pub fn of_document(text: &str, tokens: &[Token<'_>]) -> Option<&'static str> {
         return Some("Mandarin Chinese");
     }
     let mut counts = [0usize; 4];
-    for t in tokens {
-        let w = t.text.to_lowercase();
+    for t in tokens.iter().filter(|t| t.text.len() <= 4) {
         for (k, (_, words)) in STOPWORDS.iter().enumerate() {
-            if words.contains(&w.as_str()) {
+            if words.iter().any(|w| t.text.eq_ignore_ascii_case(w)) {
                 counts[k] += 1;
             }
         }

@@ -187,7 +187,12 @@ pub fn extract(text: &str) -> Vec<Found> {
         }
     }
     shaped.extend(patterns::certified_names(text));
-    shaped.extend(listed_products(text, &employers));
+    let technical: Vec<(usize, usize)> = kept
+        .iter()
+        .filter(|h| category(h) == SkillCategory::Technical)
+        .map(|h| byte_range(h))
+        .collect();
+    shaped.extend(listed_products(text, &technical, &employers));
     shaped.extend(
         patterns::listed_names(&tokens)
             .into_iter()
@@ -273,25 +278,35 @@ pub fn extract(text: &str) -> Vec<Found> {
 }
 
 /// Product-like items of list lines in which most items are technical
-/// skills the vocabulary knows: the rest of such a list are tools too.
-fn listed_products(text: &str, employers: &HashSet<String>) -> Vec<patterns::Shaped> {
-    let vocabulary = &*VOCABULARY;
+/// skills the vocabulary found (`technical`: their byte ranges, in order):
+/// the rest of such a list are tools too.
+fn listed_products(
+    text: &str,
+    technical: &[(usize, usize)],
+    employers: &HashSet<String>,
+) -> Vec<patterns::Shaped> {
+    let known = |&(start, end): &(usize, usize)| {
+        let k = technical.partition_point(|&(_, e)| e <= start);
+        technical.get(k).is_some_and(|&(s, _)| s < end)
+    };
     let mut out = Vec::new();
-    for line in patterns::list_lines(text) {
-        let known = |item: &patterns::Shaped| {
-            vocabulary
-                .resolve(&item.name)
-                .is_some_and(|s| s.category == SkillCategory::Technical)
-        };
-        let count = line.items.iter().filter(|i| known(i)).count();
-        if count * 2 < line.items.len() {
+    for items in patterns::list_lines(text) {
+        if items.iter().filter(|i| known(i)).count() * 2 < items.len() {
             continue;
         }
-        out.extend(line.items.into_iter().filter(|item| {
-            !known(item)
-                && !employers.contains(&item.name.to_lowercase())
-                && patterns::product_name(&tokens::tokenize(&item.name))
-        }));
+        for &(start, end) in items.iter().filter(|i| !known(i)) {
+            let name = &text[start..end];
+            if !employers.contains(&name.to_lowercase())
+                && patterns::product_name(&tokens::tokenize(name))
+            {
+                out.push(patterns::Shaped {
+                    name: name.to_string(),
+                    category: SkillCategory::Technical,
+                    start,
+                    end,
+                });
+            }
+        }
     }
     out
 }

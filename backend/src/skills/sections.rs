@@ -10,6 +10,10 @@
 //! employer's values or culture is ignored. "About us", culture, hiring
 //! process and grade sections are ignored as a whole.
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+
 /// The role of a stretch of a posting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Part {
@@ -99,6 +103,27 @@ const REQUIRED_HEADINGS: &[&str] = &[
     "competenc",
 ];
 
+/// The line cues, preferred ones first, found in one pass whatever their case.
+static LINE_CUES: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(PREFERRED_CUES.iter().chain(CULTURE_CUES))
+        .expect("cue automaton")
+});
+
+/// Whether `line` says it is preferred, and whether it speaks of culture.
+fn line_cues(line: &str) -> (bool, bool) {
+    let (mut preferred, mut culture) = (false, false);
+    for m in LINE_CUES.find_overlapping_iter(line) {
+        if m.pattern().as_usize() < PREFERRED_CUES.len() {
+            preferred = true;
+        } else {
+            culture = true;
+        }
+    }
+    (preferred, culture)
+}
+
 fn heading_part(heading: &str) -> Part {
     let h = heading.to_lowercase();
     let has = |cues: &[&str]| cues.iter().any(|c| h.contains(c));
@@ -147,7 +172,10 @@ fn heading(line: &str) -> Option<&str> {
             "the team",
         ]
         .iter()
-        .any(|k| t.to_lowercase().starts_with(k));
+        .any(|k| {
+            t.get(..k.len())
+                .is_some_and(|start| start.eq_ignore_ascii_case(k))
+        });
     (marked || (known && words <= 6 && !sentence)).then_some(t)
 }
 
@@ -169,10 +197,10 @@ pub fn parts(text: &str) -> Vec<(usize, usize, Part)> {
             }
             continue;
         }
-        let lower = line.to_lowercase();
-        let part = if CULTURE_CUES.iter().any(|c| lower.contains(c)) {
+        let (preferred, culture) = line_cues(line);
+        let part = if culture {
             Part::Ignored
-        } else if section != Part::Ignored && PREFERRED_CUES.iter().any(|c| lower.contains(c)) {
+        } else if section != Part::Ignored && preferred {
             Part::Preferred
         } else {
             section
