@@ -45,6 +45,7 @@ const BACKEND_LAYERS: &[(&str, &[&str])] = &[
             "lifecycle",
             "admin",
             "maintenance",
+            "skills_upgrade",
         ],
     ),
     // Settings read from the environment into the domains' types, the
