@@ -242,7 +242,8 @@ test("on a job posting the panel matches the resume, saves the job, and asks wit
   const card = panel.getByTestId("match");
   await card.filter({ hasText: "/100 match" }).waitFor();
   assert.deepEqual(await card.locator(".chips.have li").allTextContents(), ["SQL", "Python"]);
-  assert.deepEqual(await card.locator(".chips.missing li").allTextContents(), ["Rust"]);
+  // "Python or Rust" is one requirement, which Python meets: nothing is missing.
+  assert.deepEqual(await card.locator(".chips.missing li").allTextContents(), []);
   await panel.getByRole("button", { name: "Save job" }).click();
   await panel.getByRole("button", { name: "Saved ✓" }).waitFor();
   await panel.getByRole("button", { name: "Ask about this job" }).click();
